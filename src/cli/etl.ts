@@ -1,0 +1,3 @@
+import { main } from './main.ts';
+
+await main('etl', new URL('./etl/', import.meta.url));

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+/**
+ * Crash-safe writes: data goes to a temporary sibling name, is fsynced, then renamed into place,
+ * so a final name never holds a half-written file. Temporary names start with `.` and end with
+ * `.tmp` so readers and cleanups can tell them apart.
+ */
+
+export function tempPathFor(finalPath: string): string {
+  const rand = crypto.randomBytes(4).toString('hex');
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.${rand}.tmp`);
+}
+
+export function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
+  await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+  const tmp = tempPathFor(finalPath);
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, finalPath);
+}
+
+export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+  const tmp = tempPathFor(finalPath);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, finalPath);
+}
+
+/** JSON with sorted keys and a trailing newline: identical inputs give byte-identical files. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + '\n';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export async function writeJsonAtomic(finalPath: string, value: unknown): Promise<void> {
+  await writeFileAtomic(finalPath, stableJson(value));
+}
+
+/**
+ * A file being written under a temporary name; `commit()` fsyncs and renames it into place,
+ * `abort()` removes it. Use for streamed outputs (downloads, shards).
+ */
+export class AtomicFile {
+  readonly finalPath: string;
+  readonly tempPath: string;
+  private constructor(finalPath: string, readonly handle: fsp.FileHandle, tempPath: string) {
+    this.finalPath = finalPath;
+    this.tempPath = tempPath;
+  }
+
+  static async open(finalPath: string): Promise<AtomicFile> {
+    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+    const tmp = tempPathFor(finalPath);
+    return new AtomicFile(finalPath, await fsp.open(tmp, 'w'), tmp);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const { bytesWritten } = await this.handle.write(chunk, off, chunk.byteLength - off);
+      off += bytesWritten;
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.handle.sync();
+    await this.handle.close();
+    await fsp.rename(this.tempPath, this.finalPath);
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await fsp.rm(this.tempPath, { force: true });
+  }
+}
+
+/** Remove stale temporary files left by crashed runs under `dir` (recursively). */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let removed = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removed += await removeStaleTemps(p);
+    else if (isTempName(e.name)) {
+      await fsp.rm(p, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,38 @@
+import crypto from 'node:crypto';
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/** First 8 bytes of SHA-256 as an unsigned 64-bit integer: same value in Node and Python hashlib. */
+export function hash64(text: string): bigint {
+  return crypto.createHash('sha256').update(text).digest().readBigUInt64BE(0);
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32) from a 32-bit seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A 32-bit seed derived from several parts (e.g. seed, epoch, a name). */
+export function deriveSeed(...parts: Array<string | number>): number {
+  return crypto.createHash('sha256').update(parts.join('\u0000')).digest().readUInt32BE(0);
+}
+
+/** Fisher–Yates shuffle in place with a seeded generator. */
+export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i]!;
+    items[i] = items[j]!;
+    items[j] = tmp;
+  }
+  return items;
+}
