@@ -82,6 +82,8 @@ export interface RawSeriesRecord {
   entries: Array<{ name: string; size: number; md5?: string }>;
   downloadedAt: string;
   apiUrl: string;
+  /** The plan entry this series was fetched for (label, body part, instances to keep). */
+  planned: PlannedSeries;
 }
 
 /** One preprocessed image (one frame of one DICOM instance), as stored in staging and shards. */
