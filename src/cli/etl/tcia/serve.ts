@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { runCommand, type GlobalArgs } from '../../command.ts';
+import { ConfigError } from '../../../core/errors.ts';
+import { listCollectionDirs } from '../../../tcia/server/catalog.ts';
+import { FAULT_KINDS, startStandIn, type FaultKind } from '../../../tcia/server/index.ts';
+
+interface ServeArgs {
+  data: string;
+  port: number;
+  host: string;
+  latencyMs: number;
+  bandwidthMbps?: number;
+  faultRate: number;
+  faults?: string;
+  seed: number;
+  zipLevel: number;
+}
+
+export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
+  command: 'serve',
+  describe: 'serve NBIA API v4 from local DICOM collections (stand-in for TCIA, with fault injection); prints the base URL',
+  builder: (y) =>
+    y
+      .option('data', { type: 'string', demandOption: true, describe: 'folder of collections (<Collection>/…/*.dcm), e.g. from `etl tcia synth`' })
+      .option('port', { type: 'number', default: 0, describe: 'port (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
+      .option('latency-ms', { type: 'number', default: 0, describe: 'delay before each response\'s first byte' })
+      .option('bandwidth-mbps', { type: 'number', describe: 'capacity of one link shared by all connections (Mbit/s)' })
+      .option('fault-rate', { type: 'number', default: 0, describe: 'probability per request of injecting a fault' })
+      .option('faults', { type: 'string', describe: `fault kinds, comma-separated: ${FAULT_KINDS.join(',')}` })
+      .option('seed', { type: 'number', default: 1, describe: 'seed of the fault generator' })
+      .option('zip-level', { type: 'number', default: 6, describe: 'deflate level of getImage ZIPs, 1-9 (6 = the real server; lower = less CPU)' }) as never,
+  handler: runCommand<ServeArgs>(async (args, ctx) => {
+    const dataDir = path.resolve(args.data);
+    const collections = listCollectionDirs(dataDir).filter((c) => hasFiles(path.join(dataDir, c)));
+    if (collections.length === 0) {
+      throw new ConfigError(`--data ${args.data}: expected a folder with one sub-folder of DICOM files per collection, got ${fs.existsSync(dataDir) ? 'no collections' : 'no such folder'}`, {
+        hint: `etl tcia synth --preset demo --out ${args.data}`,
+      });
+    }
+    const faults = parseFaults(args.faults);
+    if (!(args.faultRate >= 0 && args.faultRate <= 1)) throw new ConfigError(`--fault-rate must be between 0 and 1, got ${args.faultRate}`);
+    if (args.faultRate > 0 && faults.length === 0) {
+      throw new ConfigError('--fault-rate needs --faults', { hint: `e.g. --faults ${FAULT_KINDS.join(',')}` });
+    }
+    if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new ConfigError(`--port must be 0..65535, got ${args.port}`);
+
+    const server = await startStandIn({
+      dataDir,
+      port: args.port,
+      host: args.host,
+      latencyMs: args.latencyMs,
+      ...(args.bandwidthMbps !== undefined ? { bandwidthMbps: args.bandwidthMbps } : {}),
+      faultRate: args.faultRate,
+      faults,
+      seed: args.seed,
+      zipCompressionLevel: args.zipLevel,
+      log: ctx.log,
+    });
+    // Scripts read the URL from stdout; everything else goes to stderr.
+    process.stdout.write(server.url + '\n');
+    ctx.log.info(`serving ${dataDir} (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener('abort', stop, { once: true });
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    const stats = server.stats();
+    return {
+      title: 'tcia stand-in stopped',
+      figures: {
+        requests: stats.requests,
+        'bytes sent': stats.bytesSent,
+        faults: Object.entries(stats.faults).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none',
+      },
+    };
+  }),
+};
+
+/** Whether a collection folder holds any file besides collection.json (depth first, stops at the first). */
+function hasFiles(dir: string): boolean {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isFile() && e.name !== 'collection.json') return true;
+    if (e.isDirectory() && hasFiles(path.join(dir, e.name))) return true;
+  }
+  return false;
+}
+
+function parseFaults(s: string | undefined): FaultKind[] {
+  if (!s) return [];
+  const kinds = s.split(',').map((k) => k.trim()).filter(Boolean);
+  const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (bad.length > 0) throw new ConfigError(`--faults: unknown kind(s) ${bad.join(', ')}`, { hint: `use ${FAULT_KINDS.join(',')}` });
+  return kinds as FaultKind[];
+}

@@ -1,0 +1,337 @@
+/**
+ * TCIA stand-in: serves NBIA API v4 (`/nbia-api/services/v4/<endpoint>`) from a folder of DICOM
+ * collections with the real server's behaviour (tcia-api.md §2–§6), plus seeded fault injection,
+ * first-byte latency and a shared-bandwidth link, so clients are built and benchmarked against the
+ * spec rather than against a friendly mock.
+ *
+ * Deliberate choices: JSON escapes `/` as `\/` like Jettison 1.1 (any parser reads both);
+ * `v1/getImage` is served for MONAI-style clients (no parameter validation, no IncludeMD5).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, messageOf } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { buildCatalog, type Catalog } from './catalog.ts';
+import { ENDPOINTS, SERVER_ERROR, SERVER_ERROR_NULL, invalidParamReply, type Endpoint, type Params, type Reply } from './endpoints.ts';
+import { FaultPicker, SERVICE_UNAVAILABLE_HTML, isFaultKind, type FaultKind } from './faults.ts';
+import { toHtml, toJson, toCsvQuoted, toValueCsv, toValueHtml, toValueXml, toXml, type Column } from './format.ts';
+import { PACE_CHUNK, SharedLink } from './link.ts';
+import { seriesZip, type SeriesZipOptions } from './seriesZip.ts';
+
+export type { FaultKind } from './faults.ts';
+export { FAULT_KINDS } from './faults.ts';
+
+export interface StandInOptions {
+  dataDir: string;
+  /** 0 = a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Delay before each response's first byte. */
+  latencyMs?: number;
+  /** Capacity of one link shared by all connections (Mbit/s); unset = unlimited. */
+  bandwidthMbps?: number;
+  /** Probability per request of injecting one of `faults`. */
+  faultRate?: number;
+  faults?: FaultKind[];
+  seed?: number;
+  /**
+   * Deflate level of getImage ZIPs, 1–9 (default 6 like the real server's java.util.zip). Lower
+   * levels let a small benchmark machine fill a fast link: deflate is CPU-bound.
+   */
+  zipCompressionLevel?: number;
+  log?: Logger;
+}
+
+export interface StandInServer {
+  /** e.g. `http://127.0.0.1:PORT/nbia-api/services/v4` (no trailing slash). */
+  url: string;
+  port: number;
+  stats(): { requests: number; bytesSent: number; faults: Record<string, number> };
+  setFaults(o: Pick<StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>): void;
+  /** Re-scan dataDir (new series appeared). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const API_PREFIX = '/nbia-api/services';
+
+interface Rendered {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** v1 getImage: same ZIP as v4 without IncludeMD5; v1 does not validate parameter names. */
+const V1_GET_IMAGE: Endpoint = {
+  ...ENDPOINTS.getImage!,
+  handle: (p, ctx) => {
+    const reply = ENDPOINTS.getImage!.handle(p, ctx);
+    return reply.kind === 'zip' ? { ...reply, includeMd5: false } : reply;
+  },
+};
+
+const MAX_FORM_BYTES = 64 * 1024 * 1024;
+
+export async function startStandIn(opts: StandInOptions): Promise<StandInServer> {
+  const log = opts.log;
+  const scanStart = performance.now();
+  let catalog: Catalog = await buildCatalog(opts.dataDir, log);
+  const scanSeconds = (performance.now() - scanStart) / 1000;
+  const link = new SharedLink(opts.bandwidthMbps);
+  const picker = new FaultPicker(opts.seed ?? 1);
+  let latencyMs = 0;
+  const compressionLevel = opts.zipCompressionLevel ?? 6;
+  if (!Number.isInteger(compressionLevel) || compressionLevel < 1 || compressionLevel > 9) {
+    throw new ConfigError(`zip compression level must be an integer 1–9, got ${compressionLevel}`);
+  }
+  const counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number> };
+
+  const setFaults = (o: Pick<StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>) => {
+    if (o.faultRate !== undefined) {
+      if (!(o.faultRate >= 0 && o.faultRate <= 1)) throw new ConfigError(`fault rate must be between 0 and 1, got ${o.faultRate}`);
+      picker.rate = o.faultRate;
+    }
+    if (o.faults !== undefined) {
+      const bad = o.faults.filter((k) => !isFaultKind(k));
+      if (bad.length > 0) throw new ConfigError(`unknown fault kind(s): ${bad.join(', ')}`, { hint: 'use 429, 500, 503, reset, truncate, short' });
+      picker.kinds = [...o.faults];
+    }
+    if (o.latencyMs !== undefined) latencyMs = Math.max(0, o.latencyMs);
+    if (o.bandwidthMbps !== undefined) link.setMbps(o.bandwidthMbps);
+  };
+  setFaults({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0 });
+
+  const countFault = (kind: FaultKind) => {
+    counters.faults[kind] = (counters.faults[kind] ?? 0) + 1;
+  };
+
+  /** Writes `data` through the shared link, respecting backpressure. False if the client left. */
+  const writePaced = async (res: http.ServerResponse, data: Buffer): Promise<boolean> => {
+    for (let off = 0; off < data.length; off += PACE_CHUNK) {
+      const piece = data.subarray(off, Math.min(data.length, off + PACE_CHUNK));
+      await link.take(piece.length);
+      if (res.destroyed) return false;
+      counters.bytesSent += piece.length;
+      if (!res.write(piece)) await drainOrClose(res);
+    }
+    return !res.destroyed;
+  };
+
+  const sendRendered = async (res: http.ServerResponse, r: Rendered, reset: boolean) => {
+    if (reset) {
+      const half = r.body.subarray(0, Math.floor(r.body.length / 2));
+      if (half.length === 0) {
+        res.socket?.destroy();
+        return;
+      }
+      res.writeHead(r.status, { ...r.headers, 'Content-Length': String(r.body.length) });
+      await writePaced(res, half);
+      res.socket?.destroy();
+      return;
+    }
+    res.writeHead(r.status, { ...r.headers, 'Content-Length': String(r.body.length) });
+    if (r.body.length > 0 && res.req.method !== 'HEAD') await writePaced(res, r.body);
+    res.end();
+  };
+
+  const sendZip = async (res: http.ServerResponse, reply: Extract<Reply, { kind: 'zip' }>, fault: FaultKind | null) => {
+    const n = reply.series.images.length;
+    const zipOpts: SeriesZipOptions = { license: reply.license, newFileNames: reply.newFileNames, includeMd5: reply.includeMd5, compressionLevel };
+    if (fault === 'short') zipOpts.limitImages = Math.floor(picker.random() * n);
+    if ((fault === 'truncate' || fault === 'reset') && n > 0) zipOpts.cutAtImage = Math.floor(picker.random() * n);
+    if (fault && (fault !== 'truncate' || n > 0)) countFault(fault);
+    const zip = seriesZip(reply.series, zipOpts);
+    // Chunked, no Content-Length: the size is not known before the ZIP is written.
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${reply.series.seriesUid}.zip"`,
+    });
+    try {
+      for await (const chunk of zip.stream) {
+        if (!(await writePaced(res, chunk as Buffer))) break;
+      }
+    } catch (err) {
+      log?.debug('stand-in: zip stream ended early', { error: messageOf(err) });
+    } finally {
+      zip.cancel();
+    }
+    if (fault === 'reset' && zipOpts.cutAtImage !== undefined) res.socket?.destroy();
+    else if (!res.destroyed) res.end();
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    counters.requests++;
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const m = /^\/nbia-api\/services\/(v1|v4)\/([^/]+)\/?$/.exec(url.pathname);
+    const version = m?.[1];
+    const name = m?.[2] ?? '';
+    const ep = version === 'v4' ? (Object.hasOwn(ENDPOINTS, name) ? ENDPOINTS[name] : undefined) : name === 'getImage' && version === 'v1' ? V1_GET_IMAGE : undefined;
+    if (!ep) return sendRendered(res, text(404, 'Not Found', 'text/plain'), false);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (method !== ep.method) return sendRendered(res, { ...text(405, 'Method Not Allowed', 'text/plain'), headers: { 'Content-Type': 'text/plain', Allow: ep.method } }, false);
+
+    let search: URLSearchParams;
+    const form = ep.method === 'POST';
+    if (form) search = new URLSearchParams(await readBody(req));
+    else search = url.searchParams;
+    const params = paramsOf(search);
+
+    const fault = picker.pick(!!ep.zip);
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (fault === '429' || fault === '500' || fault === '503') {
+      countFault(fault);
+      return sendRendered(res, faultResponse(fault), false);
+    }
+
+    const unknown = version === 'v4' ? params.names().find((p) => !ep.allowed.includes(p)) : undefined;
+    const origin = `http://${req.headers.host ?? 'localhost'}`;
+    const reply = unknown !== undefined ? invalidParamReply(unknown, ep.allowed, form) : ep.handle(params, { catalog, origin });
+    if (reply.kind === 'zip') return sendZip(res, reply, fault);
+    if (reply.kind === 'file') {
+      const body = await fs.promises.readFile(reply.file);
+      if (fault === 'reset') countFault(fault);
+      return sendRendered(res, { status: 200, headers: { 'Content-Type': reply.contentType, ...reply.headers }, body }, fault === 'reset');
+    }
+    if (fault === 'reset') countFault(fault);
+    return sendRendered(res, render(reply), fault === 'reset');
+  };
+
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log?.error('stand-in: request failed', { url: req.url, error: messageOf(err) });
+      if (!res.headersSent) {
+        const body = Buffer.from(`${SERVER_ERROR}\n${messageOf(err)}`);
+        res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length) });
+        res.end(body);
+      } else res.destroy();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}${API_PREFIX}/v4`;
+  log?.info(
+    `stand-in: indexed ${catalog.collections.length} collections, ${catalog.series.length} series, ` +
+      `${catalog.series.reduce((n, s) => n + s.images.length, 0)} files in ${scanSeconds.toFixed(1)} s`,
+  );
+
+  return {
+    url,
+    port,
+    stats: () => ({ requests: counters.requests, bytesSent: counters.bytesSent, faults: { ...counters.faults } }),
+    setFaults,
+    async reload() {
+      catalog = await buildCatalog(opts.dataDir, log);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+function text(status: number, body: string, contentType?: string): Rendered {
+  return { status, headers: contentType ? { 'Content-Type': contentType } : {}, body: Buffer.from(body, 'utf8') };
+}
+
+const EMPTY: Rendered = { status: 200, headers: {}, body: Buffer.alloc(0) };
+const DOWNLOAD_HEADER = { 'Content-Disposition': 'attachment; filename="SeriesMetaData.csv"' };
+
+/** getData.formatResponse: empty → 200 with no body; then by `format` (case-insensitive). */
+export function render(reply: Exclude<Reply, { kind: 'zip' } | { kind: 'file' }>): Rendered {
+  if (reply.kind === 'text') {
+    const r = text(reply.status, reply.body, reply.contentType);
+    return { ...r, headers: { ...r.headers, ...reply.headers } };
+  }
+  const format = reply.format?.toLowerCase();
+  if (reply.kind === 'rows') {
+    if (reply.rows.length === 0) return EMPTY;
+    const { cols, rows } = reply;
+    switch (format) {
+      case undefined:
+      case 'json':
+        return text(200, toJson(cols, rows), 'application/json');
+      case 'html':
+        return text(200, toHtml(cols, rows), 'text/html');
+      case 'xml':
+        return text(200, toXml(cols, rows), 'application/xml');
+      case 'csv':
+      case 'csvquoted':
+        return text(200, toCsvQuoted(cols, rows), 'text/csv');
+      case 'csv-download':
+        return { ...text(200, toCsvQuoted(cols, rows), 'text/csv'), headers: { 'Content-Type': 'text/csv', ...DOWNLOAD_HEADER } };
+      default:
+        return text(500, SERVER_ERROR, 'text/plain');
+    }
+  }
+  if (reply.values.length === 0) return EMPTY;
+  const col: Column[] = [{ name: reply.column, type: 'str' }];
+  switch (format) {
+    case undefined:
+    case 'json':
+      return text(200, toJson(col, reply.values.map((v) => [v])), 'application/json');
+    case 'html':
+      return text(200, toValueHtml(reply.column, reply.values), 'text/html');
+    case 'xml':
+      return text(200, toValueXml(reply.column, reply.values), 'application/xml');
+    case 'csv':
+      return text(200, toValueCsv(reply.column, reply.values), 'text/csv');
+    case 'csv-download':
+      return { ...text(200, toValueCsv(reply.column, reply.values)), headers: { 'Content-Type': 'application/force-download', ...DOWNLOAD_HEADER } };
+    default:
+      return text(500, SERVER_ERROR, 'text/plain');
+  }
+}
+
+function faultResponse(kind: '429' | '500' | '503'): Rendered {
+  if (kind === '429') return { ...text(429, 'Too Many Requests', 'text/plain'), headers: { 'Content-Type': 'text/plain', 'Retry-After': '1' } };
+  if (kind === '500') return text(500, SERVER_ERROR_NULL, 'text/plain');
+  return text(503, SERVICE_UNAVAILABLE_HTML, 'text/html; charset=iso-8859-1');
+}
+
+function paramsOf(search: URLSearchParams): Params {
+  return {
+    get: (n) => search.get(n) ?? undefined,
+    all: (n) => search.getAll(n),
+    names: () => [...new Set(search.keys())],
+  };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new Error('form body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function drainOrClose(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
