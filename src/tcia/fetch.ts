@@ -1,0 +1,328 @@
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { RunContext } from '../core/context.ts';
+import { ConfigError, RejectBudgetError } from '../core/errors.ts';
+import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
+import { WHOLE, type Partition } from '../core/partition.ts';
+import type { Plan } from '../core/types.ts';
+import { DEFAULT_CAPS, type CapOrder } from '../curate/caps.ts';
+import { labelsOf, normalizeClassMap, type ClassMap } from '../curate/classMap.ts';
+import { collectionOf, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
+import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
+import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from './catalog.ts';
+import { DEFAULT_API_URL, TciaClient } from './client.ts';
+import { fetchSeries, type SeriesStatus } from './download.ts';
+import type { RetryPolicy } from './retry.ts';
+import { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
+
+/**
+ * `etl fetch tcia` as a library call: catalog → plan → verified, resumable downloads → summary.
+ * `validateFetchOptions` runs every check that needs no network, so a bad flag fails before any request.
+ */
+
+export { loadPlan, planFromCatalog } from '../curate/plan.ts';
+
+/** Default download concurrency: enough parallel series to fill a 400 Mbit/s link at 50 ms latency (bench/fetch.ts). */
+export const DEFAULT_CONCURRENCY = 8;
+
+export interface FetchTciaOptions {
+  apiUrl?: string;
+  collections?: string[];
+  /** Path of a dataset manifest (manifests/*.json). */
+  manifest?: string;
+  /** Path of a `.tcia` manifest from the TCIA portal. */
+  tciaManifest?: string;
+  modalities?: string[];
+  caps?: Record<string, number>;
+  capOrder?: CapOrder;
+  concurrency?: number;
+  partition?: Partition;
+  planName?: string;
+  /** Failed series allowed, as a fraction of planned series (default 0.01). */
+  maxRejectRate?: number;
+  verifyExisting?: boolean;
+  /** Use catalog snapshots already on disk instead of asking TCIA again. */
+  reuseCatalog?: boolean;
+  /** Stop after writing the plan. */
+  planOnly?: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** Throw RejectBudgetError when too many series failed (default true; the CLI prints its summary first). */
+  throwOnBudget?: boolean;
+}
+
+/** Options after validation, with everything loaded that can be loaded offline. */
+export interface ResolvedFetchOptions {
+  apiUrl: string;
+  source: { kind: 'collections'; collections: string[] } | { kind: 'manifest'; file: string; manifest: DatasetManifest } | { kind: 'tcia'; file: string; manifest: TciaManifest };
+  datasets: PlanDataset[] | undefined;
+  externalDatasets: string[];
+  modalities: string[] | undefined;
+  classMap: ClassMap;
+  caps: Record<string, number>;
+  capOrder: CapOrder;
+  concurrency: number;
+  partition: Partition;
+  planName: string;
+  maxRejectRate: number;
+  verifyExisting: boolean;
+  reuseCatalog: boolean;
+  planOnly: boolean;
+  retry: Partial<RetryPolicy> | undefined;
+  throwOnBudget: boolean;
+}
+
+export interface FetchResult {
+  planFile: string;
+  plan: Plan;
+  excluded: Exclusion[];
+  collections: number;
+  emptyCollections: string[];
+  externalDatasets: string[];
+  planned: number;
+  counts: Record<SeriesStatus, number>;
+  failedSeries: Array<{ seriesUid: string; code: string }>;
+  /** Images of the planned series now verified on disk (downloaded, skipped or recovered). */
+  images: number;
+  /** Bytes downloaded in this run. */
+  bytes: number;
+  seconds: number;
+  /** Download throughput of this run (MB = 10^6 bytes). */
+  mbPerSecond: number;
+  staleTempsRemoved: number;
+  overBudget: boolean;
+}
+
+export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions {
+  const apiUrl = (o.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new ConfigError(`--api-url "${apiUrl}" is not a URL`, { hint: `e.g. ${DEFAULT_API_URL}` });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--api-url must be http(s), got ${url.protocol}`, { hint: `e.g. ${DEFAULT_API_URL}` });
+  }
+  const given = [o.collections && o.collections.length > 0 ? '--collection' : '', o.manifest ? '--manifest' : '', o.tciaManifest ? '--tcia-manifest' : ''].filter(Boolean);
+  if (given.length !== 1) {
+    throw new ConfigError(given.length === 0 ? 'nothing to fetch' : `choose one of ${given.join(', ')}`, {
+      hint: 'pass exactly one of --collection NAME…, --manifest manifests/X.json or --tcia-manifest FILE.tcia',
+    });
+  }
+  let source: ResolvedFetchOptions['source'];
+  let datasets: PlanDataset[] | undefined;
+  const externalDatasets: string[] = [];
+  let classMap = normalizeClassMap(undefined);
+  let caps: Record<string, number> = { ...DEFAULT_CAPS };
+  let capOrder: CapOrder = 'tcia';
+  let planName = 'fetch';
+  if (o.manifest) {
+    const manifest = loadManifest(o.manifest);
+    source = { kind: 'manifest', file: o.manifest, manifest };
+    classMap = normalizeClassMap(manifest.classMap);
+    if (manifest.caps) caps = { ...manifest.caps };
+    if (manifest.capOrder) capOrder = manifest.capOrder;
+    planName = manifest.name;
+    datasets = [];
+    for (const d of manifest.datasets) {
+      if (d.source !== 'tcia') {
+        externalDatasets.push(d.name);
+        continue;
+      }
+      // A dataset used for some classes only takes the modalities of those classes.
+      const modalities = d.modalities ?? (d.classes ? Object.keys(classMap).filter((m) => d.classes!.includes(classMap[m]!)).sort() : undefined);
+      datasets.push({ name: d.name, collection: collectionOf(d), location: d.location, ...(modalities ? { modalities } : {}) });
+    }
+    if (datasets.length === 0) {
+      throw new ConfigError(`${o.manifest} lists no TCIA datasets`, { hint: 'external datasets are imported with `etl import`, not fetched' });
+    }
+  } else if (o.tciaManifest) {
+    source = { kind: 'tcia', file: o.tciaManifest, manifest: loadTciaManifest(o.tciaManifest) };
+    planName = manifestBaseName(o.tciaManifest);
+  } else {
+    const collections = [...new Set(o.collections!.map((c) => c.trim()).filter(Boolean))];
+    if (collections.length === 0) throw new ConfigError('--collection needs a name', { hint: 'e.g. --collection LIDC-IDRI' });
+    source = { kind: 'collections', collections: collections.sort() };
+  }
+  const labels = labelsOf(classMap);
+  if (o.caps) {
+    for (const k of Object.keys(o.caps)) {
+      if (!labels.includes(k)) throw new ConfigError(`--cap: unknown class "${k}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class, e.g. --cap CT=50000,MR=100000' });
+    }
+    caps = { ...caps, ...o.caps };
+  }
+  if (o.capOrder) {
+    if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`--cap-order must be tcia or spread, got "${String(o.capOrder)}"`);
+    capOrder = o.capOrder;
+  }
+  if (o.modalities) {
+    for (const m of o.modalities) {
+      if (!(m.toUpperCase() in classMap)) {
+        throw new ConfigError(`--modality ${m}: the class map drops it (known: ${Object.keys(classMap).sort().join(', ')})`, {
+          hint: 'only modalities mapped to a class can be fetched; SEG, RTSTRUCT, SR, NM, US, XA are excluded',
+        });
+      }
+    }
+  }
+  const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError(`--concurrency must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${DEFAULT_CONCURRENCY}` });
+  }
+  const maxRejectRate = o.maxRejectRate ?? 0.01;
+  if (!(maxRejectRate >= 0 && maxRejectRate <= 1)) {
+    throw new ConfigError(`--max-reject-rate must be between 0 and 1, got ${maxRejectRate}`, { hint: 'e.g. 0.01 allows 1 % failed series' });
+  }
+  if (o.planName !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.planName)) {
+      throw new ConfigError(`--plan-name "${o.planName}" must be letters, digits, ".", "_" or "-"`, { hint: 'it becomes plans/<name>.json' });
+    }
+    planName = o.planName;
+  }
+  if (o.retry?.maxAttempts !== undefined && (!Number.isInteger(o.retry.maxAttempts) || o.retry.maxAttempts < 1)) {
+    throw new ConfigError(`--max-attempts must be a whole number ≥ 1, got ${o.retry.maxAttempts}`);
+  }
+  return {
+    apiUrl,
+    source,
+    datasets,
+    externalDatasets,
+    modalities: o.modalities ? [...new Set(o.modalities.map((m) => m.toUpperCase()))].sort() : undefined,
+    classMap,
+    caps,
+    capOrder,
+    concurrency,
+    partition: o.partition ?? WHOLE,
+    planName,
+    maxRejectRate,
+    verifyExisting: o.verifyExisting ?? false,
+    reuseCatalog: o.reuseCatalog ?? false,
+    planOnly: o.planOnly ?? false,
+    retry: o.retry,
+    throwOnBudget: o.throwOnBudget ?? true,
+  };
+}
+
+export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions, ctx: RunContext): Promise<FetchResult> {
+  const o = 'source' in options ? options : validateFetchOptions(options);
+  const start = performance.now();
+  // Temp files of a killed run: partial ZIPs under raw/, half-written snapshots and plans.
+  let staleTempsRemoved = 0;
+  for (const d of ['raw', 'catalog', 'plans']) staleTempsRemoved += await removeStaleTemps(path.join(ctx.paths.root, d));
+  if (staleTempsRemoved > 0) ctx.log.info(`removed ${staleTempsRemoved} partial download(s) left by an earlier run`);
+
+  const client = new TciaClient({ apiUrl: o.apiUrl, log: ctx.log, signal: ctx.signal, maxSockets: o.concurrency + 4, ...(o.retry ? { retry: o.retry } : {}) });
+  try {
+    // 1. catalog
+    const catalogConcurrency = Math.min(o.concurrency, 4);
+    const cat =
+      o.source.kind === 'tcia'
+        ? await fetchManifestCatalogs(client, o.source.manifest.seriesUids, manifestBaseName(o.source.file), ctx, { concurrency: o.concurrency })
+        : await fetchCollectionCatalogs(
+            client,
+            o.source.kind === 'collections' ? o.source.collections : [...new Set(o.datasets!.map((d) => d.collection))],
+            ctx,
+            { concurrency: catalogConcurrency, reuse: o.reuseCatalog },
+          );
+
+    // 2. plan
+    const { plan, excluded } = planFromCatalog({
+      name: o.planName,
+      apiUrl: o.apiUrl,
+      catalogs: cat.snapshots,
+      ...(o.datasets ? { datasets: o.datasets } : {}),
+      ...(o.source.kind === 'manifest' ? { manifest: o.source.manifest.name } : o.source.kind === 'tcia' ? { manifest: path.basename(o.source.file) } : {}),
+      ...(o.modalities ? { modalities: o.modalities } : {}),
+      classMap: o.classMap,
+      caps: o.caps,
+      capOrder: o.capOrder,
+      partition: o.partition,
+    });
+    const planFile = ctx.paths.plan(o.planName);
+    await writeFileAtomic(planFile, planJson(plan));
+    const keptImages = plan.summary.reduce((n, s) => n + s.images, 0);
+    ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${keptImages} images to keep after caps`);
+
+    // 3. download
+    const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
+    const failedSeries: FetchResult['failedSeries'] = [];
+    let bytes = 0;
+    let images = 0;
+    const dlStart = performance.now();
+    if (!o.planOnly && plan.series.length > 0) {
+      const limit = pLimit(o.concurrency);
+      const progress = ctx.progress('download', plan.series.length, 'series');
+      await Promise.all(
+        plan.series.map((s) =>
+          limit(async () => {
+            if (ctx.signal.aborted) return;
+            const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting });
+            counts[r.status]++;
+            bytes += r.bytes;
+            images += r.images;
+            if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+            progress.tick(1, r.bytes);
+          }).catch((err: unknown) => {
+            if (!ctx.signal.aborted) throw err;
+          }),
+        ),
+      );
+      progress.stop();
+    }
+    const dlSeconds = (performance.now() - dlStart) / 1000;
+    failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+    const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;
+    const result: FetchResult = {
+      planFile,
+      plan,
+      excluded,
+      collections: plan.inputs.collections.length,
+      emptyCollections: cat.empty,
+      externalDatasets: o.externalDatasets,
+      planned: plan.series.length,
+      counts,
+      failedSeries,
+      images,
+      bytes,
+      seconds: (performance.now() - start) / 1000,
+      mbPerSecond: dlSeconds > 0 ? bytes / 1e6 / dlSeconds : 0,
+      staleTempsRemoved,
+      overBudget,
+    };
+    if (overBudget && o.throwOnBudget) throw budgetError(result, o.maxRejectRate, ctx);
+    return result;
+  } finally {
+    client.close();
+  }
+}
+
+export function budgetError(r: FetchResult, maxRate: number, ctx: RunContext): RejectBudgetError {
+  const codes = new Map<string, number>();
+  for (const f of r.failedSeries) codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
+  const top = [...codes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, n]) => `${c} ×${n}`).join(', ');
+  return new RejectBudgetError(
+    `${r.failedSeries.length} of ${r.planned} series failed (${((100 * r.failedSeries.length) / Math.max(1, r.planned)).toFixed(2)}%), over --max-reject-rate ${maxRate}: ${top}`,
+    { hint: `see ${ctx.rejects.file ?? 'the rejects'}; rerun to retry only the failed series` },
+  );
+}
+
+/** Figures for the end-of-command summary. */
+export function fetchSummaryFigures(r: FetchResult): Record<string, string | number> {
+  const excludedSeries = r.excluded.filter((e) => e.reason !== 'over-cap').reduce((n, e) => n + e.series, 0);
+  const overCap = r.excluded.filter((e) => e.reason === 'over-cap').reduce((n, e) => n + e.series, 0);
+  const byModality = new Map<string, number>();
+  for (const e of r.excluded) if (e.reason === 'modality-not-mapped') byModality.set(e.modality, (byModality.get(e.modality) ?? 0) + e.series);
+  const figures: Record<string, string | number> = {
+    plan: r.planFile,
+    collections: r.collections + (r.emptyCollections.length ? ` (+${r.emptyCollections.length} empty: ${r.emptyCollections.slice(0, 5).join(', ')})` : ''),
+    'series planned': r.planned,
+    'series verified': r.counts.verified,
+    'series already there': r.counts.skipped + r.counts.updated + r.counts.recovered + (r.counts.updated ? ` (${r.counts.updated} plan entries updated)` : ''),
+    'series failed': r.failedSeries.length,
+    images: r.images,
+    downloaded: `${(r.bytes / 1e6).toFixed(1)} MB at ${r.mbPerSecond.toFixed(1)} MB/s`,
+    'excluded series': `${excludedSeries}${byModality.size ? ` (${[...byModality].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([m, n]) => `${m} ×${n}`).join(', ')})` : ''}; ${overCap} over the caps`,
+  };
+  if (r.externalDatasets.length) figures['external datasets'] = `${r.externalDatasets.length} (import them with etl import)`;
+  if (r.staleTempsRemoved) figures['stale temps removed'] = r.staleTempsRemoved;
+  return figures;
+}
