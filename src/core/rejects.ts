@@ -61,14 +61,17 @@ export class RejectsSink {
 
   /**
    * Throws RejectBudgetError when rejects exceed `maxRate` of `processed` items. `minProcessed`
-   * avoids failing on the first bad file of a tiny run.
+   * avoids failing on the first bad file of a tiny run. `counts` selects which `stage:code` reasons
+   * count (default: all), e.g. to leave expected policy skips (non-image objects) out of the budget.
    */
-  checkBudget(processed: number, maxRate: number, what = 'items', minProcessed = 20): void {
-    if (processed < minProcessed || this.total <= maxRate * processed) return;
-    const pct = ((100 * this.total) / processed).toFixed(2);
-    const top = this.byReason().slice(0, 3).map((r) => `${r.reason} ×${r.count}`).join(', ');
+  checkBudget(processed: number, maxRate: number, what = 'items', minProcessed = 20, counts?: (reason: string) => boolean): void {
+    const reasons = counts ? this.byReason().filter((r) => counts(r.reason)) : this.byReason();
+    const total = counts ? reasons.reduce((s, r) => s + r.count, 0) : this.total;
+    if (processed < minProcessed || total <= maxRate * processed) return;
+    const pct = ((100 * total) / processed).toFixed(2);
+    const top = reasons.slice(0, 3).map((r) => `${r.reason} ×${r.count}`).join(', ');
     throw new RejectBudgetError(
-      `${this.total} of ${processed} ${what} rejected (${pct}%), over the budget of ${(100 * maxRate).toFixed(2)}%: ${top}`,
+      `${total} of ${processed} ${what} rejected (${pct}%), over the budget of ${(100 * maxRate).toFixed(2)}%: ${top}`,
       { hint: `see ${this.file ?? 'the rejects'} for each file and reason; raise --max-reject-rate only if the rejects are expected` },
     );
   }

@@ -1,0 +1,68 @@
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import { workerEntry } from '../core/workers.ts';
+import { ConfigError } from '../core/errors.ts';
+import { runSeriesTask, type SeriesOutcome, type SeriesTask } from './preprocessSeries.ts';
+
+/**
+ * The series worker pool (piscina). One task = one series; the worker reads, decodes and writes the
+ * staging file itself, so only small outcome objects cross threads. `workers: 0` runs tasks in this
+ * thread (previews, debugging, tiny inputs).
+ */
+export interface SeriesPool {
+  readonly threads: number;
+  run(task: SeriesTask): Promise<SeriesOutcome>;
+  close(): Promise<void>;
+}
+
+export function defaultWorkers(): number {
+  return os.availableParallelism();
+}
+
+export function resolveWorkers(workers: number | undefined): number {
+  const n = workers ?? defaultWorkers();
+  if (!Number.isInteger(n) || n < 0 || n > 1024) {
+    throw new ConfigError(`--workers must be an integer from 0 to 1024 (got ${workers})`, {
+      hint: `default: all cores (${defaultWorkers()}); 0 runs in the main thread`,
+    });
+  }
+  return n;
+}
+
+export function createSeriesPool(workers: number): SeriesPool {
+  if (workers === 0) return { threads: 0, run: runSeriesTask, close: async () => undefined };
+  const pool = new Piscina<SeriesTask, SeriesOutcome>({
+    ...workerEntry(new URL('./worker.ts', import.meta.url)),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+  });
+  return { threads: workers, run: (task) => pool.run(task), close: () => pool.destroy() };
+}
+
+/**
+ * Run `fn` over `items` with at most `limit` calls in flight (pool workers × 2: every core busy, one
+ * series queued behind each, memory bounded). Stops starting new items once `signal` aborts or a
+ * call throws; waits for the ones in flight, then rethrows the first error.
+ */
+export async function forEachBounded<T>(
+  items: Iterable<T>,
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  for (const item of items) {
+    if (failure || signal?.aborted) break;
+    const p: Promise<void> = fn(item)
+      .catch((err: unknown) => {
+        failure ??= { err };
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.err;
+}

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunContext } from '../core/context.ts';
+import { isTempName } from '../core/fsAtomic.ts';
+import { DataError, messageOf } from '../core/errors.ts';
+import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
+import { DEFAULT_CLASS_MAP, type RawSeriesRecord, type StagedSample } from '../core/types.ts';
+import { decodeDicom, type DicomHeader } from './decode/index.ts';
+import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
+import { resolveWorkers } from './pool.ts';
+import { STAGE, runStageJobs, validateRejectRate, type StageJob, type StageRunResult } from './stageRunner.ts';
+import { formatNormalize } from './normalize.ts';
+import { frameToImage, needsInversion } from './toImage.ts';
+
+/**
+ * `etl preprocess`: every verified series in raw/ (its RawSeriesRecord sidecar exists) → one
+ * staging file of 224×224 uint8 images, through the worker pool, skipping series already staged
+ * with the same config and input. Also the single-file entry the classifier uses, so inference
+ * sees exactly the training preprocessing.
+ */
+
+export interface PreprocessOptions extends PreprocessConfigInput {
+  /** Worker threads (default: all cores; 0 = in the main thread). */
+  workers?: number;
+  /** Fraction of image files that may fail before the run fails (exit 3). Default 0.01. */
+  maxRejectRate?: number;
+  /** `i/P` or a Partition: only series with hash(SeriesUID) mod P == i. */
+  partition?: string | Partition;
+  /** Only these collections / series (pipeline runner); default all verified series. */
+  collections?: string[];
+  seriesUids?: string[];
+}
+
+export interface PreprocessResult extends StageRunResult {
+  config: PreprocessConfig;
+}
+
+/** Verified series in raw/: every `<Collection>/<SeriesUID>.json` sidecar, sorted. */
+export function listRawSeries(ctx: RunContext): RawSeriesRecord[] {
+  const rawRoot = path.join(ctx.paths.root, 'raw');
+  if (!fs.existsSync(rawRoot)) return [];
+  const out: RawSeriesRecord[] = [];
+  for (const dir of fs.readdirSync(rawRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const name of fs.readdirSync(path.join(rawRoot, dir)).sort()) {
+      if (!name.endsWith('.json') || isTempName(name)) continue;
+      const file = path.join(rawRoot, dir, name);
+      try {
+        const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as RawSeriesRecord;
+        if (rec.version !== 1 || !rec.seriesUid || !rec.planned) throw new Error('not a raw series record (version 1 with planned)');
+        out.push(rec);
+      } catch (err) {
+        ctx.rejects.record({ stage: STAGE, key: `${dir}/${name}`, file, error: new DataError('RAW_SIDECAR_UNREADABLE', `${file}: ${messageOf(err)}`) });
+      }
+    }
+  }
+  return out;
+}
+
+export async function preprocess(options: PreprocessOptions, ctx: RunContext): Promise<PreprocessResult> {
+  const config = resolvePreprocessConfig(options);
+  const workers = resolveWorkers(options.workers);
+  const maxRejectRate = validateRejectRate(options.maxRejectRate);
+  const part = typeof options.partition === 'object' ? options.partition : parsePartition(options.partition);
+  const hash = configHash(config);
+  const metadata = { configHash: hash, preprocessConfig: canonicalConfig(config) };
+  const collections = options.collections ? new Set(options.collections) : undefined;
+  const uids = options.seriesUids ? new Set(options.seriesUids) : undefined;
+
+  const jobs: StageJob[] = [];
+  for (const rec of listRawSeries(ctx)) {
+    if (!inPartition(rec.seriesUid, part)) continue;
+    if (collections && !collections.has(rec.collection)) continue;
+    if (uids && !uids.has(rec.seriesUid)) continue;
+    const p = rec.planned;
+    jobs.push({
+      collection: rec.collection,
+      seriesUid: rec.seriesUid,
+      dataset: p.dataset,
+      inputSha256: rec.zipSha256,
+      sidecar: ctx.paths.stagingSidecar(rec.collection, rec.seriesUid),
+      task: {
+        source: { kind: 'zip', file: ctx.paths.rawZip(rec.collection, rec.seriesUid) },
+        meta: {
+          dataset: p.dataset,
+          seriesUid: rec.seriesUid,
+          label: p.label,
+          bodyPart: p.bodyPart,
+          patientId: p.patientId,
+          studyUid: p.studyUid,
+          modality: p.modality,
+          ...(p.keep < p.imageCount ? { keep: p.keep } : {}),
+        },
+        config,
+        out: ctx.paths.staging(rec.collection, rec.seriesUid),
+        metadata,
+      },
+    });
+  }
+  if (jobs.length === 0) {
+    ctx.log.warn(`preprocess: no verified series in ${path.join(ctx.paths.root, 'raw')}${part.count > 1 ? ` for partition ${part.index}/${part.count}` : ''}`, {
+      hint: 'run `etl fetch tcia` first (a series is verified once raw/<Collection>/<SeriesUID>.json exists)',
+    });
+  }
+  ctx.log.info(`preprocess: ${jobs.length} verified series, size ${config.size}, fit ${config.fit}, normalize ${formatNormalize(config.normalize)}, ${workers} workers`);
+  const r = await runStageJobs(jobs, { workers, maxRejectRate, configHash: hash, label: 'preprocess' }, ctx);
+  return { ...r, config };
+}
+
+/** One frame's output for the classifier: the staged image and its reject, if any. */
+export interface PreprocessedDicom {
+  header: DicomHeader;
+  /** One per usable frame, provenance filled from the header (dataset/label from `info`). */
+  samples: StagedSample[];
+  /** Frames that could not be used (constant image…). */
+  rejected: Array<{ frame: number; code: string; message: string }>;
+}
+
+/**
+ * Preprocess one DICOM file in memory exactly as `etl preprocess` stages it. Throws DicomError for
+ * files that cannot be decoded (isSkip(err) for non-image objects).
+ */
+export async function preprocessDicomBytes(
+  bytes: Uint8Array,
+  config: PreprocessConfigInput | PreprocessConfig = {},
+  info: { dataset?: string; label?: string; bodyPart?: string } = {},
+): Promise<PreprocessedDicom> {
+  const cfg = resolvePreprocessConfig(config);
+  const { header: h, frames } = await decodeDicom(bytes, { colour: cfg.colour });
+  const label = info.label ?? DEFAULT_CLASS_MAP[h.modality] ?? h.modality;
+  const invert = needsInversion(h.photometric, h.presentationLutShape);
+  const samples: StagedSample[] = [];
+  const rejected: PreprocessedDicom['rejected'] = [];
+  frames.forEach((fr, frame) => {
+    try {
+      const img = frameToImage(
+        fr.values,
+        fr.padding,
+        { rows: h.rows, cols: h.columns, invert, modality: h.modality, label, bitsAllocated: h.bitsAllocated, pixelRepresentation: h.pixelRepresentation, slope: fr.slope, intercept: fr.intercept },
+        cfg,
+      );
+      samples.push({
+        image: img.image, dataset: info.dataset ?? '', patientId: h.patientId, studyUid: h.studyUid, seriesUid: h.seriesUid,
+        sopUid: h.sopInstanceUid, frame, modality: h.modality, label, bodyPart: info.bodyPart ?? (h.bodyPart || 'UNKNOWN'),
+        rows: h.rows, cols: h.columns, normLo: img.normLo, normHi: img.normHi, pixelHash: img.pixelHash,
+      });
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      rejected.push({ frame, code: err.code, message: err.message });
+    }
+  });
+  return { header: h, samples, rejected };
+}

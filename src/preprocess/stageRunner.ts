@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import type { RunContext } from '../core/context.ts';
+import { ConfigError, DataError } from '../core/errors.ts';
+import { writeJsonAtomic } from '../core/fsAtomic.ts';
+import type { StagingRecord } from '../core/types.ts';
+import { createSeriesPool, forEachBounded } from './pool.ts';
+import type { SeriesOutcome, SeriesTask } from './preprocessSeries.ts';
+
+/**
+ * Runs series tasks through the worker pool for `etl preprocess` and `etl import folder`: skips
+ * series whose staging sidecar already has this config and input, records per-file rejects,
+ * writes each sidecar last (after the staging file), and enforces the reject budget.
+ */
+
+export const STAGE = 'preprocess';
+
+export interface StageJob {
+  /** Staging folder name (TCIA collection, or the imported dataset's name). */
+  collection: string;
+  seriesUid: string;
+  dataset: string;
+  /** zipSha256 of the raw ZIP, or the imported folder's digest. */
+  inputSha256: string;
+  /** Where the sidecar goes (the task's `out` is the staging file). */
+  sidecar: string;
+  task: SeriesTask;
+}
+
+export interface StageRunOptions {
+  workers: number;
+  maxRejectRate: number;
+  configHash: string;
+  /** Progress label. */
+  label: string;
+  /** Found before the pool ran (folder scan): image files looked at, and rejects already recorded. */
+  prior?: { files: number; imageFiles: number; rejects: Array<{ code: string; skip: boolean }> };
+}
+
+export interface StageRunResult {
+  configHash: string;
+  workers: number;
+  series: number;
+  staged: number;
+  /** Already staged with the same config and input: no work done. */
+  skipped: number;
+  /** Whole series that could not be read (recorded as rejects; retried by the next run). */
+  failed: number;
+  /** Staged images (samples). */
+  images: number;
+  /** Files looked at, and those meant to be images (the reject budget's base). */
+  files: number;
+  imageFiles: number;
+  /** Rejects recorded by this run, and how many of them count against the budget. */
+  rejects: number;
+  budgetRejects: number;
+  rejectsByReason: Record<string, number>;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export function validateRejectRate(rate: number | undefined): number {
+  const r = rate ?? 0.01;
+  if (!(r >= 0 && r <= 1)) {
+    throw new ConfigError(`--max-reject-rate must be a fraction from 0 to 1 (got ${rate})`, { hint: '0.01 allows 1 % of image files to fail' });
+  }
+  return r;
+}
+
+/** Whether the series is staged already with this config and input (a rerun does no work). */
+export function isUpToDate(job: StageJob, configHash: string): boolean {
+  if (!fs.existsSync(job.task.out) || !fs.existsSync(job.sidecar)) return false;
+  try {
+    const rec = JSON.parse(fs.readFileSync(job.sidecar, 'utf8')) as StagingRecord;
+    return rec.configHash === configHash && rec.inputSha256 === job.inputSha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Budget checks before the end start once this many image files are done (early ones are noisy). */
+const EARLY_BUDGET_MIN = 1000;
+
+export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
+  const start = performance.now();
+  const todo = jobs.filter((j) => !isUpToDate(j, options.configHash));
+  const result: StageRunResult = {
+    configHash: options.configHash,
+    workers: options.workers,
+    series: jobs.length,
+    staged: 0,
+    skipped: jobs.length - todo.length,
+    failed: 0,
+    images: 0,
+    files: 0,
+    imageFiles: 0,
+    rejects: 0,
+    budgetRejects: 0,
+    rejectsByReason: {},
+    seconds: 0,
+    imagesPerSecond: 0,
+  };
+  // Codes recorded as policy skips (non-image objects…): outside the budget.
+  const skipCodes = new Set<string>();
+  const counts = (reason: string) => reason.startsWith(`${STAGE}:`) && !skipCodes.has(reason.slice(STAGE.length + 1));
+  const note = (code: string, skip: boolean) => {
+    result.rejects++;
+    result.rejectsByReason[code] = (result.rejectsByReason[code] ?? 0) + 1;
+    if (skip) skipCodes.add(code);
+    else result.budgetRejects++;
+  };
+
+  if (options.prior) {
+    result.files += options.prior.files;
+    result.imageFiles += options.prior.imageFiles;
+    for (const r of options.prior.rejects) note(r.code, r.skip);
+  }
+
+  const progress = ctx.progress(options.label, todo.length, 'series');
+  const pool = createSeriesPool(Math.min(options.workers, Math.max(todo.length, 1)));
+  try {
+    await forEachBounded(
+      todo,
+      Math.max(1, pool.threads * 2),
+      async (job) => {
+        const out: SeriesOutcome = await pool.run(job.task);
+        const base = `${job.dataset}/${job.seriesUid}`;
+        if (out.failed) {
+          result.failed++;
+          result.imageFiles++;
+          note(out.failed.code, false);
+          ctx.rejects.record({
+            stage: STAGE, key: base, dataset: job.dataset, seriesUid: job.seriesUid,
+            error: new DataError(out.failed.code, out.failed.message),
+          });
+        } else {
+          for (const r of out.rejects) {
+            note(r.code, r.skip);
+            ctx.rejects.record({
+              stage: STAGE,
+              key: `${base}/${r.sopUid ?? r.file}${r.frame !== undefined ? `#${r.frame}` : ''}`,
+              dataset: job.dataset,
+              seriesUid: job.seriesUid,
+              ...(r.sopUid ? { sopUid: r.sopUid } : {}),
+              file: r.file,
+              code: r.code,
+              error: r.message,
+            });
+          }
+          const rec: StagingRecord = {
+            version: 1,
+            collection: job.collection,
+            seriesUid: job.seriesUid,
+            configHash: options.configHash,
+            inputSha256: job.inputSha256,
+            size: job.task.config.size,
+            samples: out.samples,
+            rejects: out.rejects.length,
+            stagedAt: new Date().toISOString(),
+          };
+          await writeJsonAtomic(job.sidecar, rec);
+          result.staged++;
+          result.images += out.samples;
+          result.files += out.files;
+          result.imageFiles += out.imageFiles;
+        }
+        progress.tick(1);
+        if (result.imageFiles >= EARLY_BUDGET_MIN) {
+          ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', EARLY_BUDGET_MIN, counts);
+        }
+      },
+      ctx.signal,
+    );
+  } finally {
+    progress.stop();
+    await pool.close();
+  }
+  result.seconds = (performance.now() - start) / 1000;
+  result.imagesPerSecond = result.seconds > 0 ? result.images / result.seconds : 0;
+  ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', 20, counts);
+  return result;
+}
+
+/** Summary figures shared by both commands. */
+export function stageFigures(r: StageRunResult): Record<string, string | number> {
+  const reasons = Object.entries(r.rejectsByReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ×${n}`)
+    .join(', ');
+  return {
+    series: `${r.series} (${r.staged} staged, ${r.skipped} up to date${r.failed ? `, ${r.failed} failed` : ''})`,
+    images: r.images,
+    files: `${r.files} (${r.imageFiles} image files)`,
+    'rejected files': r.rejects ? `${r.rejects} (${r.budgetRejects} count against the budget): ${reasons}` : 0,
+    'images/s': r.imagesPerSecond.toFixed(1),
+    workers: r.workers,
+    config: r.configHash.slice(0, 16),
+  };
+}

@@ -1,0 +1,137 @@
+import fsp from 'node:fs/promises';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { DataError, messageOf } from '../core/errors.ts';
+
+/**
+ * Files of one series, read in place: entries of a series ZIP (never extracted to disk) or plain
+ * files of an imported folder. `read` returns the whole file; `readPrefix` only its first bytes
+ * (enough for a DICOM header: used to pick the first k instances without decoding all of them).
+ */
+export interface SeriesFile {
+  /** Entry name in the ZIP, or path relative to the imported folder. */
+  name: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+  readPrefix(bytes: number): Promise<Uint8Array>;
+}
+
+export interface SeriesFiles {
+  files: SeriesFile[];
+  close(): void;
+}
+
+/** TCIA adds these next to the images. */
+const NOT_IMAGES = new Set(['LICENSE', 'md5hashes.csv']);
+/** Local file header: fixed part, and slack read with it for the name and extra field. */
+const LOCAL_HEADER = 30;
+const LOCAL_SLACK = 1024;
+
+async function centralDirectory(file: string): Promise<yauzl.Entry[]> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true });
+  } catch (err) {
+    throw new DataError('ZIP_UNREADABLE', `${file}: not a readable ZIP: ${messageOf(err)}`, {
+      hint: 'delete the ZIP and its .json sidecar and fetch the series again',
+    });
+  }
+  const entries: yauzl.Entry[] = [];
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+        zip.once('entry', resolve);
+        zip.once('end', () => resolve(null));
+        zip.once('error', reject);
+        zip.readEntry();
+      });
+      zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
+      if (!entry) break;
+      const base = entry.fileName.split('/').pop() ?? '';
+      if (entry.fileName.endsWith('/') || NOT_IMAGES.has(base)) continue;
+      entries.push(entry);
+    }
+  } catch (err) {
+    throw new DataError('ZIP_UNREADABLE', `${file}: broken central directory: ${messageOf(err)}`);
+  } finally {
+    zip.close();
+  }
+  return entries;
+}
+
+/**
+ * Open a series ZIP and list its image entries (LICENSE, md5hashes.csv and folders left out).
+ * yauzl reads the central directory; an entry's data is then read with one positioned read and
+ * inflated in one synchronous call (a stream per entry costs more in event-loop hops than the
+ * inflate itself). Integrity was checked when the series was fetched (MD5s); sizes are checked here.
+ */
+export async function openSeriesZip(file: string): Promise<SeriesFiles> {
+  const entries = await centralDirectory(file);
+  const fh = await fsp.open(file, 'r');
+  const broken = (e: yauzl.Entry, why: string) => new DataError('ZIP_ENTRY_UNREADABLE', `${file}: entry ${e.fileName}: ${why}`);
+
+  /** The entry's stored (compressed) bytes, at most `limit` of them. */
+  async function stored(e: yauzl.Entry, limit: number): Promise<Buffer> {
+    const want = Math.min(e.compressedSize, limit);
+    const head = Buffer.allocUnsafe(LOCAL_HEADER + e.fileName.length + LOCAL_SLACK + want);
+    const { bytesRead } = await fh.read(head, 0, head.length, e.relativeOffsetOfLocalHeader);
+    if (bytesRead < LOCAL_HEADER || head.readUInt32LE(0) !== 0x04034b50) throw broken(e, 'bad local file header');
+    const start = LOCAL_HEADER + head.readUInt16LE(26) + head.readUInt16LE(28);
+    if (start + want <= bytesRead) return head.subarray(start, start + want);
+    const body = Buffer.allocUnsafe(want);
+    const r = await fh.read(body, 0, want, e.relativeOffsetOfLocalHeader + start);
+    if (r.bytesRead !== want) throw broken(e, `entry data ends after ${r.bytesRead} of ${want} bytes`);
+    return body;
+  }
+
+  async function read(e: yauzl.Entry, limit = Infinity): Promise<Uint8Array> {
+    if (e.isEncrypted()) throw broken(e, 'encrypted');
+    const partial = limit < e.uncompressedSize;
+    if (e.compressionMethod === 0) return stored(e, partial ? limit : Infinity);
+    if (e.compressionMethod !== 8) throw broken(e, `compression method ${e.compressionMethod} (only stored and deflate)`);
+    // A compressed prefix of `limit` bytes inflates to at least `limit` bytes (deflate never expands much).
+    const data = await stored(e, partial ? limit : Infinity);
+    let out: Buffer;
+    try {
+      out = partial ? zlib.inflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH }) : zlib.inflateRawSync(data);
+    } catch (err) {
+      throw broken(e, `inflate failed: ${messageOf(err)}`);
+    }
+    if (!partial && out.length !== e.uncompressedSize) {
+      throw broken(e, `inflated to ${out.length} bytes, the central directory says ${e.uncompressedSize}`);
+    }
+    return out;
+  }
+
+  return {
+    files: entries.map((e) => ({
+      name: e.fileName,
+      size: e.uncompressedSize,
+      read: () => read(e),
+      readPrefix: (bytes: number) => read(e, bytes),
+    })),
+    close: () => void fh.close().catch(() => undefined),
+  };
+}
+
+/** Plain files (folder import): `path` absolute, `name` as reported in rejects. */
+export function folderFiles(items: Array<{ path: string; name: string; size: number }>): SeriesFiles {
+  return {
+    files: items.map((it) => ({
+      name: it.name,
+      size: it.size,
+      read: async () => fsp.readFile(it.path),
+      readPrefix: async (bytes: number) => {
+        const fh = await fsp.open(it.path, 'r');
+        try {
+          const buf = Buffer.alloc(Math.min(bytes, it.size));
+          const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+          return buf.subarray(0, bytesRead);
+        } finally {
+          await fh.close();
+        }
+      },
+    })),
+    close: () => undefined,
+  };
+}
