@@ -1,0 +1,89 @@
+import type { CommandModule } from 'yargs';
+import { ARCHS } from '../../train/archs/index.ts';
+import { BACKEND_CHOICES, type BackendRequest } from '../../train/backend.ts';
+import { trainModality } from '../../train/loop.ts';
+import { runCommand, type GlobalArgs } from '../command.ts';
+
+interface ModalityArgs {
+  dataset: string;
+  version?: string;
+  arch: string;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  plateauPatience?: number;
+  seed?: number;
+  out?: string;
+  resume: boolean;
+  backend: BackendRequest;
+  width?: number;
+  imageSize?: number;
+  maxSteps?: number;
+  checkpointMinutes?: number;
+}
+
+export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
+  command: 'modality',
+  describe: 'train a CT/MR/PT/XR classifier on a published shard set (the paper\'s recipe: SGD 0.1, momentum 0.9, weight decay 0.005, LR ÷10 on plateau)',
+  builder: (y) =>
+    y
+      .version(false)
+      .option('dataset', { type: 'string', demandOption: true, describe: 'shard set name (datasets/<name>/current)' })
+      .option('version', { type: 'string', describe: 'dataset version (default: current)' })
+      .option('arch', { choices: ARCHS, default: 'resnet18', describe: 'architecture' })
+      .option('epochs', { type: 'number', describe: 'epochs (default 10)' })
+      .option('batch', { type: 'number', describe: 'optimizer batch (default: the shards\' batch; smaller values split each shard batch)' })
+      .option('lr', { type: 'number', describe: 'initial learning rate (default 0.1)' })
+      .option('momentum', { type: 'number', describe: 'SGD momentum (default 0.9)' })
+      .option('weight-decay', { type: 'number', describe: 'L2 weight decay on every parameter, as PyTorch SGD (default 0.005)' })
+      .option('plateau-patience', { type: 'number', describe: 'epochs without validation-loss improvement before LR ÷10 (default 2: the 3rd bad epoch reduces)' })
+      .option('seed', { type: 'number', describe: 'seed for weights and batch order (default 0)' })
+      .option('out', { type: 'string', describe: 'run directory (default <data-dir>/runs/<timestamp>-<arch>)' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendRequest, describe: 'tfjs backend (auto: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu)' })
+      .option('width', { type: 'number', describe: 'channel multiplier (default 1; e.g. 0.25 for demos)' })
+      .option('image-size', { type: 'number', describe: 'model input size; shard images are resized on the device (default: shard size)' })
+      .option('max-steps', { type: 'number', describe: 'stop after this many optimizer steps in total (smoke runs; resumable)' })
+      .option('checkpoint-minutes', { type: 'number', describe: 'also checkpoint within an epoch this often (default 10; 0 = epoch ends only)' }) as never,
+  handler: runCommand<ModalityArgs>(async (args, ctx) => {
+    const r = await trainModality(
+      {
+        dataset: args.dataset,
+        arch: args.arch,
+        resume: args.resume,
+        backend: args.backend,
+        ...(args.version !== undefined ? { version: args.version } : {}),
+        ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
+        ...(args.batch !== undefined ? { batch: args.batch } : {}),
+        ...(args.lr !== undefined ? { lr: args.lr } : {}),
+        ...(args.momentum !== undefined ? { momentum: args.momentum } : {}),
+        ...(args.weightDecay !== undefined ? { weightDecay: args.weightDecay } : {}),
+        ...(args.plateauPatience !== undefined ? { plateauPatience: args.plateauPatience } : {}),
+        ...(args.seed !== undefined ? { seed: args.seed } : {}),
+        ...(args.out !== undefined ? { out: args.out } : {}),
+        ...(args.width !== undefined ? { width: args.width } : {}),
+        ...(args.imageSize !== undefined ? { imageSize: args.imageSize } : {}),
+        ...(args.maxSteps !== undefined ? { maxSteps: args.maxSteps } : {}),
+        ...(args.checkpointMinutes !== undefined ? { checkpointMinutes: args.checkpointMinutes } : {}),
+      },
+      ctx,
+    );
+    const last = r.metrics.at(-1);
+    const figures: Record<string, string | number> = {
+      run: r.runDir,
+      backend: r.backend.reason,
+      model: `${r.config.arch} width ${r.config.width} at ${r.config.imageSize}² (${r.config.params.toLocaleString('en-US')} parameters)`,
+      epochs: `${r.metrics.length}/${r.config.epochs}`,
+      steps: r.steps,
+      state: r.finished ? 'finished (model/ written)' : r.interrupted ? 'interrupted (checkpoint saved; --resume continues)' : 'stopped at --max-steps (checkpoint saved)',
+    };
+    if (last) {
+      figures['train loss / acc'] = `${last.trainLoss.toFixed(4)} / ${(100 * last.trainAccuracy).toFixed(1)} %`;
+      if (last.valAccuracy !== null) figures['val loss / acc'] = `${last.valLoss!.toFixed(4)} / ${(100 * last.valAccuracy).toFixed(1)} %`;
+      figures['img/s (last epoch)'] = last.imagesPerSecond;
+    }
+    return { title: 'train modality', figures };
+  }),
+};
