@@ -1,0 +1,212 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import type { RunContext } from '../core/context.ts';
+import { EtlError, InputError } from '../core/errors.ts';
+import { SPLITS, type Split } from '../core/types.ts';
+import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/leakage.ts';
+import { readShardManifest, shardsOf, type ShardManifest } from './manifest.ts';
+import { readCurrent } from './publish.ts';
+import { readShardSchemaInfo } from './schema.ts';
+import { sha256File } from './checksum.ts';
+import type { ShardFileInfo } from './writer.ts';
+import { stableJson } from '../core/fsAtomic.ts';
+
+/**
+ * `etl verify`: a published dataset against its manifest — every shard's bytes and SHA-256 (so any
+ * flipped byte or truncation names the shard), magic, Schema message at the start, schema
+ * metadata, batch sizes, row/class/dataset counts, and leakage recomputed from the stored
+ * dataset/patient/pixel_hash columns. Problems end the command with exit code 3 (DATA_INTEGRITY).
+ */
+
+export const INTEGRITY_EXIT = 3;
+
+export class IntegrityError extends EtlError {
+  override readonly exitCode = INTEGRITY_EXIT;
+  constructor(message: string, readonly problems: VerifyProblem[]) {
+    super('DATA_INTEGRITY', message, {
+      hint: 'rebuild the dataset with `etl shard` (same inputs and seed give the same bytes), or restore the named shard files',
+      details: { problems: problems.slice(0, 20) },
+    });
+  }
+}
+
+export interface VerifyProblem {
+  shard?: string;
+  code: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  name: string;
+  version: string;
+  ok: boolean;
+  shards: number;
+  bytes: number;
+  rows: number;
+  problems: VerifyProblem[];
+  leakage?: LeakageReport;
+}
+
+
+/** Presence, size and SHA-256 of every shard the manifest lists. */
+export async function verifyShardFiles(dir: string, manifest: ShardManifest, opts: { throwOnError?: boolean } = {}): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = [];
+  for (const s of manifest.shards) {
+    const file = path.join(dir, s.file);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      problems.push({ shard: s.file, code: 'MISSING', message: `${s.file} is missing` });
+      continue;
+    }
+    if (st.size !== s.bytes) {
+      problems.push({ shard: s.file, code: 'SIZE', message: `${s.file} has ${st.size} bytes, manifest says ${s.bytes} (truncated or extended)` });
+      continue;
+    }
+    const digest = await sha256File(file);
+    if (digest !== s.sha256) problems.push({ shard: s.file, code: 'CHECKSUM', message: `${s.file} SHA-256 ${digest.slice(0, 16)}… differs from the manifest’s ${s.sha256.slice(0, 16)}…` });
+  }
+  if (opts.throwOnError && problems.length > 0) {
+    throw new IntegrityError(`${problems.length} shard problem(s): ${problems.slice(0, 3).map((p) => p.message).join('; ')}`, problems);
+  }
+  return problems;
+}
+
+/** Structure and content of one shard whose checksum matched: schema, batches, counts, leakage keys. */
+async function checkShardContent(
+  dir: string, s: ShardFileInfo, m: ShardManifest, isLastShard: boolean, counts: { classes: Record<string, number>; datasets: Record<string, number> },
+  leakage: LeakageCollector, problems: VerifyProblem[],
+): Promise<number> {
+  const file = path.join(dir, s.file);
+  const fh = await fsp.open(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    await fh.read(head, 0, 16, 0);
+    if (head.subarray(0, 6).toString('latin1') !== 'ARROW1' || head.readInt32LE(8) !== -1) {
+      problems.push({ shard: s.file, code: 'LAYOUT', message: `${s.file}: no magic + Schema message at the start` });
+      return 0;
+    }
+  } finally {
+    await fh.close();
+  }
+  const handle = await fsp.open(file, 'r');
+  const reader = await RecordBatchReader.from(handle);
+  let rows = 0;
+  try {
+    await reader.open();
+    const info = readShardSchemaInfo(reader.schema);
+    const want = { height: m.image.height, width: m.image.width, batchSize: m.batchSize, seed: m.seed, split: s.split, shardIndex: s.index, shardCount: s.count };
+    const got = { height: info.height, width: info.width, batchSize: info.batchSize, seed: info.seed, split: info.split, shardIndex: info.shardIndex, shardCount: info.shardCount };
+    if (stableJson(want) !== stableJson(got) || stableJson(info.classNames) !== stableJson(m.classNames) || info.configHash !== m.inputs.configHash) {
+      problems.push({ shard: s.file, code: 'SCHEMA', message: `${s.file}: schema metadata ${stableJson(got).replace(/\s+/g, ' ')} differs from the manifest` });
+    }
+    const nb = reader.numRecordBatches;
+    if (nb !== s.batches) problems.push({ shard: s.file, code: 'BATCHES', message: `${s.file}: ${nb} batches, manifest says ${s.batches}` });
+    for (let i = 0; i < nb; i++) {
+      const rb = (await reader.readRecordBatch(i)) as RecordBatch | null;
+      if (!rb) {
+        problems.push({ shard: s.file, code: 'BATCHES', message: `${s.file}: batch ${i} unreadable` });
+        break;
+      }
+      const lastOfSplit = isLastShard && i === nb - 1;
+      if (rb.numRows !== m.batchSize && !(lastOfSplit && m.partial === 'keep' && rb.numRows < m.batchSize)) {
+        problems.push({ shard: s.file, code: 'BATCH_SIZE', message: `${s.file}: batch ${i} has ${rb.numRows} rows, expected ${m.batchSize}` });
+      }
+      const labels = rb.getChildAt(1)!.toArray() as Int32Array;
+      const datasets = rb.getChildAt(2)!.toArray() as string[];
+      const patients = rb.getChildAt(3)!.toArray() as string[];
+      const series = rb.getChildAt(4)!.toArray() as string[];
+      const sops = rb.getChildAt(5)!.toArray() as string[];
+      const frames = rb.getChildAt(6)!.toArray() as Int32Array;
+      const hashes = rb.getChildAt(7)!.toArray() as string[];
+      for (let r = 0; r < rb.numRows; r++) {
+        const c = m.classNames[labels[r]!];
+        if (c === undefined) {
+          problems.push({ shard: s.file, code: 'LABEL', message: `${s.file}: batch ${i} row ${r} has label ${labels[r]} outside 0..${m.classNames.length - 1}` });
+          continue;
+        }
+        const d = datasets[r]!;
+        if (m.inputs.assignments[d] !== s.split) {
+          problems.push({ shard: s.file, code: 'SPLIT', message: `${s.file}: dataset ${d} is assigned to ${m.inputs.assignments[d] ?? 'no split'}, found in ${s.split}` });
+        }
+        counts.classes[c] = (counts.classes[c] ?? 0) + 1;
+        counts.datasets[d] = (counts.datasets[d] ?? 0) + 1;
+        leakage.add(d, patients[r]!, hashes[r]!, `${d}/${series[r]}/${sops[r]}#${frames[r]}`);
+      }
+      rows += rb.numRows;
+    }
+    if (rows !== s.rows) problems.push({ shard: s.file, code: 'ROWS', message: `${s.file}: ${rows} rows, manifest says ${s.rows}` });
+  } catch (err) {
+    problems.push({ shard: s.file, code: 'UNREADABLE', message: `${s.file}: ${(err as Error).message}` });
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    await handle.close().catch(() => undefined);
+  }
+  return rows;
+}
+
+export interface VerifyOptions {
+  name: string;
+  version?: string;
+  /** Also fail when leakage between splits is found (it is always reported). */
+  strictLeakage?: boolean;
+}
+
+export async function verifyDataset(options: VerifyOptions, ctx: RunContext): Promise<VerifyReport> {
+  const root = ctx.paths.datasetRoot(options.name);
+  const version = options.version ?? readCurrent(root);
+  if (!version) {
+    throw new InputError('SHARDS_NOT_FOUND', `dataset ${options.name} has no published version under ${root}`, {
+      hint: 'check --name and --data-dir, or run `etl shard`',
+    });
+  }
+  const dir = path.join(root, version);
+  const m = readShardManifest(dir);
+  const problems = await verifyShardFiles(dir, m);
+  const bad = new Set(problems.map((p) => p.shard));
+  const listed = new Set(m.shards.map((s) => s.file));
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.arrow')).sort()) {
+    if (!listed.has(f)) problems.push({ shard: f, code: 'UNLISTED', message: `${f} is not in the manifest` });
+  }
+  const leakage = new LeakageCollector();
+  let rows = 0;
+  const progress = ctx.progress('verify shards', m.shards.length, 'shards');
+  for (const split of SPLITS) {
+    const shards = shardsOf(m, split);
+    const counts = { classes: {} as Record<string, number>, datasets: {} as Record<string, number> };
+    let splitRows = 0;
+    let complete = true;
+    for (const [i, s] of shards.entries()) {
+      if (bad.has(s.file)) {
+        complete = false;
+        progress.tick();
+        continue;
+      }
+      splitRows += await checkShardContent(dir, s, m, i === shards.length - 1, counts, leakage, problems);
+      progress.tick();
+    }
+    rows += splitRows;
+    const sum = m.splits[split as Split];
+    if (complete && sum) {
+      if (splitRows !== sum.rows) problems.push({ code: 'COUNTS', message: `${split}: ${splitRows} rows, manifest says ${sum.rows}` });
+      if (stableJson(counts.classes) !== stableJson(sum.classCounts)) problems.push({ code: 'COUNTS', message: `${split}: class counts differ from the manifest` });
+      if (stableJson(counts.datasets) !== stableJson(sum.datasetCounts)) problems.push({ code: 'COUNTS', message: `${split}: dataset counts differ from the manifest` });
+    }
+  }
+  progress.stop();
+  const leak = leakage.report(m.inputs.assignments);
+  if (!leak.clean) {
+    const text = formatLeakage(leak);
+    if (options.strictLeakage) problems.push({ code: 'LEAKAGE', message: text.split('\n')[0]! });
+    else ctx.log.warn(text);
+  }
+  const report: VerifyReport = {
+    name: options.name, version, ok: problems.length === 0, shards: m.shards.length,
+    bytes: m.shards.reduce((a, s) => a + s.bytes, 0), rows, problems, leakage: leak,
+  };
+  for (const p of problems) ctx.log.error(p.message);
+  return report;
+}
