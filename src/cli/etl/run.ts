@@ -1,0 +1,46 @@
+import type { CommandModule } from 'yargs';
+import { parsePartition } from '../../core/partition.ts';
+import { runPipeline, type PipelineResult } from '../../pipeline/run.ts';
+import { runCommand, type GlobalArgs, type Summary } from '../command.ts';
+
+interface RunArgs {
+  pipeline: string;
+  apiUrl?: string;
+  force: boolean;
+  partition?: string;
+}
+
+export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
+  command: 'run <pipeline>',
+  describe: 'run a pipeline definition end to end; steps whose outputs are up to date are skipped (exit 0 ok, 2 config, 3 rejects, 75 locked, 1 bug)',
+  builder: (y) =>
+    y
+      .version(false)
+      .positional('pipeline', { type: 'string', demandOption: true, describe: 'pipeline file, e.g. pipelines/nightly.yaml' })
+      .option('api-url', { type: 'string', describe: 'override source.tcia.apiUrl (a mirror or the stand-in)' })
+      .option('force', { type: 'boolean', default: false, describe: 'run every step even when up to date' })
+      .option('partition', { type: 'string', describe: 'i/P: catalog, plan, fetch and preprocess this slice only; then `etl merge`' }) as never,
+  handler: runCommand<RunArgs>(async (args, ctx) => {
+    const r = await runPipeline(
+      args.pipeline,
+      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), force: args.force, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
+      ctx,
+    );
+    return pipelineSummary(`run ${r.pipeline}`, r);
+  }),
+};
+
+export function pipelineSummary(title: string, r: PipelineResult): Summary {
+  const figures: Record<string, string | number> = {
+    steps: `${r.ran} ran, ${r.skipped} skipped${r.ran === 0 ? ' (everything up to date)' : ''}`,
+  };
+  if (r.dataset?.version) figures.dataset = `${r.dataset.name} ${r.dataset.version} → ${r.dataset.dir}`;
+  if (r.run) figures['training run'] = r.run.dir;
+  if (r.evaluation) {
+    figures[`${r.evaluation.split} accuracy`] = `${(100 * r.evaluation.accuracy).toFixed(1)}% (balanced ${(100 * r.evaluation.balancedAccuracy).toFixed(1)}%, ${r.evaluation.images} images)`;
+  }
+  if (r.report) figures.report = r.report.html;
+  figures.log = r.logFile;
+  if (r.tookOverLock) figures['stale lock'] = `taken over from pid ${r.tookOverLock.pid} (${r.tookOverLock.startedAt})`;
+  return { title, figures };
+}

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { splitFilePath } from '../curate/split.ts';
+import { MANIFEST_FILE, readShardManifest } from '../shards/manifest.ts';
+import { readCurrent, switchCurrent } from '../shards/publish.ts';
+import { shardDataset } from '../shards/build.ts';
+import { IntegrityError, verifyDataset } from '../shards/verify.ts';
+import type { Step, StepEnv } from './env.ts';
+import { fileDigest, listingDigest } from './fingerprint.ts';
+
+/**
+ * shard → verify → publish. `shardDataset` builds the version in a temporary directory and switches
+ * `current` itself (atomically, as the last act of a complete build), so a crash inside it leaves
+ * `current` on the last good version. Verify then re-reads the new version; if it fails, `current` is
+ * switched back to the version it pointed at before (with the shard library's atomic switch), so a
+ * bad build is never left published. Publish prunes old versions.
+ */
+
+const whole = (env: StepEnv) => env.partition.count === 1;
+
+function currentVersion(env: StepEnv): { version: string; dir: string; manifest: string } | null {
+  const root = env.ctx.paths.datasetRoot(env.def.shard.name);
+  let version: string | undefined;
+  try {
+    version = readCurrent(root);
+  } catch {
+    return null;
+  }
+  if (!version) return null;
+  const dir = path.join(root, version);
+  const manifest = fileDigest(path.join(dir, MANIFEST_FILE));
+  return manifest ? { version, dir, manifest } : null;
+}
+
+const shard: Step = {
+  name: 'shard',
+  applies: whole,
+  inputs: (env) => ({
+    split: env.digests.split,
+    staging: listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json').digest,
+    shard: env.def.shard,
+    classes: env.manifest.classes ?? null,
+    strict: env.def.split.strict ?? false,
+  }),
+  outputs: (env) => {
+    const c = currentVersion(env);
+    return c ? { version: c.version, manifest: c.manifest } : null;
+  },
+  async run(env) {
+    const before = currentVersion(env);
+    const s = env.def.shard;
+    const r = await shardDataset(
+      {
+        name: s.name,
+        batch: s.batch,
+        seed: s.seed,
+        shardSizeMb: s.shardSizeMb,
+        partial: s.partial,
+        splitFile: splitFilePath(env.ctx, env.splitManifest.name),
+        ...(env.manifest.classes ? { classNames: env.manifest.classes } : {}),
+        ...(env.def.split.strict !== undefined ? { strict: env.def.split.strict } : {}),
+      },
+      env.ctx,
+    );
+    env.facts.datasetVersion = r.version;
+    env.facts.datasetDir = r.dir;
+    if (before && before.version !== r.version) env.facts.previousVersion = before.version;
+    const rows = Object.values(r.manifest.splits);
+    return {
+      counts: {
+        version: r.version,
+        images: rows.reduce((a, x) => a + x.rows, 0),
+        train: r.manifest.splits.train?.rows ?? 0,
+        validate: r.manifest.splits.validate?.rows ?? 0,
+        test: r.manifest.splits.test?.rows ?? 0,
+        shards: r.manifest.shards.length,
+        bytes: r.bytes,
+        reused: r.reused ? 'yes' : 'no',
+      },
+    };
+  },
+};
+
+const verify: Step = {
+  name: 'verify',
+  applies: whole,
+  inputs: (env) => ({ dataset: env.digests.shard }),
+  outputs: (env) => {
+    const c = currentVersion(env);
+    return c ? { version: c.version, manifest: c.manifest } : null;
+  },
+  async run(env) {
+    const c = currentVersion(env);
+    if (!c) throw new Error(`dataset ${env.def.shard.name} has no current version to verify`);
+    try {
+      const r = await verifyDataset({ name: env.def.shard.name, version: c.version, ...(env.def.split.strict ? { strictLeakage: true } : {}) }, env.ctx);
+      if (!r.ok) throw new IntegrityError(`dataset ${r.name} ${r.version}: ${r.problems.length} problem(s): ${r.problems[0]?.message ?? ''}`, r.problems);
+      return { counts: { version: c.version, shards: r.shards, images: r.rows } };
+    } catch (err) {
+      const prev = env.facts.previousVersion;
+      if (prev && fs.existsSync(path.join(env.ctx.paths.datasetVersion(env.def.shard.name, prev), MANIFEST_FILE))) {
+        switchCurrent(env.ctx.paths.datasetRoot(env.def.shard.name), prev);
+        env.ctx.log.error(`version ${c.version} failed verification: current switched back to ${prev}`);
+      }
+      throw err;
+    }
+  },
+};
+
+const publish: Step = {
+  name: 'publish',
+  applies: whole,
+  inputs: (env) => ({ dataset: env.digests.verify, keep: env.def.publish.keepVersions ?? null }),
+  outputs: (env) => {
+    const c = currentVersion(env);
+    return c ? { version: c.version } : null;
+  },
+  async run(env) {
+    const c = currentVersion(env);
+    if (!c) throw new Error(`dataset ${env.def.shard.name} has no current version`);
+    const pruned = pruneVersions(env, c.version);
+    env.facts.datasetVersion = c.version;
+    env.facts.datasetDir = c.dir;
+    const m = readShardManifest(c.dir);
+    env.ctx.log.info(`published ${env.def.shard.name} ${c.version}: ${Object.entries(m.splits).map(([k, v]) => `${k} ${v.rows}`).join(', ')} → ${c.dir}`);
+    return { counts: { version: c.version, pruned } };
+  },
+};
+
+/** Keep `current` plus the newest `keepVersions` others; the oldest go (by manifest time). */
+function pruneVersions(env: StepEnv, current: string): number {
+  const keep = env.def.publish.keepVersions;
+  if (keep === undefined) return 0;
+  const root = env.ctx.paths.datasetRoot(env.def.shard.name);
+  const versions = fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== current && fs.existsSync(path.join(root, e.name, MANIFEST_FILE)))
+    .map((e) => ({ name: e.name, t: fs.statSync(path.join(root, e.name, MANIFEST_FILE)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  let pruned = 0;
+  for (const v of versions.slice(keep)) {
+    fs.rmSync(path.join(root, v.name), { recursive: true, force: true });
+    pruned++;
+  }
+  return pruned;
+}
+
+export function datasetSteps(): Step[] {
+  return [shard, verify, publish];
+}

@@ -1,0 +1,81 @@
+import type { RunContext } from '../core/context.ts';
+import type { Partition } from '../core/partition.ts';
+import type { DatasetManifest } from '../curate/manifest.ts';
+import type { PreprocessConfig } from '../preprocess/preprocessConfig.ts';
+import type { ResolvedFetchOptions } from '../tcia/fetch.ts';
+import type { LoadedPipeline } from './load.ts';
+import type { PipelineDefinition } from './schema.ts';
+import type { PipelineState } from './state.ts';
+
+export const STEP_NAMES = ['catalog', 'plan', 'fetch', 'preprocess', 'import', 'split', 'shard', 'verify', 'publish', 'train', 'evaluate', 'report'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** Everything a step adapter needs, resolved and validated before the first step starts. */
+export interface StepEnv {
+  def: PipelineDefinition;
+  pipeline: LoadedPipeline;
+  ctx: RunContext;
+  apiUrl: string;
+  partition: Partition;
+  /** Plan and state names carry the partition, so partitions sharing a data directory never collide. */
+  planName: string;
+  stateName: string;
+  force: boolean;
+  state: PipelineState;
+  runStartedAt: Date;
+  manifestFile: string;
+  manifest: DatasetManifest;
+  splitManifestFile: string;
+  splitManifest: DatasetManifest;
+  fetch: ResolvedFetchOptions;
+  preprocess: PreprocessConfig;
+  /** Collections the catalog keeps current. */
+  collections: string[];
+  /** Output digests of the steps so far in this run (inputs of the steps after them). */
+  digests: Partial<Record<StepName, string>>;
+  /** Facts steps hand to later steps within one run (e.g. the dataset version just built). */
+  facts: RunFacts;
+}
+
+export interface RunFacts {
+  /** This run's JSON-lines log (the report shows its step timings). */
+  runLog?: string;
+  fullListing?: boolean;
+  datasetVersion?: string;
+  /** What `current` pointed at before this run's shard step (verify switches back to it on failure). */
+  previousVersion?: string;
+  datasetDir?: string;
+  runId?: string;
+  runDir?: string;
+  reportHtml?: string;
+  reportMarkdown?: string;
+  evaluation?: { accuracy: number; balancedAccuracy: number; images: number; split: string };
+}
+
+export type StepCounts = Record<string, number | string>;
+
+export interface StepOutcome {
+  counts: StepCounts;
+  /** Probe steps only: whether the check found anything to do. */
+  changed?: boolean;
+}
+
+/**
+ * A step is an adapter over one stage library call. The runner skips it when `inputs` digests to
+ * the recorded fingerprint and `outputs` still digests to what the step left last time.
+ */
+export interface Step {
+  name: StepName;
+  /** Whether the step belongs in this run (e.g. train only with a `train` section). */
+  applies(env: StepEnv): boolean;
+  /** What the step reads: its config section and the output digests of the steps before it. */
+  inputs(env: StepEnv): Promise<unknown> | unknown;
+  /** Digest material of what it wrote, or null when its outputs are missing. */
+  outputs(env: StepEnv): Promise<unknown | null> | unknown | null;
+  run(env: StepEnv): Promise<StepOutcome>;
+  /**
+   * Probe steps ask the outside world every run (the catalog asks TCIA what changed): the check is the
+   * work, so they always run and report `skipped` when nothing changed.
+   */
+  probe?: boolean;
+}

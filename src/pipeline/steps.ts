@@ -1,0 +1,336 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { inPartition } from '../core/partition.ts';
+import type { Plan } from '../core/types.ts';
+import { loadPlan } from '../curate/plan.ts';
+import { splitDatasets, splitFilePath } from '../curate/split.ts';
+import { preprocess } from '../preprocess/preprocess.ts';
+import { canonicalConfig } from '../preprocess/preprocessConfig.ts';
+import { importFolder } from '../preprocess/importFolder.ts';
+import { resolveFrom } from './load.ts';
+import { TciaClient } from '../tcia/client.ts';
+import { fetchTcia } from '../tcia/fetch.ts';
+import { generateReport } from '../report/report.ts';
+import type { Step, StepEnv } from './env.ts';
+import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';
+import { removeWithdrawn, syncCatalog } from './incremental.ts';
+import { datasetSteps } from './datasetSteps.ts';
+import { trainSteps } from './trainSteps.ts';
+
+/** Steps that run on one partition's slice (`--partition i/P`); the rest run once, on the union (`etl merge`). */
+export const PARTITIONED_STEPS = new Set(['catalog', 'plan', 'fetch', 'preprocess', 'import']);
+
+const whole = (env: StepEnv) => env.partition.count === 1;
+
+/** The plan without `inputs.apiUrl`: a stand-in on a new port (or a mirror) is the same plan. */
+function planDigest(file: string): string | null {
+  let plan: Plan;
+  try {
+    plan = loadPlan(file);
+  } catch {
+    return null;
+  }
+  return digestOf({ ...plan, inputs: { ...plan.inputs, apiUrl: undefined } });
+}
+
+function readPlanOrNull(env: StepEnv): Plan | null {
+  try {
+    return loadPlan(env.ctx.paths.plan(env.planName));
+  } catch {
+    return null;
+  }
+}
+
+const catalog: Step = {
+  name: 'catalog',
+  probe: true,
+  applies: () => true,
+  inputs: (env) => ({ collections: env.collections }),
+  outputs: (env) => {
+    const files = env.collections.map((c) => env.ctx.paths.catalog(c));
+    return sidecarsDigest(files).digest;
+  },
+  async run(env) {
+    const s = env.state;
+    const runNumber = s.successfulRuns + 1;
+    const prevInputs = s.steps.catalog?.inputs;
+    const full =
+      env.force ||
+      !s.lastSuccessAt ||
+      prevInputs !== digestOf({ collections: env.collections }) ||
+      runNumber - (s.lastFullListingRun ?? -Infinity) >= env.def.incremental.fullListingEvery;
+    const client = new TciaClient({ apiUrl: env.apiUrl, log: env.ctx.log, signal: env.ctx.signal });
+    try {
+      const r = await syncCatalog(
+        client,
+        {
+          collections: env.collections,
+          mode: full ? 'full' : 'incremental',
+          ...(s.lastSuccessAt ? { since: new Date(s.lastSuccessAt) } : {}),
+          overlapDays: env.def.incremental.overlapDays,
+          ...(env.def.source.tcia.concurrency ? { concurrency: env.def.source.tcia.concurrency } : {}),
+        },
+        env.ctx,
+      );
+      env.facts.fullListing = full;
+      // Withdrawn series leave the dataset: remove what we derived from them in this partition.
+      const removed = removeWithdrawn(r.dropped.filter((d) => inPartition(d.seriesUid, env.partition)), env.ctx);
+      if (r.dropped.length) env.ctx.log.warn(`${r.dropped.length} series no longer listed by TCIA (dropped from the plan)`);
+      return {
+        changed: r.changedCollections.length > 0 || removed > 0,
+        counts: {
+          mode: r.mode,
+          ...(r.fromDate ? { since: r.fromDate } : {}),
+          collections: r.snapshots.length,
+          series: r.series,
+          added: r.added,
+          updated: r.updated,
+          dropped: r.dropped.length,
+        },
+      };
+    } finally {
+      client.close();
+    }
+  },
+};
+
+const plan: Step = {
+  name: 'plan',
+  applies: () => true,
+  inputs: (env) => ({
+    catalog: env.digests.catalog,
+    manifest: fileDigest(env.manifestFile),
+    datasets: env.fetch.datasets,
+    modalities: env.fetch.modalities,
+    classMap: env.fetch.classMap,
+    caps: env.fetch.caps,
+    capOrder: env.fetch.capOrder,
+    partition: `${env.partition.index}/${env.partition.count}`,
+  }),
+  outputs: (env) => planDigest(env.ctx.paths.plan(env.planName)),
+  async run(env) {
+    const r = await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true, planOnly: true }, env.ctx);
+    const cappedOut = r.excluded.filter((e) => e.reason === 'over-cap').reduce((n, e) => n + e.series, 0);
+    return { counts: { series: r.planned, images: r.plan.series.reduce((n, s) => n + s.keep, 0), 'over cap': cappedOut } };
+  },
+};
+
+const fetchStep: Step = {
+  name: 'fetch',
+  applies: () => true,
+  inputs: (env) => ({ plan: env.digests.plan }),
+  outputs: (env) => {
+    const p = readPlanOrNull(env);
+    if (!p) return null;
+    return sidecarsDigest(p.series.map((s) => env.ctx.paths.rawSidecar(s.collection, s.seriesUid))).digest;
+  },
+  async run(env) {
+    const r = await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, env.ctx);
+    return {
+      counts: {
+        series: r.planned,
+        downloaded: r.counts.verified,
+        present: r.counts.skipped + r.counts.updated + r.counts.recovered,
+        failed: r.failedSeries.length,
+        images: r.images,
+        bytes: r.bytes,
+      },
+    };
+  },
+};
+
+const preprocessStep: Step = {
+  name: 'preprocess',
+  applies: () => true,
+  inputs: (env) => ({ raw: env.digests.fetch, config: canonicalConfig(env.preprocess) }),
+  outputs: (env) => {
+    const p = readPlanOrNull(env);
+    if (!p) return null;
+    return sidecarsDigest(p.series.map((s) => env.ctx.paths.stagingSidecar(s.collection, s.seriesUid))).digest;
+  },
+  async run(env) {
+    const p = readPlanOrNull(env);
+    if (!p) throw new Error(`plan ${env.ctx.paths.plan(env.planName)} vanished before preprocess`);
+    const pruned = pruneUnplanned(env, p);
+    const r = await preprocess(
+      {
+        size: env.preprocess.size,
+        fit: env.preprocess.fit,
+        normalize: env.preprocess.normalize,
+        colour: env.preprocess.colour,
+        ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
+        ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
+        partition: env.partition,
+        seriesUids: p.series.map((s) => s.seriesUid),
+      },
+      env.ctx,
+    );
+    return { counts: { series: r.series, staged: r.staged, 'already staged': r.skipped, failed: r.failed, images: r.images, rejects: r.rejects, pruned } };
+  },
+};
+
+/**
+ * Staged series of the plan's collections that the plan no longer holds (a lower cap, a withdrawn
+ * series) would still be read by split and shard: remove them, sidecar (the commit marker) first.
+ */
+function pruneUnplanned(env: StepEnv, p: Plan): number {
+  const planned = new Set(p.series.map((s) => s.seriesUid));
+  const collections = new Set([...p.inputs.collections, ...p.series.map((s) => s.collection)]);
+  let pruned = 0;
+  for (const c of collections) {
+    const dir = env.ctx.paths.stagingDir(c);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (!n.endsWith('.json') || n.startsWith('.')) continue;
+      const uid = n.slice(0, -'.json'.length);
+      if (planned.has(uid) || !inPartition(uid, env.partition)) continue;
+      fs.rmSync(path.join(dir, n), { force: true });
+      fs.rmSync(path.join(dir, `${uid}.arrow`), { force: true });
+      pruned++;
+    }
+  }
+  if (pruned) env.ctx.log.info(`removed ${pruned} staged series the plan no longer holds`);
+  return pruned;
+}
+
+/**
+ * External sources (local folders: CheXpert, MURA, …) staged like TCIA series. A folder is a source
+ * that can change under us, so like the catalog this step checks every run (importFolder skips
+ * series whose files are unchanged) and reports `skipped` when nothing was staged.
+ */
+const importStep: Step = {
+  name: 'import',
+  probe: true,
+  applies: (env) => (env.def.source.external?.length ?? 0) > 0,
+  inputs: (env) => ({ external: env.def.source.external, config: canonicalConfig(env.preprocess) }),
+  outputs: (env) => {
+    const names = new Set((env.def.source.external ?? []).map((e) => e.dataset));
+    return listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json', (d) => names.has(d)).digest;
+  },
+  async run(env) {
+    let staged = 0;
+    let images = 0;
+    let series = 0;
+    let rejects = 0;
+    for (const e of env.def.source.external ?? []) {
+      const r = await importFolder(
+        {
+          dir: resolveFrom(env.pipeline.baseDir, e.folder),
+          dataset: e.dataset,
+          location: e.location,
+          ...(e.modality ? { modality: e.modality } : {}),
+          ...(e.label ? { label: e.label } : {}),
+          size: env.preprocess.size,
+          fit: env.preprocess.fit,
+          normalize: env.preprocess.normalize,
+          colour: env.preprocess.colour,
+          ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
+          ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
+          partition: env.partition,
+        },
+        env.ctx,
+      );
+      staged += r.staged;
+      images += r.images;
+      series += r.series;
+      rejects += r.rejects;
+    }
+    return { changed: staged > 0, counts: { folders: env.def.source.external?.length ?? 0, series, staged, images, rejects } };
+  },
+};
+
+const split: Step = {
+  name: 'split',
+  applies: whole,
+  inputs: (env) => ({
+    staging: listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json').digest,
+    manifest: fileDigest(env.splitManifestFile),
+    auto: env.def.split.auto ?? false,
+    targets: env.def.split.targets ?? null,
+    strict: env.def.split.strict ?? false,
+  }),
+  outputs: (env) => fileDigest(splitFilePath(env.ctx, env.splitManifest.name)),
+  async run(env) {
+    const t = env.def.split.targets;
+    const r = await splitDatasets(
+      {
+        manifest: env.splitManifestFile,
+        ...(env.def.split.auto !== undefined ? { auto: env.def.split.auto } : {}),
+        ...(t ? { targets: [t.train, t.validate, t.test] as [number, number, number] } : {}),
+        ...(env.def.split.strict !== undefined ? { strict: env.def.split.strict } : {}),
+        seed: env.def.shard.seed,
+      },
+      env.ctx,
+    );
+    env.ctx.log.info(r.text);
+    return {
+      counts: {
+        datasets: Object.keys(r.result.assignments).length,
+        unassigned: r.result.unassigned.length,
+        series: r.staged.series,
+        images: r.staged.images,
+        leakage: r.result.leakage.clean ? 'clean' : 'found',
+      },
+    };
+  },
+};
+
+const report: Step = {
+  name: 'report',
+  applies: (env) => whole(env) && env.def.report.enabled,
+  inputs: (env) => ({
+    publish: env.digests.publish ?? null,
+    train: env.digests.train ?? null,
+    evaluate: env.digests.evaluate ?? null,
+    plan: env.digests.plan ?? null,
+    rejects: fileSize(env.ctx.paths.rejects),
+  }),
+  outputs: (env) => {
+    const dir = reportDir(env);
+    const html = fileDigest(path.join(dir, 'report.html'));
+    const md = fileDigest(path.join(dir, 'report.md'));
+    return html && md ? { html, md } : null;
+  },
+  async run(env) {
+    const r = await generateReport(
+      {
+        dataDir: env.ctx.dataDir,
+        dataset: env.def.shard.name,
+        pipeline: env.stateName,
+        ...(env.facts.runLog ? { runLog: env.facts.runLog } : {}),
+        planName: env.planName,
+        splitManifest: env.splitManifest.name,
+        ...(env.facts.runDir ? { runDir: env.facts.runDir } : {}),
+        ...(env.def.train ? {} : { noTraining: true }),
+        outDir: reportDir(env),
+        title: `${env.def.name} — medimg-etl report`,
+      },
+      env.ctx,
+    );
+    env.facts.reportHtml = r.html;
+    env.facts.reportMarkdown = r.markdown;
+    return { counts: { charts: r.charts, sections: r.sections } };
+  },
+};
+
+export function reportDir(env: StepEnv): string {
+  return path.join(env.ctx.dataDir, 'reports', env.def.name);
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every step in pipeline order; `applies` decides which run. */
+export function allSteps(): Step[] {
+  return [catalog, plan, fetchStep, preprocessStep, importStep, split, ...datasetSteps(), ...trainSteps(), report];
+}
