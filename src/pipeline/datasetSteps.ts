@@ -9,11 +9,10 @@ import type { Step, StepEnv } from './env.ts';
 import { fileDigest, listingDigest } from './fingerprint.ts';
 
 /**
- * shard → verify → publish. `shardDataset` builds the version in a temporary directory and switches
- * `current` itself (atomically, as the last act of a complete build), so a crash inside it leaves
- * `current` on the last good version. Verify then re-reads the new version; if it fails, `current` is
- * switched back to the version it pointed at before (with the shard library's atomic switch), so a
- * bad build is never left published. Publish prunes old versions.
+ * shard → verify → publish. `shardDataset` builds the version in a temporary directory, verifies it
+ * and only then switches `current` (atomically), so a crash or a bad build leaves `current` on the last
+ * good version. The verify step re-reads the published version as an independent check; if it fails,
+ * `current` is switched back to the version it pointed at before. Publish prunes old versions.
  */
 
 const whole = (env: StepEnv) => env.partition.count === 1;

@@ -13,6 +13,7 @@ import { LeakageError, listStagedSeries, loadSplitFile } from '../curate/split.t
 import { readStaging } from '../preprocess/staging.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary } from './manifest.ts';
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
+import { IntegrityError, verifyDataset } from './verify.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
 import { ExternalShuffle, bucketCount } from './shuffle.ts';
 import { SplitShardWriter, batchesPerShard, type ShardFileInfo } from './writer.ts';
@@ -20,7 +21,7 @@ import { BackgroundHasher } from './checksum.ts';
 
 /**
  * `etl shard`: staging → globally shuffled, pre-batched, checksummed Arrow shards per split,
- * published atomically as `datasets/<name>/<version>/` with `current` switched last.
+ * published atomically as `datasets/<name>/<version>/`, verified, and only then `current` switched.
  */
 
 export interface ShardOptions {
@@ -245,6 +246,12 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
     const manifest: ShardManifest = { ...body, version };
     writeFileAtomicSync(path.join(buildDir, MANIFEST_FILE), stableJson(manifest));
     const { dir, reused } = publishVersion(buildDir, datasetRoot, version);
+    // Re-read what landed on disk before anyone can see it: `current` only ever names a verified version.
+    const check = await verifyDataset({ name: options.name, version, ...(options.strict ? { strictLeakage: true } : {}) }, ctx);
+    if (!check.ok) {
+      if (!reused) fs.rmSync(dir, { recursive: true, force: true });
+      throw new IntegrityError(`dataset ${options.name} ${version} failed verification before publishing: ${check.problems[0]?.message ?? ''}`, check.problems);
+    }
     const currentMethod = switchCurrent(datasetRoot, version);
     return {
       name: options.name, version, dir, manifest, reused, currentMethod,
