@@ -3,7 +3,8 @@
  *
  * - Throughput of the series worker pool (ZIP read → decode → normalise → area resize → staging
  *   file) per modality with 1 worker and with all cores, steady state (pool warmed on one series).
- * - Per-stage time of one CT slice in this thread.
+ * - Per-stage CPU time of one CT slice in this thread: the worker's stored-integer path and the public
+ *   Float32 path (decodeDicom → frameToImage), which must give the same pixels (checked).
  * - Resize: exact float area average (the product's) vs sharp on 8-bit data (lanczos3, mks2021):
  *   ms per image and mean |Δ| in grey levels from the exact area average.
  * - A reference Python pipeline (pydicom → modality LUT → min-max → PIL BOX resize → uint8) on the
@@ -17,13 +18,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { dataPaths } from '../src/core/paths.ts';
 import type { RawSeriesRecord } from '../src/core/types.ts';
-import { decodeDicom } from '../src/preprocess/decode/index.ts';
-import { normalizationRange, quantize, toUnit } from '../src/preprocess/normalize.ts';
+import { decodeDicom, decodeDicomStored, isStoredFrame } from '../src/preprocess/decode/index.ts';
+import { normalizationRange, quantize, storedMinMax, toUnit } from '../src/preprocess/normalize.ts';
 import { createSeriesPool, forEachBounded } from '../src/preprocess/pool.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig } from '../src/preprocess/preprocessConfig.ts';
 import type { SeriesTask } from '../src/preprocess/preprocessSeries.ts';
 import { resizeArea } from '../src/preprocess/resize.ts';
-import { frameToImage } from '../src/preprocess/toImage.ts';
+import { frameToImage, storedFrameToImage } from '../src/preprocess/toImage.ts';
 import { openSeriesZip } from '../src/preprocess/zipSource.ts';
 import { ctSlice, writeRawSeries } from '../test/preprocess/preprocessFixtures.ts';
 
@@ -111,40 +112,63 @@ async function throughput(list: SeriesTask[], workers: number): Promise<{ images
   }
 }
 
-/** CPU milliseconds (this thread is the only busy one here) per stage of one slice. */
-async function stageBreakdown(file: string, n: number): Promise<Record<string, number>> {
+/**
+ * CPU milliseconds (this thread is the only busy one here) per stage of one slice, on the worker's
+ * path (decodeDicomStored → storedFrameToImage on the 16-bit integers) and, for comparison, on the
+ * public Float32 path (decodeDicom → frameToImage), which gives the same pixels.
+ */
+async function stageBreakdown(file: string, n: number): Promise<Array<Record<string, string>>> {
   const src = await openSeriesZip(file);
-  const t = { 'read+inflate': 0, decode: 0, range: 0, 'frameToImage (range+resize+map+quantise+hash)': 0 };
+  const t = { 'read+inflate': 0, 'decode (stored)': 0, 'range (stored min-max)': 0, 'storedFrameToImage (range+LUT resize+map+quantise+hash)': 0 };
+  const v = { 'decode (Float32 values + padding mask)': 0, 'range (Float32 min-max)': 0, 'frameToImage (range+resize+map+quantise+hash)': 0 };
   const cpu = () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
   let done = 0;
-  for (const f of src.files.slice(0, n)) {
-    let a = cpu();
-    const bytes = await f.read();
-    let b = cpu();
-    t['read+inflate'] += b - a;
-    a = b;
-    const d = await decodeDicom(bytes);
-    b = cpu();
-    t.decode += b - a;
-    const fr = d.frames[0]!;
-    const facts = {
-      rows: d.header.rows, cols: d.header.columns, invert: false, modality: 'CT',
-      bitsAllocated: 16, pixelRepresentation: 1 as const, slope: fr.slope, intercept: fr.intercept,
-    };
-    a = b;
-    normalizationRange(fr.values, fr.padding, config.normalize, facts);
-    b = cpu();
-    t.range += b - a;
-    a = b;
-    frameToImage(fr.values, fr.padding, facts, config);
-    t['frameToImage (range+resize+map+quantise+hash)'] += cpu() - a;
-    done++;
+  for (let round = 0; round < 2; round++) {
+    for (const f of src.files.slice(0, n)) {
+      let a = cpu();
+      const bytes = await f.read();
+      let b = cpu();
+      t['read+inflate'] += b - a;
+      a = b;
+      const ds = await decodeDicomStored(bytes);
+      b = cpu();
+      t['decode (stored)'] += b - a;
+      const sf = ds.frames[0]!;
+      if (!isStoredFrame(sf)) throw new Error('bench CT slice did not take the stored path');
+      const facts = {
+        rows: ds.header.rows, cols: ds.header.columns, invert: false, modality: 'CT',
+        bitsAllocated: 16, pixelRepresentation: 1 as const, slope: sf.slope, intercept: sf.intercept,
+      };
+      a = b;
+      storedMinMax(sf.stored, sf.padLo, sf.padHi);
+      b = cpu();
+      t['range (stored min-max)'] += b - a;
+      a = b;
+      const fast = storedFrameToImage(sf, facts, config);
+      b = cpu();
+      t['storedFrameToImage (range+LUT resize+map+quantise+hash)'] += b - a;
+      a = b;
+      const d = await decodeDicom(bytes);
+      b = cpu();
+      v['decode (Float32 values + padding mask)'] += b - a;
+      const fr = d.frames[0]!;
+      a = b;
+      normalizationRange(fr.values, fr.padding, config.normalize, facts);
+      b = cpu();
+      v['range (Float32 min-max)'] += b - a;
+      a = b;
+      const ref = frameToImage(fr.values, fr.padding, facts, config);
+      v['frameToImage (range+resize+map+quantise+hash)'] += cpu() - a;
+      if (ref.pixelHash !== fast.pixelHash) throw new Error('stored and Float32 paths differ');
+      done++;
+    }
   }
   src.close();
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / done]));
+  const row = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fmt(x / done, 3)]));
+  return [row(t), row(v)];
 }
 
 async function resizeComparison(file: string, n: number) {
@@ -276,8 +300,8 @@ console.log('\nThroughput (steady state, pool warmed; ZIP read + decode + normal
 console.table(results);
 
 const ctZip = ctZips[0]!;
-console.log('\nPer-stage CPU time of one 512² CT slice (with padding) in this thread (ms):');
-console.table([Object.fromEntries(Object.entries(await stageBreakdown(ctZip, 50)).map(([k, v]) => [k, fmt(v, 3)]))]);
+console.log('\nPer-stage CPU time of one 512² CT slice (with padding) in this thread (ms): the worker\'s stored path, then the public Float32 path (same pixels):');
+for (const row of await stageBreakdown(ctZip, 50)) console.table([row]);
 
 console.log('\nResize 512² → 224² on the same CT slices (mean |Δ| in grey levels vs the exact float area average):');
 console.table((await resizeComparison(ctZip, 50)).map((r) => ({ method: r.method, 'ms/img': fmt(r.ms, 2), 'mean |Δ|': fmt(r.meanAbsDiff, 3) })));

@@ -121,6 +121,61 @@ export function minMax(values: Float32Array, padding: Uint8Array | null): Range 
   return count === 0 ? { lo: NaN, hi: NaN, count } : { lo, hi, count };
 }
 
+/** Min/max of stored integers: over non-padding pixels (lo, hi; Infinity/−Infinity when all are padding) and over all (allLo, allHi). */
+export interface StoredRange {
+  lo: number;
+  hi: number;
+  allLo: number;
+  allHi: number;
+}
+
+/**
+ * `minMax` on the stored integers of a 16-bit grey frame (padding: stored values in [padLo, padHi];
+ * none when padLo > padHi). The modality map fround(s·slope + intercept) is monotonic, so the
+ * range of the values is the map of this range (swapped for slope < 0), bit for bit.
+ */
+export function storedMinMax(s: Int16Array | Uint16Array, padLo: number, padHi: number): StoredRange {
+  const n = s.length;
+  // Small-integer starting values keep the loop on int32 compares (±Infinity makes them doubles: 1.5× slower).
+  let lo = 0x10000;
+  let hi = -0x10001;
+  if (padLo > padHi) {
+    for (let i = 0; i < n; i++) {
+      const v = s[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return n === 0 ? { lo: Infinity, hi: -Infinity, allLo: Infinity, allHi: -Infinity } : { lo, hi, allLo: lo, allHi: hi };
+  }
+  // Padding bounds as int32 (stored values are 16-bit, so clamping them changes no comparison).
+  const pl = Math.max(padLo, -0x10001);
+  const ph = Math.min(padHi, 0x10000);
+  // Usual case: padding is the bottom of the range (−2000, −3024, lossy ≤ limit). Assume every
+  // value ≤ padHi is padding (one compare fewer per pixel), and check that none lies below padLo.
+  let allLo = 0x10000;
+  for (let i = 0; i < n; i++) {
+    const v = s[i]!;
+    if (v > hi) hi = v;
+    if (v < allLo) allLo = v;
+    if (v > ph && v < lo) lo = v;
+  }
+  if (allLo >= pl) return lo > hi ? { lo: Infinity, hi: -Infinity, allLo, allHi: hi } : { lo, hi, allLo, allHi: hi };
+  lo = 0x10000;
+  hi = -0x10001;
+  allLo = 0x10000;
+  let allHi = -0x10001;
+  for (let i = 0; i < n; i++) {
+    const v = s[i]!;
+    if (v < allLo) allLo = v;
+    if (v > allHi) allHi = v;
+    if (v < pl || v > ph) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo > hi ? { lo: Infinity, hi: -Infinity, allLo, allHi } : { lo, hi, allLo, allHi };
+}
+
 const HIST_BINS = 4096;
 
 /**

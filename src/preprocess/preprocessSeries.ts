@@ -1,9 +1,9 @@
 import type { StagedSample } from '../core/types.ts';
 import { isEtlError, messageOf } from '../core/errors.ts';
-import { decodeDicom, isSkip, readDicomHeader, skipReason, type DicomHeader } from './decode/index.ts';
+import { decodeDicomStored, isSkip, isStoredFrame, readDicomHeader, skipReason, type DicomHeader } from './decode/index.ts';
 import type { PreprocessConfig } from './preprocessConfig.ts';
 import { writeStaging } from './staging.ts';
-import { frameToImage, needsInversion } from './toImage.ts';
+import { frameToImage, needsInversion, storedFrameToImage, type FrameFacts } from './toImage.ts';
 import { folderFiles, openSeriesZip, type SeriesFile, type SeriesFiles } from './zipSource.ts';
 import { decodeImageFile } from './imageFile.ts';
 
@@ -12,6 +12,8 @@ import { decodeImageFile } from './imageFile.ts';
  * (ZIP entries or plain files), honours the plan's keep limit, decodes, normalises and resizes every
  * frame, writes `staging/<Collection>/<SeriesUID>.arrow`, and returns counts and per-file rejects
  * (plain data: it crosses a worker boundary; the caller records them and writes the sidecar).
+ * 16-bit grey frames take the stored-integer path (decodeDicomStored → storedFrameToImage): the
+ * same images as decodeDicom → frameToImage, about twice as fast.
  */
 
 /** Where a series' files are. */
@@ -130,20 +132,16 @@ async function dicomFile(f: SeriesFile, meta: SeriesMeta, config: PreprocessConf
   const sopUid = header.sopInstanceUid;
   const invert = needsInversion(header.photometric, header.presentationLutShape);
   for (const chunk of chunks) {
-    const decoded = await decodeDicom(bytes, { colour: config.colour, ...(chunk.length > 0 ? { frames: chunk } : {}) });
+    const decoded = await decodeDicomStored(bytes, { colour: config.colour, ...(chunk.length > 0 ? { frames: chunk } : {}) });
     const h = decoded.header;
     decoded.frames.forEach((fr, k) => {
       const frame = chunk.length > 0 ? chunk[k]! : k;
       try {
-        const img = frameToImage(
-          fr.values,
-          fr.padding,
-          {
-            rows: h.rows, cols: h.columns, invert, modality: h.modality, label: meta.label,
-            bitsAllocated: h.bitsAllocated, pixelRepresentation: h.pixelRepresentation, slope: fr.slope, intercept: fr.intercept,
-          },
-          config,
-        );
+        const facts: FrameFacts = {
+          rows: h.rows, cols: h.columns, invert, modality: h.modality, label: meta.label,
+          bitsAllocated: h.bitsAllocated, pixelRepresentation: h.pixelRepresentation, slope: fr.slope, intercept: fr.intercept,
+        };
+        const img = isStoredFrame(fr) ? storedFrameToImage(fr, facts, config) : frameToImage(fr.values, fr.padding, facts, config);
         out.push({
           instance: h.instanceNumber ?? Infinity,
           sample: {

@@ -101,6 +101,26 @@ export interface UnitMap {
 let scratch = new Float32Array(0);
 let rowBuf = new Float32Array(0);
 
+interface Plan {
+  g: FitGeometry;
+  wx: AxisWeights;
+  wy: AxisWeights;
+  out: Float32Array;
+  /** dstH × srcW intermediate rows. */
+  tmp: Float32Array;
+}
+
+function plan(rows: number, cols: number, size: number, fit: Fit, into: Float32Array | undefined): Plan {
+  const g = fitGeometry(rows, cols, size, fit);
+  let out: Float32Array;
+  if (into && into.length === size * size) {
+    out = into;
+    if (g.dstW !== size || g.dstH !== size) out.fill(0);
+  } else out = new Float32Array(size * size);
+  if (scratch.length < g.dstH * g.srcW) scratch = new Float32Array(g.dstH * g.srcW);
+  return { g, wx: axisWeights(g.srcW, g.dstW, true), wy: axisWeights(g.srcH, g.dstH, false), out, tmp: scratch };
+}
+
 /**
  * Area-average resize of a rows×cols Float32 image into a size×size Float32 image with the given
  * fit policy (pad leaves the border at 0). Vertical pass first: it runs over whole contiguous rows
@@ -117,23 +137,15 @@ export function resizeArea(
   map?: UnitMap,
   into?: Float32Array,
 ): Float32Array {
-  const g = fitGeometry(rows, cols, size, fit);
-  let out: Float32Array;
-  if (into && into.length === size * size) {
-    out = into;
-    if (g.dstW !== size || g.dstH !== size) out.fill(0);
-  } else out = new Float32Array(size * size);
-  const wx = axisWeights(g.srcW, g.dstW, true);
-  const wy = axisWeights(g.srcH, g.dstH, false);
+  const p = plan(rows, cols, size, fit, into);
+  const { g, wy, tmp } = p;
   const w = g.srcW;
-  if (scratch.length < g.dstH * w) scratch = new Float32Array(g.dstH * w);
   if (rowBuf.length < w) rowBuf = new Float32Array(w);
-  const tmp = scratch;
   const buf = rowBuf;
   let mapped = -1;
   // Vertical pass: dstH rows of srcW, each a weighted sum of a few source rows.
   if (!map && wy.taps <= 5) {
-    // Unmapped: sum 2–4 source rows per element in one loop (one store per element).
+    // Unmapped: sum 2–5 source rows per element in one loop (one store per element).
     for (let i = 0; i < g.dstH; i++) {
       const tOff = i * w;
       const n = wy.count[i]!;
@@ -180,7 +192,85 @@ export function resizeArea(
       else for (let x = 0; x < w; x++) tmp[tOff + x]! += from[off + x]! * wt;
     }
   }
-  // Horizontal pass over the dstH intermediate rows.
+  horizontalPass(p, size);
+  return p.out;
+}
+
+/**
+ * `resizeArea` (unmapped) of the image whose pixel k is lut[src[k]]: the source stays 16-bit
+ * integers (signed data: their raw bits, via a Uint16Array view) and each is looked up as it is
+ * read (the 65,536-entry LUT holds the float value of every stored value present, padding
+ * included). The same float operations in the same order as `resizeArea` on the looked-up Float32
+ * image, so the result is bit-identical, without a full-size Float32 image.
+ */
+export function resizeAreaLut(
+  src: Uint16Array,
+  lut: Float32Array,
+  rows: number,
+  cols: number,
+  size: number,
+  fit: Fit,
+  into?: Float32Array,
+): Float32Array {
+  const p = plan(rows, cols, size, fit, into);
+  const { g, wy, tmp } = p;
+  const w = g.srcW;
+  if (wy.taps <= 5) {
+    for (let i = 0; i < g.dstH; i++) {
+      const tOff = i * w;
+      const n = wy.count[i]!;
+      const wo = i * wy.taps;
+      const o0 = (g.srcY + wy.start[i]!) * cols + g.srcX;
+      const w0 = wy.weights[wo]!;
+      const w1 = n > 1 ? wy.weights[wo + 1]! : 0;
+      const w2 = n > 2 ? wy.weights[wo + 2]! : 0;
+      const w3 = n > 3 ? wy.weights[wo + 3]! : 0;
+      const o1 = o0 + cols;
+      const o2 = o1 + cols;
+      const o3 = o2 + cols;
+      if (n === 1) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0;
+      else if (n === 2) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1;
+      else if (n === 3) {
+        for (let x = 0; x < w; x++) {
+          tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2;
+        }
+      } else if (n === 4) {
+        for (let x = 0; x < w; x++) {
+          tmp[tOff + x] =
+            lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2 + lut[src[o3 + x]!]! * w3;
+        }
+      } else {
+        const o4 = o3 + cols;
+        const w4 = wy.weights[wo + 4]!;
+        for (let x = 0; x < w; x++) {
+          tmp[tOff + x] =
+            lut[src[o0 + x]!]! * w0 +
+            lut[src[o1 + x]!]! * w1 +
+            lut[src[o2 + x]!]! * w2 +
+            lut[src[o3 + x]!]! * w3 +
+            lut[src[o4 + x]!]! * w4;
+        }
+      }
+    }
+  } else for (let i = 0; i < g.dstH; i++) {
+    const tOff = i * w;
+    const s = wy.start[i]!;
+    const n = wy.count[i]!;
+    for (let t = 0; t < n; t++) {
+      const wt = wy.weights[i * wy.taps + t]!;
+      const off = (g.srcY + s + t) * cols + g.srcX;
+      if (t === 0) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[off + x]!]! * wt;
+      else for (let x = 0; x < w; x++) tmp[tOff + x]! += lut[src[off + x]!]! * wt;
+    }
+  }
+  horizontalPass(p, size);
+  return p.out;
+}
+
+/** Horizontal pass over the dstH intermediate rows into the output. */
+function horizontalPass(p: Plan, size: number): void {
+  const { g, wx, tmp, out } = p;
+  const w = g.srcW;
   const taps = wx.taps;
   const xs = wx.start;
   const xw = wx.weights;
@@ -189,7 +279,24 @@ export function resizeArea(
     const tOff = i * w;
     const oOff = (g.dstY + i) * size + g.dstX;
     if (taps === 4 && xn[0] === 4) {
-      // The common downscale (ratio 2–3, e.g. 512 → 224): unrolled.
+      // The common downscale (ratio 2–3, e.g. 512 → 224): unrolled, two rows per weight load.
+      if (i + 1 < g.dstH) {
+        const tOff2 = tOff + w;
+        const oOff2 = oOff + size;
+        for (let j = 0, wOff = 0; j < g.dstW; j++, wOff += 4) {
+          const x = xs[j]!;
+          const w0 = xw[wOff]!;
+          const w1 = xw[wOff + 1]!;
+          const w2 = xw[wOff + 2]!;
+          const w3 = xw[wOff + 3]!;
+          const s = tOff + x;
+          const s2 = tOff2 + x;
+          out[oOff + j] = tmp[s]! * w0 + tmp[s + 1]! * w1 + tmp[s + 2]! * w2 + tmp[s + 3]! * w3;
+          out[oOff2 + j] = tmp[s2]! * w0 + tmp[s2 + 1]! * w1 + tmp[s2 + 2]! * w2 + tmp[s2 + 3]! * w3;
+        }
+        i++;
+        continue;
+      }
       for (let j = 0, wOff = 0; j < g.dstW; j++, wOff += 4) {
         const s = tOff + xs[j]!;
         out[oOff + j] = tmp[s]! * xw[wOff]! + tmp[s + 1]! * xw[wOff + 1]! + tmp[s + 2]! * xw[wOff + 2]! + tmp[s + 3]! * xw[wOff + 3]!;
@@ -205,7 +312,6 @@ export function resizeArea(
       out[oOff + j] = acc;
     }
   }
-  return out;
 }
 
 function mapRow(src: Float32Array, off: number, w: number, map: UnitMap, out: Float32Array): void {

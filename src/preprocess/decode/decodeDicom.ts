@@ -6,12 +6,12 @@ import { DicomError, thrownMessage, type DicomErrorCode } from './errors.ts';
 import { j2kSize, jpegSize, type CodestreamSize } from './frameHeader.ts';
 import { functionalGroup, headerFromDataSet, item, num, str, us } from './header.ts';
 import { parseDicomBytes } from './parse.ts';
-import { greyFromStored, type Container, type ModalityLut, type PaddingRange, type StoredBits } from './pixelSemantics.ts';
+import { greyFromStored, storedGrey16, type Container, type ModalityLut, type PaddingRange, type StoredBits } from './pixelSemantics.ts';
 import { decodeJpegDct } from './jpegDct.ts';
 import { decodeRleFrame } from './rle.ts';
 import { nonImageSopClass, sopClassLabel } from './sopClasses.ts';
 import { TRANSFER_SYNTAXES, unsupportedReason, type TransferSyntax } from './transferSyntaxes.ts';
-import type { DecodedDicom, DecodedFrame, DecodeOptions, DicomHeader } from './types.ts';
+import type { DecodedDicom, DecodedDicomStored, DecodedFrame, DecodeOptions, DicomHeader, StoredGreyFrame } from './types.ts';
 
 /** Largest single frame we decode (8192² pixels); larger is treated as a corrupt header. */
 export const MAX_FRAME_PIXELS = 8192 * 8192;
@@ -178,14 +178,34 @@ const CODEC_NAMES: Record<string, string> = {
  */
 export async function decodeDicom(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedDicom> {
   try {
-    return await decodeUnchecked(bytes, options);
+    return (await decodeUnchecked(bytes, options, false)) as DecodedDicom;
   } catch (e) {
     if (e instanceof DicomError) throw e;
     throw new DicomError('DECODE_FAILED', `unexpected decoder error: ${thrownMessage(e)}`, {}, e);
   }
 }
 
-async function decodeUnchecked(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedDicom> {
+/**
+ * `decodeDicom`, except that grey frames in 16-bit containers without a Modality LUT Sequence come
+ * back as stored integers (StoredGreyFrame: no Float32 image, no padding mask; zero-copy for
+ * aligned little-endian native data). For the preprocess worker, which needs only the range and a
+ * resize: both are cheaper on the integers. Same errors as `decodeDicom`.
+ */
+export async function decodeDicomStored(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedDicomStored> {
+  try {
+    return await decodeUnchecked(bytes, options, true);
+  } catch (e) {
+    if (e instanceof DicomError) throw e;
+    throw new DicomError('DECODE_FAILED', `unexpected decoder error: ${thrownMessage(e)}`, {}, e);
+  }
+}
+
+/** Whether a DecodedDicomStored frame is in stored form. */
+export function isStoredFrame(f: DecodedFrame | StoredGreyFrame): f is StoredGreyFrame {
+  return (f as StoredGreyFrame).stored !== undefined;
+}
+
+async function decodeUnchecked(bytes: Uint8Array, options: DecodeOptions, keepStored: boolean): Promise<DecodedDicomStored> {
   const { ds, transferSyntaxUid } = parseDicomBytes(bytes);
   const header = headerFromDataSet(ds, transferSyntaxUid);
   const err = errorFor(header);
@@ -218,12 +238,16 @@ async function decodeUnchecked(bytes: Uint8Array, options: DecodeOptions): Promi
   const lut = isColour(header) ? null : readModalityLut(ds, header.pixelRepresentation === 1);
   const getFrame = frameSource(ds, px, header, ts, g, err);
 
-  const frames: DecodedFrame[] = [];
+  const frames: Array<DecodedFrame | StoredGreyFrame> = [];
+  const storedForm = keepStored && !lut && !isColour(header) && g.bytesPerSample === 2;
   for (const f of frameList) {
     const raw = await getFrame(f);
     const { slope, intercept } = lut ? { slope: 1, intercept: 0 } : frameRescale(ds, f, header);
     const pad = paddingRange(header, lossy, slope, intercept);
-    frames.push(pixelsToValues(raw, header, g, slope, intercept, pad, lut, palette, err));
+    if (storedForm && raw.src instanceof Uint16Array && raw.src.length === g.pixels) {
+      const stored = storedGrey16(raw.src, g.sb);
+      frames.push({ stored, slope, intercept, padLo: pad ? pad.lo : Infinity, padHi: pad ? pad.hi : -Infinity });
+    } else frames.push(pixelsToValues(raw, header, g, slope, intercept, pad, lut, palette, err));
   }
   return { header, frames };
 }

@@ -14,12 +14,16 @@
  * padding and −1024 HU (e.g. ≤ −2024 HU for −3024 HU padding), because compression smears the
  * padding both ways.
  *
+ * `decodeDicomStored` is the same decode for consumers that only need statistics and a resize: grey
+ * 16-bit frames (no Modality LUT Sequence) stay as stored integers (StoredGreyFrame, zero-copy for
+ * aligned native data); `storedFrameToImage` (../toImage.ts) turns them into the same images.
+ *
  * Errors are DicomError (a DataError) with a code; `isSkip(err)` separates policy skips (NON_IMAGE,
  * BITMASK_PIXELS, FLOAT_PIXELS, COLOUR_SKIPPED, MOSAIC_SKIPPED) from failures (NOT_DICOM,
  * TRUNCATED, UNSUPPORTED_TRANSFER_SYNTAX, DECODE_FAILED, BAD_GEOMETRY).
  */
-export type { DicomHeader, DecodedFrame, DecodeOptions, DecodedDicom } from './types.ts';
+export type { DicomHeader, DecodedFrame, DecodeOptions, DecodedDicom, DecodedDicomStored, StoredGreyFrame } from './types.ts';
 export { readDicomHeader } from './header.ts';
-export { decodeDicom, skipReason, MAX_FRAME_PIXELS, MAX_OUTPUT_BYTES } from './decodeDicom.ts';
+export { decodeDicom, decodeDicomStored, isStoredFrame, skipReason, MAX_FRAME_PIXELS, MAX_OUTPUT_BYTES } from './decodeDicom.ts';
 export { DicomError, isSkip, type DicomErrorCode } from './errors.ts';
 export { TRANSFER_SYNTAXES, unsupportedReason, type TransferSyntax } from './transferSyntaxes.ts';

@@ -58,6 +58,13 @@ export function greyFromStored(
     else affineU16(values, src, slope, intercept);
     return { values, padding: null };
   }
+  if (pad && !lut && stride === 1 && start === 0 && src.length === n && sb.shift === 0 && sb.bits >= 16 && src instanceof Uint16Array) {
+    // Padded CT: values and mask in one pass over the stored integers.
+    const padding = new Uint8Array(n);
+    if (sb.signed) affineMaskI16(values, padding, new Int16Array(src.buffer, src.byteOffset, n), slope, intercept, pad.lo, pad.hi);
+    else affineMaskU16(values, padding, src, slope, intercept, pad.lo, pad.hi);
+    return { values, padding };
+  }
   storedInto(values, src, start, stride, n, sb);
   let padding: Uint8Array | null = null;
   if (pad) {
@@ -96,6 +103,44 @@ function affineI16(out: Float32Array, a: Int16Array, slope: number, intercept: n
 
 function affineU16(out: Float32Array, a: Uint16Array, slope: number, intercept: number): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i]! * slope + intercept;
+}
+
+function affineMaskI16(out: Float32Array, padding: Uint8Array, a: Int16Array, slope: number, intercept: number, lo: number, hi: number): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = a[i]!;
+    if (v >= lo && v <= hi) padding[i] = 1;
+    out[i] = v * slope + intercept;
+  }
+}
+
+function affineMaskU16(out: Float32Array, padding: Uint8Array, a: Uint16Array, slope: number, intercept: number, lo: number, hi: number): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = a[i]!;
+    if (v >= lo && v <= hi) padding[i] = 1;
+    out[i] = v * slope + intercept;
+  }
+}
+
+/**
+ * Stored integers of a 16-bit grey frame: signed → Int16Array, unsigned → Uint16Array. A view of
+ * `src` (no copy) when the stored bits fill the container; otherwise masked/sign-extended into a
+ * new array (BitsStored 12 and the like: the high bits may hold overlays or junk).
+ */
+export function storedGrey16(src: Uint16Array, sb: StoredBits): Int16Array | Uint16Array {
+  const n = src.length;
+  if (sb.shift === 0 && sb.bits >= 16) return sb.signed ? new Int16Array(src.buffer, src.byteOffset, n) : src;
+  const shift = sb.shift;
+  const bits = Math.min(sb.bits, 16);
+  if (sb.signed) {
+    const out = new Int16Array(n);
+    const ext = 32 - bits;
+    for (let i = 0; i < n; i++) out[i] = ((src[i]! >>> shift) << ext) >> ext;
+    return out;
+  }
+  const out = new Uint16Array(n);
+  const mask = 2 ** bits - 1;
+  for (let i = 0; i < n; i++) out[i] = (src[i]! >>> shift) & mask;
+  return out;
 }
 
 function affine(v: Float32Array, slope: number, intercept: number): void {
@@ -163,6 +208,23 @@ function greyGeneric(
 export interface ModalityLut {
   first: number;
   data: Float32Array;
+}
+
+/** Modality values and padding mask of a frame in stored form (as `greyFromStored` gives them). */
+export function valuesFromStored(stored: Int16Array | Uint16Array, slope: number, intercept: number, padLo: number, padHi: number): GreyResult {
+  const n = stored.length;
+  const values = new Float32Array(n);
+  if (padLo > padHi) {
+    for (let i = 0; i < n; i++) values[i] = stored[i]! * slope + intercept;
+    return { values, padding: null };
+  }
+  const padding = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = stored[i]!;
+    if (v >= padLo && v <= padHi) padding[i] = 1;
+    values[i] = v * slope + intercept;
+  }
+  return { values, padding };
 }
 
 /** Mask/sign-extend one value (for header-derived numbers, not pixels). */

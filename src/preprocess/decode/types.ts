@@ -58,3 +58,24 @@ export interface DecodedDicom {
   header: DicomHeader;
   frames: DecodedFrame[];
 }
+
+/**
+ * A grey frame in a 16-bit container left as stored integers (masked and sign-extended), for
+ * consumers that only need statistics and a resize (the preprocess worker): modality value
+ * = fround(stored × slope + intercept) exactly as `DecodedFrame.values`, padding = stored values in
+ * [padLo, padHi] (padLo may be −Infinity; no padding: padLo > padHi). `stored` may be a view of the
+ * input bytes: read it before the bytes are reused.
+ */
+export interface StoredGreyFrame {
+  stored: Int16Array | Uint16Array;
+  slope: number;
+  intercept: number;
+  padLo: number;
+  padHi: number;
+}
+
+export interface DecodedDicomStored {
+  header: DicomHeader;
+  /** Per frame: stored form where the fast path applies (grey, 16-bit, no Modality LUT Sequence), else modality values. */
+  frames: Array<DecodedFrame | StoredGreyFrame>;
+}
