@@ -6,7 +6,7 @@ import { loadSplitFile } from '../curate/split.ts';
 import { configFromCanonical, type PreprocessConfig } from '../preprocess/preprocessConfig.ts';
 import { readStaging } from '../preprocess/staging.ts';
 import type { ShardManifest } from '../shards/manifest.ts';
-import { openDataset } from '../shards/reader.ts';
+import { openDataset, type Batch } from '../shards/reader.ts';
 import type { Split } from '../core/types.ts';
 
 /**
@@ -15,22 +15,8 @@ import type { Split } from '../core/types.ts';
  * (benchmarks, unit tests of the loop).
  */
 
-export interface Batch {
-  /** size×H×W uint8; valid only until the next batch is requested. */
-  images: Uint8Array;
-  size: number;
-  height: number;
-  width: number;
-  labels: Int32Array;
-  datasets: string[];
-  series: string[];
-  sops: string[];
-  frames: Int32Array;
-  shard: number;
-  batchIndex: number;
-  /** Resume token: position of the next batch in this epoch's order. */
-  cursor: number;
-}
+/** The shard reader's batch (one definition, src/shards/reader.ts). */
+export type { Batch };
 
 export interface BatchReadOptions {
   seed?: number;

@@ -1,0 +1,39 @@
+import type { Argv } from 'yargs';
+import { NORMALIZE_HELP } from '../preprocess/normalize.ts';
+import { defaultWorkers } from '../preprocess/pool.ts';
+import type { PreprocessOptions } from '../preprocess/preprocess.ts';
+
+/** Flags shared by `etl preprocess` and `etl import folder`: the same preprocessing either way. */
+export interface PreprocessingArgs {
+  size: number;
+  fit: string;
+  workers?: number;
+  normalize: string;
+  maxRejectRate: number;
+  partition?: string;
+  colour: string;
+}
+
+export function preprocessingOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('size', { type: 'number', default: 224, describe: 'output images are size×size' })
+    .option('fit', { choices: ['stretch', 'pad', 'crop'], default: 'stretch', describe: 'aspect policy: stretch (the paper), pad (letterbox black), crop (centre square)' })
+    .option('workers', { type: 'number', describe: `worker threads (default: all cores, here ${defaultWorkers()}; 0 = main thread)` })
+    .option('normalize', { type: 'string', default: 'minmax', describe: NORMALIZE_HELP })
+    .option('max-reject-rate', { type: 'number', default: 0.01, describe: 'fraction of image files that may fail before exit 3 (non-image objects do not count)' })
+    .option('partition', { type: 'string', describe: 'i/P: only series with hash(SeriesInstanceUID) mod P = i' })
+    .option('colour', { choices: ['grey', 'skip'], default: 'grey', describe: 'colour DICOM: convert to grey luma, or skip the file' }) as Argv<T>;
+}
+
+/** The library options those flags stand for. */
+export function preprocessingConfig(args: PreprocessingArgs): PreprocessOptions {
+  return {
+    size: args.size,
+    fit: args.fit,
+    normalize: args.normalize,
+    colour: args.colour,
+    maxRejectRate: args.maxRejectRate,
+    ...(args.workers !== undefined ? { workers: args.workers } : {}),
+    ...(args.partition !== undefined ? { partition: args.partition } : {}),
+  };
+}
