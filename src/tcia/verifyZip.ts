@@ -147,7 +147,8 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, digestOnly = fa
     // One read of the compressed bytes and one native inflate: far less per-chunk stream overhead
     // than piping 16 KiB pieces through yauzl's inflate stream (verification is most of a fetch's CPU).
     const raw = await collect(await zip.openReadStreamPromise(entry, { decompress: false }));
-    const data = entry.compressionMethod === 8 ? await inflateRaw(raw) : raw;
+    // One output chunk of the declared size: zlib's default 16 KiB chunks plus concatenation cost more than the inflate.
+    const data = entry.compressionMethod === 8 ? await inflateRaw(raw, { chunkSize: Math.max(64, entry.uncompressedSize) }) : raw;
     if (data.byteLength !== entry.uncompressedSize) {
       throw new Error(`unexpected EOF: ${entry.fileName} inflated to ${data.byteLength} bytes, the directory says ${entry.uncompressedSize}`);
     }
