@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -58,10 +59,18 @@ export function parseMd5List(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * Series ZIPs up to this size are verified from one read into memory: per-entry file reads and their
+ * buffers cost more CPU than the inflate (the ZIP was just written, so the read comes from the page cache).
+ */
+const IN_MEMORY_MAX = 512 * 1024 * 1024;
+
 export async function verifySeriesZip(file: string, expectedImages: number): Promise<ZipVerification> {
   let zip: yauzl.ZipFile;
+  const options = { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: true, validateEntrySizes: true };
   try {
-    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: true, validateEntrySizes: true });
+    const { size } = await fsp.stat(file);
+    zip = size <= IN_MEMORY_MAX ? await yauzl.fromBufferPromise(await fsp.readFile(file), options) : await yauzl.openPromise(file, options);
   } catch (err) {
     throw classify(file, err);
   }
