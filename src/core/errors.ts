@@ -80,13 +80,14 @@ export function messageOf(err: unknown): string {
 }
 
 /**
- * What the CLI prints. Known errors: one line plus a hint, no stack. Unknown errors are bugs: full stack.
+ * What the CLI prints. Known errors: one line plus a hint, no stack (ETL_DEBUG=1 adds it). Unknown
+ * errors are bugs: full stack.
  */
 export function formatError(err: unknown): string {
   if (isEtlError(err)) {
     const lines = [`error ${err.code}: ${err.message}`];
+    if (process.env.ETL_DEBUG && err.stack) lines.push(err.stack);
     if (err.hint) lines.push(`  hint: ${err.hint}`);
-    if (err.exitCode === 1 && err.stack) lines.push(err.stack);
     return lines.join('\n');
   }
   const stack = err instanceof Error && err.stack ? err.stack : messageOf(err);

@@ -30,7 +30,12 @@ export const RETRYABLE_DATA_CODES = new Set([
 ]);
 
 /** An HTTP answer we did not want. `code` is `HTTP_<status>`. */
+/** Exit code when the archive stays unreachable after retries (sysexits EX_UNAVAILABLE). */
+export const UNAVAILABLE_EXIT = 69;
+
 export class TciaHttpError extends DataError {
+  /** When it ends a command: the archive could not serve us (EX_UNAVAILABLE), not a bug. */
+  override readonly exitCode = UNAVAILABLE_EXIT;
   readonly url: string;
   readonly status: number;
   readonly body: string;
@@ -50,6 +55,7 @@ export class TciaHttpError extends DataError {
 
 /** A connection-level failure (reset, timeout, hang-up), normalised so it can be recorded as a reject. */
 export class TciaNetworkError extends DataError {
+  override readonly exitCode = UNAVAILABLE_EXIT;
   constructor(url: string, cause: unknown, code = 'NETWORK') {
     const c = cause as { code?: string; message?: string };
     super(code, `request to ${url} failed: ${c?.code ? `${c.code} ` : ''}${c?.message ?? String(cause)}`, {

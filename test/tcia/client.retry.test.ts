@@ -63,3 +63,15 @@ describe('retry policy', () => {
     expect(formatTciaDate(new Date('2024-03-07T12:00:00Z'))).toBe('03-07-2024');
   });
 });
+
+describe('archive failures that end a command', () => {
+  it('exit 69 (EX_UNAVAILABLE) with one line and a hint, not a bug report', async () => {
+    const { TciaHttpError, TciaNetworkError } = await import('../../src/tcia/retry.ts');
+    const { exitCodeOf, formatError } = await import('../../src/core/errors.ts');
+    const net = new TciaNetworkError('https://nbia.example/getSeries', Object.assign(new Error('getaddrinfo ENOTFOUND nbia.example'), { code: 'ENOTFOUND' }));
+    expect(exitCodeOf(net)).toBe(69);
+    expect(exitCodeOf(new TciaHttpError('https://nbia.example/getImage', 503, 'Service Unavailable'))).toBe(69);
+    expect(formatError(net)).not.toMatch(/\n\s+at /);
+    expect(formatError(net)).toMatch(/hint: /);
+  });
+});
