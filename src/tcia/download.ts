@@ -28,6 +28,8 @@ export interface SeriesOutcome {
 
 export interface SeriesFetchOptions {
   apiUrl: string;
+  /** ZIP verification (default: in this thread); fetchTcia passes a worker pool. */
+  verify?: (file: string, expectedImages: number) => Promise<ZipVerification>;
   /** Re-hash existing ZIPs instead of the cheap size check. */
   verifyExisting?: boolean;
   onBytes?: (n: number) => void;
@@ -47,7 +49,7 @@ export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: Run
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
       signal: ctx.signal,
       verify: async (tmp) => {
-        verification = await verifySeriesZip(tmp, s.imageCount);
+        verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount);
       },
     });
     if (got.attempts > 1) ctx.log.debug(`series ${s.seriesUid} verified after ${got.attempts} attempts`);

@@ -11,6 +11,7 @@ import { collectionOf, loadManifest, type DatasetManifest } from '../curate/mani
 import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
 import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from './catalog.ts';
 import { DEFAULT_API_URL, TciaClient } from './client.ts';
+import { createZipVerifier, verifierThreads } from './verifyPool.ts';
 import { fetchSeries, type SeriesStatus } from './download.ts';
 import type { RetryPolicy } from './retry.ts';
 import { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
@@ -250,22 +251,27 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
     const dlStart = performance.now();
     if (!o.planOnly && plan.series.length > 0) {
       const limit = pLimit(o.concurrency);
+      const verifier = createZipVerifier(verifierThreads(o.concurrency));
       const progress = ctx.progress('download', plan.series.length, 'series');
-      await Promise.all(
-        plan.series.map((s) =>
-          limit(async () => {
-            if (ctx.signal.aborted) return;
-            const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting });
-            counts[r.status]++;
-            bytes += r.bytes;
-            images += r.images;
-            if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
-            progress.tick(1, r.bytes);
-          }).catch((err: unknown) => {
-            if (!ctx.signal.aborted) throw err;
-          }),
-        ),
-      );
+      try {
+        await Promise.all(
+          plan.series.map((s) =>
+            limit(async () => {
+              if (ctx.signal.aborted) return;
+              const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify });
+              counts[r.status]++;
+              bytes += r.bytes;
+              images += r.images;
+              if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+              progress.tick(1, r.bytes);
+            }).catch((err: unknown) => {
+              if (!ctx.signal.aborted) throw err;
+            }),
+          ),
+        );
+      } finally {
+        await verifier.close();
+      }
       progress.stop();
     }
     const dlSeconds = (performance.now() - dlStart) / 1000;
