@@ -1,11 +1,12 @@
 /**
  * Shard write/read throughput against raw I/O of the same bytes, peak RSS and scaling.
  *
- *   node --import tsx bench/shards.ts [--sizes 20000,200000] [--dir /path/with/space] [--size 224]
+ *   node --import tsx bench/shards.ts [--sizes 20000,200000] [--dir /path/with/space] [--size 224] [--memory-mb 1024] [--no-read]
  *
  * For each size N: synthetic staging (N images, 200 per series, 4 datasets over 3 splits), then
  *  - raw sequential write of N×H×W bytes (8 MiB writes + fsync)           → baseline for writing
- *  - `shardDataset` end to end (2-pass external shuffle + shards + fsync)  → in a child: time, RSS
+ *  - `shardDataset` end to end (shuffle + shards + fsync, then verify)     → in a child: time, RSS;
+ *    "write" excludes the verification re-read that precedes switching `current`, "write+verify" is all of it
  *  - writer only (SplitShardWriter from memory, no shuffle)                → the Arrow write path
  *  - raw sequential read of the shard files, warm (8 MiB reads)           → baseline for reading
  *  - reader: one epoch of train+validate+test in random batch order, warm → in a child: time, RSS, CPU
@@ -42,10 +43,12 @@ async function child(): Promise<void> {
   const cpu0 = process.cpuUsage();
   let images = 0;
   let bytes = 0;
+  let verifySeconds = 0;
   if (mode === '--child-shard') {
     const r = await shardDataset({ name: 'bench', batch: 128, manifest: path.join(dataDir, 'manifest.json'), seed: 1, memoryMb: Number(process.argv[4] ?? 1024) }, quiet());
     images = SPLITS.reduce((a, s) => a + r.manifest.splits[s].rows, 0);
     bytes = r.bytes;
+    verifySeconds = r.verifySeconds;
   } else {
     const ds = await openDataset(dataDir, 'bench');
     for (const split of SPLITS) {
@@ -57,10 +60,10 @@ async function child(): Promise<void> {
     await ds.close();
   }
   const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, images, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, images, bytes, verifySeconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
 }
 
-function runChild(mode: string, dataDir: string, extra: string[] = []): { seconds: number; cpuSeconds: number; images: number; bytes: number; maxRssMb: number } {
+function runChild(mode: string, dataDir: string, extra: string[] = []): { seconds: number; cpuSeconds: number; images: number; bytes: number; verifySeconds: number; maxRssMb: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', self, mode, dataDir, ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -166,6 +169,29 @@ async function main(): Promise<void> {
     const sh = runChild('--child-shard', dataDir, [memoryMb]);
     process.stderr.write(`N=${n}: writer only…\n`);
     const wo = await writerOnly(path.join(dataDir, 'writer-only'), n, size);
+    const mbps = (bytes: number, s: number) => bytes / 2 ** 20 / s;
+    const writeS = sh.seconds - sh.verifySeconds;
+    const row: Record<string, string | number> = {
+      N: n,
+      'raw write MB/s': mbps(pixelBytes, rawW).toFixed(0),
+      'write img/s': (sh.images / writeS).toFixed(0),
+      'write MB/s': mbps(sh.bytes, writeS).toFixed(0),
+      'write/raw write': (rawW / writeS).toFixed(2),
+      'write s': writeS.toFixed(1),
+      'write+verify img/s': (sh.images / sh.seconds).toFixed(0),
+      'write+verify/raw': (rawW / sh.seconds).toFixed(2),
+      'shard s': sh.seconds.toFixed(1),
+      'shard CPU s': sh.cpuSeconds.toFixed(1),
+      'shard RSS MB': sh.maxRssMb.toFixed(0),
+      'writer-only img/s': (n / wo).toFixed(0),
+      'writer-only/raw write': (rawW / wo).toFixed(2),
+    };
+    if (process.argv.includes('--no-read')) {
+      rows.push(row);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      console.log(JSON.stringify(row));
+      continue;
+    }
     // Staging is no longer needed; free the disk before reading.
     fs.rmSync(path.join(dataDir, 'staging'), { recursive: true, force: true });
     const dsDir = fs.realpathSync(path.join(dataDir, 'datasets', 'bench', 'current'));
@@ -175,17 +201,8 @@ async function main(): Promise<void> {
     process.stderr.write(`N=${n}: read…\n`);
     runChild('--child-read', dataDir); // warm-up epoch
     const rd = runChild('--child-read', dataDir);
-    const mbps = (bytes: number, s: number) => bytes / 2 ** 20 / s;
     rows.push({
-      N: n,
-      'raw write MB/s': mbps(pixelBytes, rawW).toFixed(0),
-      'shard img/s': (sh.images / sh.seconds).toFixed(0),
-      'shard MB/s': mbps(sh.bytes, sh.seconds).toFixed(0),
-      'shard/raw write': (rawW / sh.seconds).toFixed(2),
-      'shard s': sh.seconds.toFixed(1),
-      'shard RSS MB': sh.maxRssMb.toFixed(0),
-      'writer-only img/s': (n / wo).toFixed(0),
-      'writer-only/raw write': (rawW / wo).toFixed(2),
+      ...row,
       'raw read MB/s': mbps(rawR.bytes, rawR.seconds).toFixed(0),
       'read img/s': (rd.images / rd.seconds).toFixed(0),
       'read MB/s': mbps(rd.bytes, rd.seconds).toFixed(0),
@@ -200,7 +217,7 @@ async function main(): Promise<void> {
   if (rows.length >= 2) {
     const a = rows[0]!;
     const b = rows[rows.length - 1]!;
-    console.log(`\nscaling ${b.N}/${a.N}: time ×${(Number(b['shard s']) / Number(a['shard s'])).toFixed(2)} (linear = ×${(Number(b.N) / Number(a.N)).toFixed(0)}), shard RSS ×${(Number(b['shard RSS MB']) / Number(a['shard RSS MB'])).toFixed(2)}, read RSS ×${(Number(b['read RSS MB']) / Number(a['read RSS MB'])).toFixed(2)}`);
+    console.log(`\nscaling ${b.N}/${a.N}: write time ×${(Number(b['write s']) / Number(a['write s'])).toFixed(2)} (linear = ×${(Number(b.N) / Number(a.N)).toFixed(0)}), shard RSS ×${(Number(b['shard RSS MB']) / Number(a['shard RSS MB'])).toFixed(2)}, read RSS ×${(Number(b['read RSS MB'] ?? 0) / Number(a['read RSS MB'] ?? 1)).toFixed(2)}`);
   }
 }
 

@@ -15,7 +15,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary }
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
 import { IntegrityError, verifyDataset } from './verify.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
-import { ExternalShuffle, bucketCount } from './shuffle.ts';
+import { ExternalShuffle, ShuffleMemory, bucketCount } from './shuffle.ts';
 import { SplitShardWriter, batchesPerShard, type ShardFileInfo } from './writer.ts';
 import { BackgroundHasher } from './checksum.ts';
 
@@ -34,7 +34,10 @@ export interface ShardOptions {
   seed?: number;
   shardSizeMb?: number;
   partial?: 'keep' | 'drop';
-  /** Memory for the shuffle's second pass (one bucket at a time). Does not change the output. */
+  /**
+   * Memory for the shuffle: splits whose rows fit are shuffled in memory (no temporary files);
+   * the others spill to buckets of about half this size. Does not change the output.
+   */
   memoryMb?: number;
   partition?: Partition;
   classNames?: string[];
@@ -55,7 +58,10 @@ export interface ShardResult {
   reused: boolean;
   currentMethod: 'symlink' | 'file';
   bytes: number;
+  /** Wall time end to end, verification included. */
   seconds: number;
+  /** Of which: re-reading and checking the published version before switching `current`. */
+  verifySeconds: number;
 }
 
 export async function shardDataset(options: ShardOptions, ctx: RunContext): Promise<ShardResult> {
@@ -120,8 +126,10 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   fs.mkdirSync(datasetRoot, { recursive: true });
   const buildDir = buildDirFor(datasetRoot);
   fs.mkdirSync(buildDir);
+  // One memory budget for all splits: each stays in memory while the rows collected so far fit.
+  const memory = new ShuffleMemory(memoryBytes);
   const shuffles = new Map<Split, ExternalShuffle>(
-    SPLITS.map((s) => [s, new ExternalShuffle(path.join(buildDir, '.shuffle'), pixels, K, seed, s)]),
+    SPLITS.map((s) => [s, new ExternalShuffle(path.join(buildDir, '.shuffle'), pixels, K, seed, s, memory, Math.min(64 * 2 ** 20, memoryBytes / 8))]),
   );
   const writers: SplitShardWriter[] = [];
   // Big outputs: SHA-256 of finished shards on a worker thread, overlapping the next shard's writing.
@@ -187,11 +195,17 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
     const totalRows = SPLITS.reduce((a, s) => a + shuffles.get(s)!.rows, 0);
     const p2 = ctx.progress('shard pass 2 (write)', totalRows, 'images');
     for (const sh of shuffles.values()) sh.seal();
-    // One scratch buffer for every spilled bucket of every split: memory stays flat as data grows.
-    const scratchBytes = K > 1 ? Math.max(...[...shuffles.values()].map((sh) => sh.maxBucketBytes)) : 0;
-    const scratch = scratchBytes > 0 ? Buffer.allocUnsafe(scratchBytes) : undefined;
-    for (const split of SPLITS) {
+    // In-memory splits first (their rows are released as they drain), then the spilled ones through
+    // one scratch buffer for every bucket of every split: memory stays flat as data grows.
+    let scratch: Buffer | undefined;
+    const order = [...SPLITS].sort((a, b) => Number(shuffles.get(b)!.inMemory) - Number(shuffles.get(a)!.inMemory));
+    const filesOf = new Map<Split, ShardFileInfo[]>();
+    for (const split of order) {
       const sh = shuffles.get(split)!;
+      if (!sh.inMemory && !scratch) {
+        const scratchBytes = Math.max(0, ...[...shuffles.values()].map((x) => x.maxBucketBytes));
+        if (scratchBytes > 0) scratch = Buffer.allocUnsafe(scratchBytes);
+      }
       const w = new SplitShardWriter({
         dir: buildDir, split, totalRows: sh.rows, batchesPerShard: bps, partial,
         ...(hasher ? { hasher: (f: string) => hasher.hash(f) } : {}),
@@ -209,7 +223,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
         p2.tick(1, pixels);
       }
       const files = await w.finish();
-      shards.push(...files);
+      filesOf.set(split, files);
       const rows = w.rowsToWrite;
       splits[split] = {
         rows, batches: w.batches, shards: files.length,
@@ -217,6 +231,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       };
     }
     p2.stop();
+    for (const split of SPLITS) shards.push(...filesOf.get(split)!);
     for (const sh of shuffles.values()) sh.dispose();
     fs.rmSync(path.join(buildDir, '.shuffle'), { recursive: true, force: true });
 
@@ -247,16 +262,19 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
     writeFileAtomicSync(path.join(buildDir, MANIFEST_FILE), stableJson(manifest));
     const { dir, reused } = publishVersion(buildDir, datasetRoot, version);
     // Re-read what landed on disk before anyone can see it: `current` only ever names a verified version.
+    const verifyStart = performance.now();
     const check = await verifyDataset({ name: options.name, version, ...(options.strict ? { strictLeakage: true } : {}) }, ctx);
     if (!check.ok) {
       if (!reused) fs.rmSync(dir, { recursive: true, force: true });
       throw new IntegrityError(`dataset ${options.name} ${version} failed verification before publishing: ${check.problems[0]?.message ?? ''}`, check.problems);
     }
+    const verifySeconds = (performance.now() - verifyStart) / 1000;
     const currentMethod = switchCurrent(datasetRoot, version);
     return {
       name: options.name, version, dir, manifest, reused, currentMethod,
       bytes: shards.reduce((a, s) => a + s.bytes, 0),
       seconds: (performance.now() - start) / 1000,
+      verifySeconds,
     };
   } catch (err) {
     for (const w of writers) w.abort();

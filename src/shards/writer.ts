@@ -150,11 +150,29 @@ export class ShardFileWriter {
 
   /** Write the footer, fsync and close. The file keeps its name; publishing renames the directory. */
   finish(): { bytes: number; sha256: string; rows: number; batches: number } {
+    const r = this.writeFooter();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    return r;
+  }
+
+  /**
+   * Like `finish`, but fsync and close run on libuv's thread pool: the caller can write the next
+   * shard while this one's pages go to disk. The file is durable once the promise resolves.
+   */
+  finishAsync(): { bytes: number; sha256: string; rows: number; batches: number; durable: Promise<void> } {
+    const r = this.writeFooter();
+    const fd = this.fd;
+    const durable = new Promise<void>((resolve, reject) => {
+      fs.fsync(fd, (err) => fs.close(fd, (err2) => (err ?? err2 ? reject(err ?? err2) : resolve())));
+    });
+    return { ...r, durable };
+  }
+
+  private writeFooter(): { bytes: number; sha256: string; rows: number; batches: number } {
     if (this.done) throw new Error('shard already finished');
     this.writer.finish();
     this.writer.flush();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
     this.done = true;
     return { bytes: this.writer.bytesOut, sha256: this.writer.digest(), rows: this.rows, batches: this.batches };
   }
@@ -271,6 +289,7 @@ export class SplitShardWriter {
   private rowsSeen = 0;
   private readonly finished: ShardFileInfo[] = [];
   private readonly pendingHashes: Array<Promise<string>> = [];
+  private readonly pendingSyncs: Array<Promise<void>> = [];
 
   constructor(private readonly o: SplitWriterOptions) {
     const b = o.info.batchSize;
@@ -306,7 +325,9 @@ export class SplitShardWriter {
 
   private closeShard(): void {
     if (!this.current) return;
-    const r = this.current.finish();
+    const { durable, ...r } = this.current.finishAsync();
+    durable.catch(() => undefined);
+    this.pendingSyncs.push(durable);
     if (this.o.hasher) {
       const p = this.o.hasher(this.current.file);
       p.catch(() => undefined);
@@ -333,6 +354,7 @@ export class SplitShardWriter {
     if (this.finished.length !== this.shardCount) {
       throw new Error(`split ${this.o.split}: wrote ${this.finished.length} shards, planned ${this.shardCount}`);
     }
+    await Promise.all(this.pendingSyncs);
     if (this.o.hasher) {
       const digests = await Promise.all(this.pendingHashes);
       digests.forEach((d, i) => (this.finished[i]!.sha256 = d));
