@@ -1,28 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { ARCHS } from '../../train/archs/index.ts';
 import { BACKEND_CHOICES, type BackendRequest } from '../../train/backend.ts';
-import { trainModality } from '../../train/loop.ts';
+import { trainModality, type TrainOptions } from '../../train/loop.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
-interface ModalityArgs {
-  dataset: string;
-  version?: string;
-  arch: string;
-  epochs?: number;
-  batch?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  plateauPatience?: number;
-  seed?: number;
-  out?: string;
-  resume: boolean;
-  backend: BackendRequest;
-  width?: number;
-  imageSize?: number;
-  maxSteps?: number;
-  checkpointMinutes?: number;
-}
+/** The library's options as flags; `--data-dir` comes from the global options, library hooks stay out. */
+type ModalityArgs = Omit<TrainOptions, 'dataDir' | 'source' | 'onStep' | 'resume' | 'backend'> & { resume: boolean; backend: BackendRequest };
 
 export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
   command: 'modality',
@@ -48,26 +31,10 @@ export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
       .option('max-steps', { type: 'number', describe: 'stop after this many optimizer steps in total (smoke runs; resumable)' })
       .option('checkpoint-minutes', { type: 'number', describe: 'also checkpoint within an epoch this often (default 10; 0 = epoch ends only)' }) as never,
   handler: runCommand<ModalityArgs>(async (args, ctx) => {
+    // The loop applies every default with `??`, so flags left unset pass through as undefined.
+    const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes } = args;
     const r = await trainModality(
-      {
-        dataset: args.dataset,
-        arch: args.arch,
-        resume: args.resume,
-        backend: args.backend,
-        ...(args.version !== undefined ? { version: args.version } : {}),
-        ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
-        ...(args.batch !== undefined ? { batch: args.batch } : {}),
-        ...(args.lr !== undefined ? { lr: args.lr } : {}),
-        ...(args.momentum !== undefined ? { momentum: args.momentum } : {}),
-        ...(args.weightDecay !== undefined ? { weightDecay: args.weightDecay } : {}),
-        ...(args.plateauPatience !== undefined ? { plateauPatience: args.plateauPatience } : {}),
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.out !== undefined ? { out: args.out } : {}),
-        ...(args.width !== undefined ? { width: args.width } : {}),
-        ...(args.imageSize !== undefined ? { imageSize: args.imageSize } : {}),
-        ...(args.maxSteps !== undefined ? { maxSteps: args.maxSteps } : {}),
-        ...(args.checkpointMinutes !== undefined ? { checkpointMinutes: args.checkpointMinutes } : {}),
-      },
+      { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes },
       ctx,
     );
     const last = r.metrics.at(-1);

@@ -21,6 +21,18 @@ export const ADD = 1;
 export const MUL = 2;
 export type PaintMode = typeof SET | typeof ADD | typeof MUL;
 
+/** Pixel bounds of a rotated ellipse (cos `c`, sin `s`) grown by `soft`, clipped to the image. */
+function ellipseBox(img: Img, cx: number, cy: number, rx: number, ry: number, c: number, s: number, soft: number) {
+  const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s) + soft;
+  const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c) + soft;
+  return {
+    x0: Math.max(0, Math.floor(cx - hx)),
+    x1: Math.min(img.w - 1, Math.ceil(cx + hx)),
+    y0: Math.max(0, Math.floor(cy - hy)),
+    y1: Math.min(img.h - 1, Math.ceil(cy + hy)),
+  };
+}
+
 /**
  * Paints a rotated ellipse. SET blends toward `value` by coverage, ADD adds `value × coverage`,
  * MUL multiplies by `1 + (value − 1) × coverage`. `soft` is the edge width in pixels.
@@ -39,12 +51,7 @@ export function ellipse(
   if (rx <= 0 || ry <= 0) return;
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s) + soft;
-  const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c) + soft;
-  const x0 = Math.max(0, Math.floor(cx - hx));
-  const x1 = Math.min(img.w - 1, Math.ceil(cx + hx));
-  const y0 = Math.max(0, Math.floor(cy - hy));
-  const y1 = Math.min(img.h - 1, Math.ceil(cy + hy));
+  const { x0, x1, y0, y1 } = ellipseBox(img, cx, cy, rx, ry, c, s, soft);
   const irx = 1 / rx;
   const iry = 1 / ry;
   // Edge coverage: distance inside the boundary, scaled by the smaller radius, over `soft` pixels.
@@ -85,12 +92,7 @@ export function ring(
   // Coverage of the outer ellipse minus coverage of the inner one, per pixel.
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s) + soft;
-  const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c) + soft;
-  const x0 = Math.max(0, Math.floor(cx - hx));
-  const x1 = Math.min(img.w - 1, Math.ceil(cx + hx));
-  const y0 = Math.max(0, Math.floor(cy - hy));
-  const y1 = Math.min(img.h - 1, Math.ceil(cy + hy));
+  const { x0, x1, y0, y1 } = ellipseBox(img, cx, cy, rx, ry, c, s, soft);
   const rxi = Math.max(rx - thickness, 0.5);
   const ryi = Math.max(ry - thickness, 0.5);
   const eo = Math.min(rx, ry) / soft;
