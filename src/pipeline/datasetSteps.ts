@@ -11,8 +11,8 @@ import { fileDigest, listingDigest } from './fingerprint.ts';
 /**
  * shard → verify → publish. `shardDataset` builds the version in a temporary directory, verifies it
  * and only then switches `current` (atomically), so a crash or a bad build leaves `current` on the last
- * good version. The verify step re-reads the published version as an independent check; if it fails,
- * `current` is switched back to the version it pointed at before. Publish prunes old versions.
+ * good version. The verify step reuses that check, or re-reads a version this run did not build; if it
+ * fails, `current` is switched back to the version it pointed at before. Publish prunes old versions.
  */
 
 const whole = (env: StepEnv) => env.partition.count === 1;
@@ -63,6 +63,7 @@ const shard: Step = {
     );
     env.facts.datasetVersion = r.version;
     env.facts.datasetDir = r.dir;
+    env.facts.verification = r.verification;
     if (before && before.version !== r.version) env.facts.previousVersion = before.version;
     const rows = Object.values(r.manifest.splits);
     return {
@@ -92,7 +93,9 @@ const verify: Step = {
     const c = currentVersion(env);
     if (!c) throw new Error(`dataset ${env.def.shard.name} has no current version to verify`);
     try {
-      const r = await verifyDataset({ name: env.def.shard.name, version: c.version, ...(env.def.split.strict ? { strictLeakage: true } : {}) }, env.ctx);
+      // The shard step verified the version it published moments ago; re-hash only a version it did not build.
+      const built = env.facts.verification;
+      const r = built?.version === c.version ? built : await verifyDataset({ name: env.def.shard.name, version: c.version, ...(env.def.split.strict ? { strictLeakage: true } : {}) }, env.ctx);
       if (!r.ok) throw new IntegrityError(`dataset ${r.name} ${r.version}: ${r.problems.length} problem(s): ${r.problems[0]?.message ?? ''}`, r.problems);
       return { counts: { version: c.version, shards: r.shards, images: r.rows } };
     } catch (err) {

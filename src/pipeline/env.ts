@@ -2,6 +2,7 @@ import type { RunContext } from '../core/context.ts';
 import type { Partition } from '../core/partition.ts';
 import type { DatasetManifest } from '../curate/manifest.ts';
 import type { PreprocessConfig } from '../preprocess/preprocessConfig.ts';
+import type { VerifyReport } from '../shards/verify.ts';
 import type { ResolvedFetchOptions } from '../tcia/fetch.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';
@@ -45,6 +46,8 @@ export interface RunFacts {
   /** What `current` pointed at before this run's shard step (verify switches back to it on failure). */
   previousVersion?: string;
   datasetDir?: string;
+  /** The check `shardDataset` ran on the version it just published (verify reuses it). */
+  verification?: VerifyReport;
   runId?: string;
   runDir?: string;
   reportHtml?: string;

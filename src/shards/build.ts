@@ -13,7 +13,7 @@ import { LeakageError, listStagedSeries, loadSplitFile } from '../curate/split.t
 import { readStaging } from '../preprocess/staging.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary } from './manifest.ts';
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
-import { IntegrityError, verifyDataset } from './verify.ts';
+import { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
 import { ExternalShuffle, ShuffleMemory, bucketCount } from './shuffle.ts';
 import { SplitShardWriter, batchesPerShard, type ShardFileInfo } from './writer.ts';
@@ -62,6 +62,8 @@ export interface ShardResult {
   seconds: number;
   /** Of which: re-reading and checking the published version before switching `current`. */
   verifySeconds: number;
+  /** That check's report (callers need not re-hash the version they were just given). */
+  verification: VerifyReport;
 }
 
 export async function shardDataset(options: ShardOptions, ctx: RunContext): Promise<ShardResult> {
@@ -275,6 +277,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       bytes: shards.reduce((a, s) => a + s.bytes, 0),
       seconds: (performance.now() - start) / 1000,
       verifySeconds,
+      verification: check,
     };
   } catch (err) {
     for (const w of writers) w.abort();
