@@ -8,13 +8,48 @@ import { SPLITS } from '../core/types.ts';
  * from, its body location, and (once reviewed) its split. Data reviewed like code.
  */
 
+/** Where a dataset's files come from. `auto`: IDC when it mirrors the collection, else TCIA. */
+export const DATASET_SOURCES = ['tcia', 'idc', 'auto', 'external'] as const;
+export type DatasetSource = (typeof DATASET_SOURCES)[number];
+
+/** IDC's collection_id: the TCIA name lower-cased, every non-alphanumeric character → `_`. */
+const IDC_COLLECTION_ID = /^[a-z0-9_]+$/;
+
+const externalSchema = z
+  .object({
+    /** Importer format, e.g. `chexpert`, `mrnet`, `brats20`, `folder` (see `etl import --help`). */
+    format: z.string().min(1),
+    /** Where the files lie, relative to the external directory (`--external-dir`, default data/external/). */
+    path: z.string().min(1).refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), {
+      message: 'must be a relative path inside the external directory (no leading "/", no "..")',
+    }),
+    /** Where a user gets the files. */
+    url: z.string().url(),
+    /** True when the download needs an account or a data-use agreement. */
+    registration: z.boolean().optional(),
+  })
+  .strict();
+
+/** One row of the paper's Table 3: this dataset's images of one modality at one body location. */
+const paperRowSchema = z
+  .object({
+    location: z.string().min(1),
+    modality: z.string().min(1),
+    /** Accuracy in percent, as the paper prints it. */
+    accuracy: z.number().min(0).max(100),
+  })
+  .strict();
+
 const datasetSchema = z
   .object({
     /** Dataset name, unique in the manifest (the TCIA collection name for TCIA datasets). */
     name: z.string().min(1),
-    source: z.enum(['tcia', 'external']),
+    /** Default: `external` when `external` is given, else `tcia` (see datasetSource). */
+    source: z.enum(DATASET_SOURCES).optional(),
     /** TCIA collection name (defaults to `name`). */
     collection: z.string().min(1).optional(),
+    /** IDC collection_id, e.g. `tcga_luad` (defaults to idcCollectionIdOf(collection)). */
+    idcCollectionId: z.string().regex(IDC_COLLECTION_ID, 'must be lower case letters, digits and "_" (IDC collection_id), e.g. tcga_luad').optional(),
     /** DICOM modalities to take from this dataset (default: every modality the class map knows). */
     modalities: z.array(z.string().min(1)).optional(),
     /** Class(es) the paper used this dataset for, e.g. ["CT"] or ["CT", "PT"]. */
@@ -22,11 +57,25 @@ const datasetSchema = z
     /** Body location(s), e.g. "chest", "brain". */
     location: z.string().min(1),
     split: z.enum(SPLITS).nullable().optional(),
-    /** For external sets: where a user gets them and how to import them. */
+    /** External datasets: importer format, path under the external directory, download page. */
+    external: externalSchema.optional(),
+    /** For external sets: where a user gets them (older manifests; prefer external.url). */
     url: z.string().optional(),
+    license: z.string().min(1).optional(),
+    doi: z.string().min(1).optional(),
+    /** The paper's Table 3 figures for this dataset (one object or one per location × modality). */
+    paper: z.union([paperRowSchema, z.array(paperRowSchema).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
     notes: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.source === 'external' && d.idcCollectionId) {
+      ctx.addIssue({ code: 'custom', path: ['idcCollectionId'], message: 'an external dataset has no IDC collection (remove idcCollectionId or change source)' });
+    }
+    if (d.external && d.source !== undefined && d.source !== 'external') {
+      ctx.addIssue({ code: 'custom', path: ['external'], message: `only external datasets have "external" (source is "${d.source}")` });
+    }
+  });
 
 const capsSchema = z.record(z.string(), z.number().int().positive());
 
@@ -42,6 +91,8 @@ export const manifestSchema = z
     caps: capsSchema.optional(),
     capOrder: z.enum(['tcia', 'spread']).optional(),
     datasets: z.array(datasetSchema).min(1),
+    /** Datasets left out of the list by default that a run may opt into (e.g. a second source's extra). */
+    optionalDatasets: z.array(datasetSchema).optional(),
   })
   .strict();
 
@@ -60,7 +111,7 @@ export function parseManifest(value: unknown, source = 'manifest'): DatasetManif
     });
   }
   const seen = new Set<string>();
-  for (const d of result.data.datasets) {
+  for (const d of [...result.data.datasets, ...(result.data.optionalDatasets ?? [])]) {
     if (seen.has(d.name)) throw new ConfigError(`${source}: dataset "${d.name}" appears twice`, { hint: 'dataset names must be unique' });
     seen.add(d.name);
   }
@@ -104,4 +155,35 @@ function describePath(value: unknown, path: PropertyKey[]): string {
 
 export function collectionOf(d: ManifestDataset): string {
   return d.collection ?? d.name;
+}
+
+/** Where the dataset's files come from: the explicit source, else `external` when `external` is given, else `tcia`. */
+export function datasetSource(d: ManifestDataset): DatasetSource {
+  return d.source ?? (d.external ? 'external' : 'tcia');
+}
+
+/** IDC's collection_id for a TCIA collection name: lower case, every non-alphanumeric → `_` (TCGA-LUAD → tcga_luad). */
+export function idcCollectionIdOf(collection: string): string {
+  return collection.toLowerCase().replace(/[^a-z0-9]/g, '_');
+}
+
+/** The IDC collection_id of a non-external dataset: the manifest's, else derived from its TCIA collection name. */
+export function idcCollectionOf(d: ManifestDataset): string {
+  return d.idcCollectionId ?? idcCollectionIdOf(collectionOf(d));
+}
+
+/** The manifest's datasets plus the optional ones named in `include` (unknown names are an error). */
+export function selectDatasets(m: DatasetManifest, include: readonly string[] = [], source = 'manifest'): ManifestDataset[] {
+  const optional = m.optionalDatasets ?? [];
+  const picked: ManifestDataset[] = [];
+  for (const name of include) {
+    const d = optional.find((o) => o.name.toLowerCase() === name.toLowerCase());
+    if (!d) {
+      throw new ConfigError(`${source}: no optional dataset "${name}"`, {
+        hint: optional.length ? `optional datasets: ${optional.map((o) => o.name).join(', ')}` : 'this manifest has no optionalDatasets',
+      });
+    }
+    if (!picked.includes(d)) picked.push(d);
+  }
+  return [...m.datasets, ...picked];
 }

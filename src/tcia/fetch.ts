@@ -7,7 +7,7 @@ import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { DEFAULT_CAPS, type CapOrder } from '../curate/caps.ts';
 import { labelsOf, normalizeClassMap, type ClassMap } from '../curate/classMap.ts';
-import { collectionOf, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
+import { collectionOf, datasetSource, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
 import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
 import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from './catalog.ts';
 import { DEFAULT_API_URL, TciaClient } from './client.ts';
@@ -126,10 +126,13 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
     planName = manifest.name;
     datasets = [];
     for (const d of manifest.datasets) {
-      if (d.source !== 'tcia') {
+      const from = datasetSource(d);
+      if (from === 'external') {
         externalDatasets.push(d.name);
         continue;
       }
+      if (from === 'idc') continue; // fetched from IDC, not from the TCIA API
+
       // A dataset used for some classes only takes the modalities of those classes.
       const modalities = d.modalities ?? (d.classes ? Object.keys(classMap).filter((m) => d.classes!.includes(classMap[m]!)).sort() : undefined);
       datasets.push({ name: d.name, collection: collectionOf(d), location: d.location, ...(modalities ? { modalities } : {}) });
