@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/etl.ts');
+// Runs compiled dist/ when it is up to date, else the TypeScript sources through tsx (bin/entry.js).
+import { entry } from './entry.js';
+await import(await entry('cli/etl'));

@@ -18,6 +18,6 @@ export async function main(scriptName: string, commandsDir: URL, argv = hideBin(
     })
     .help()
     .version();
-  y = await loadCommands(y, commandsDir);
+  y = await loadCommands(y, commandsDir, argv);
   await y.parseAsync();
 }

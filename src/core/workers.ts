@@ -1,10 +1,17 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Worker entry points are TypeScript files run through tsx (no build step), or compiled `.js`
- * files after `npm run build`. Returns what piscina / worker_threads need for either.
+ * Where a worker thread's entry point is. Callers name the TypeScript source next to them
+ * (`new URL('./worker.ts', import.meta.url)`); running from the compiled dist/ there is no `.ts`
+ * file beside the caller, so the compiled `.js` runs as is (no tsx, which costs every worker
+ * about a second of start-up); running from src/ the `.ts` file runs through tsx.
  */
 export function workerEntry(url: URL): { filename: string; execArgv: string[] } {
   const filename = fileURLToPath(url);
+  if (filename.endsWith('.ts') && !fs.existsSync(filename)) {
+    const compiled = filename.slice(0, -3) + '.js';
+    if (fs.existsSync(compiled)) return { filename: compiled, execArgv: [] };
+  }
   return { filename, execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [] };
 }
