@@ -1,0 +1,62 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shardDataset } from '../../src/shards/build.ts';
+import { quietContext, stageSeries, tempDataDir, writeManifest } from './fixtures.ts';
+
+/**
+ * The shard bytes are a contract: the same staging and seed give the same files, whatever the
+ * memory budget, the hashing thread or the internals of the shard path. These digests were taken
+ * from the shard path before its rewrite for speed (issue #12); any change to them is a format
+ * change and needs a new shard format version.
+ */
+const SPECS = [
+  { dataset: 'A', label: 'CT', images: 23 }, { dataset: 'A', label: 'CT', images: 17 },
+  { dataset: 'B', label: 'MR', images: 19 }, { dataset: 'C', label: 'PT', images: 11 },
+  { dataset: 'D', label: 'XR', images: 9 }, { dataset: 'E', label: 'CT', images: 6 },
+];
+const SPLIT = { A: 'train', B: 'train', C: 'validate', D: 'test', E: 'test' } as const;
+
+const PINNED: Record<string, string> = {
+  'train-00000-of-00008.arrow': '38f308c191f17282f25ba25b33ea707fb56544fe2116fa5e6421ec67ade8d12b',
+  'train-00001-of-00008.arrow': '282811c56c3a17c8811116f81c357581cc1e9dcd9822797e199f99bb12495e6c',
+  'train-00002-of-00008.arrow': '389db8fe0407c2740040ec3b958c2814003336a4f000167652af58012159264a',
+  'train-00003-of-00008.arrow': '6131e52c69d9d46dcd18632f83cef104f7499b05656f1287ac0dac425bed3e23',
+  'train-00004-of-00008.arrow': 'f89cf971292f479bebd9e9d45fcf8e40ad45caef41eddb2a7e7e67a08fd2b1a2',
+  'train-00005-of-00008.arrow': '0dba199c14d1be9ab7af3fcf53f72c9782bf84b4d38bd5c800ddef4b954d09da',
+  'train-00006-of-00008.arrow': '2744ea63a11f21d3cb440c26478b1df9cf364f589e0b3254b33fb155238742aa',
+  'train-00007-of-00008.arrow': 'e5e86746aa81bbd3340ba9fb90bfaec8cce468cb57dc6fa10fade62577dd7857',
+  'validate-00000-of-00002.arrow': 'dd01b21b3feef2271d7eccb0c39ba1f2c7886e9de4f9b746628273be37f861b8',
+  'validate-00001-of-00002.arrow': '797a92e5b72a51e22aae05c36a74a95054cb553b665469b360540262a131e655',
+  'test-00000-of-00002.arrow': 'a12dc47e0aae7a320cb1b5bb75092c869a1c6c241134babb3e04fc064add58b6',
+  'test-00001-of-00002.arrow': '450571ded2cd54f956cb1c4e327998ed7b902f5179044961c854c89d8f832da3',
+};
+
+let dir: string;
+let manifestFile: string;
+beforeAll(async () => {
+  dir = tempDataDir();
+  await stageSeries(dir, SPECS, 32);
+  manifestFile = writeManifest(path.join(dir, 'm.json'), 'm', Object.entries(SPLIT).map(([name, split]) => ({ name, split })));
+});
+
+async function digests(name: string, options: { memoryMb?: number; hashInBackground?: boolean }): Promise<Record<string, string>> {
+  const r = await shardDataset({ name, batch: 8, manifest: manifestFile, seed: 11, shardSizeMb: 0.02, ...options }, quietContext(dir));
+  const out: Record<string, string> = {};
+  for (const s of r.manifest.shards) {
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(r.dir, s.file))).digest('hex');
+    expect(s.sha256).toBe(sha);
+    out[s.file] = sha;
+  }
+  return out;
+}
+
+describe('shard bytes are pinned', () => {
+  it('in memory, spilled to buckets, hashed on a worker thread: the same files as before', async () => {
+    const inMemory = await digests('mem', {});
+    expect(inMemory).toEqual(PINNED);
+    expect(await digests('spill', { memoryMb: 0.01 })).toEqual(PINNED);
+    expect(await digests('bg', { memoryMb: 0.05, hashInBackground: true })).toEqual(PINNED);
+  });
+});
