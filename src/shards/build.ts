@@ -11,6 +11,7 @@ import { LeakageCollector, formatLeakage } from '../curate/leakage.ts';
 import { loadManifest } from '../curate/manifest.ts';
 import { LeakageError, listStagedSeries, loadSplitFile } from '../curate/split.ts';
 import { readStaging } from '../preprocess/staging.ts';
+import { writeBatchIndex } from './batchIndex.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary } from './manifest.ts';
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
 import { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
@@ -258,6 +259,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
         shardSizeMb,
       },
       leakage: leak,
+      batchIndex: await writeBatchIndex(buildDir, shards),
     };
     const version = 'v' + sha256Hex(stableJson(body)).slice(0, 16);
     const manifest: ShardManifest = { ...body, version };

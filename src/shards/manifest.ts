@@ -50,6 +50,8 @@ export interface ShardManifest {
     shardSizeMb: number;
   };
   leakage: LeakageReport;
+  /** `batch-index.json` (src/shards/batchIndex.ts): byte ranges of every batch for zero-copy readers. */
+  batchIndex?: { file: string; sha256: string };
 }
 
 export function readShardManifest(dir: string): ShardManifest {

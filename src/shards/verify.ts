@@ -6,6 +6,7 @@ import type { RunContext } from '../core/context.ts';
 import { EtlError, InputError } from '../core/errors.ts';
 import { SPLITS, type Split } from '../core/types.ts';
 import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/leakage.ts';
+import { checkBatchIndex } from './batchIndex.ts';
 import { readShardManifest, shardsOf, type ShardManifest } from './manifest.ts';
 import { readCurrent } from './publish.ts';
 import { readShardSchemaInfo } from './schema.ts';
@@ -171,6 +172,7 @@ export async function verifyDataset(options: VerifyOptions, ctx: RunContext): Pr
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.arrow')).sort()) {
     if (!listed.has(f)) problems.push({ shard: f, code: 'UNLISTED', message: `${f} is not in the manifest` });
   }
+  problems.push(...(await checkBatchIndex(dir, m, bad)));
   const leakage = new LeakageCollector();
   let rows = 0;
   const progress = ctx.progress('verify shards', m.shards.length, 'shards');
