@@ -91,6 +91,11 @@ export const manifestSchema = z
     caps: capsSchema.optional(),
     capOrder: z.enum(['tcia', 'spread']).optional(),
     datasets: z.array(datasetSchema).min(1),
+    /** The paper's test-set headline to compare a run with (percent), e.g. ResNet-18 96.00 / 86.17. */
+    paperHeadline: z
+      .object({ arch: z.string().min(1), accuracy: z.number().min(0).max(100), balancedAccuracy: z.number().min(0).max(100), source: z.string().optional() })
+      .strict()
+      .optional(),
     /** Datasets left out of the list by default that a run may opt into (e.g. a second source's extra). */
     optionalDatasets: z.array(datasetSchema).optional(),
   })

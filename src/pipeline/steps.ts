@@ -9,7 +9,7 @@ import { canonicalConfig } from '../preprocess/preprocessConfig.ts';
 import { importFolder } from '../preprocess/importFolder.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/client.ts';
-import { fetchTcia } from '../tcia/fetch.ts';
+import { applyTciaSpelling, fetchTcia } from '../tcia/fetch.ts';
 import { generateReport } from '../report/report.ts';
 import type { Step, StepEnv } from './env.ts';
 import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';
@@ -61,6 +61,9 @@ const catalog: Step = {
       runNumber - (s.lastFullListingRun ?? -Infinity) >= env.def.incremental.fullListingEvery;
     const client = new TciaClient({ apiUrl: env.apiUrl, log: env.ctx.log, signal: env.ctx.signal });
     try {
+      // TCIA's spelling of each collection name wins; the plan and fetch steps use the matched names.
+      await applyTciaSpelling(client, env.fetch, env.ctx);
+      env.collections = [...new Set((env.fetch.datasets ?? []).map((d) => d.collection))].sort();
       const r = await syncCatalog(
         client,
         {

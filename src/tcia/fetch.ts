@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
-import { ConfigError, RejectBudgetError } from '../core/errors.ts';
+import { ConfigError, InputError, RejectBudgetError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
@@ -10,6 +10,7 @@ import { labelsOf, normalizeClassMap, type ClassMap } from '../curate/classMap.t
 import { collectionOf, datasetSource, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
 import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
 import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from './catalog.ts';
+import { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
 import { DEFAULT_API_URL, TciaClient } from './client.ts';
 import { createZipVerifier, verifierThreads } from './verifyPool.ts';
 import { fetchSeries, type SeriesStatus } from './download.ts';
@@ -70,6 +71,8 @@ export interface ResolvedFetchOptions {
   planOnly: boolean;
   retry: Partial<RetryPolicy> | undefined;
   throwOnBudget: boolean;
+  /** Collection names already matched against getCollectionValues (applyTciaSpelling ran). */
+  collectionsResolved?: boolean;
 }
 
 export interface FetchResult {
@@ -206,6 +209,25 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
   };
 }
 
+/**
+ * Match the collection names against getCollectionValues (case-insensitively, TCIA's spelling wins)
+ * and rewrite them in `o`; a name TCIA does not list is warned about with its closest match and
+ * dropped. Runs once per options object.
+ */
+export async function applyTciaSpelling(client: TciaClient, o: ResolvedFetchOptions, ctx: RunContext): Promise<void> {
+  if (o.collectionsResolved || o.source.kind === 'tcia') return;
+  const wanted = o.source.kind === 'collections' ? o.source.collections : (o.datasets ?? []).map((d) => d.collection);
+  const { resolved, unknown } = await resolveCollectionNames(client, wanted, ctx.log);
+  if (resolved.size === 0) {
+    throw new InputError('COLLECTION_EMPTY', `TCIA lists none of the ${new Set(wanted).size} collection(s) asked for at ${o.apiUrl}`, {
+      hint: unknown.map((u) => unknownCollectionWarning(u, o.apiUrl)).slice(0, 5).join('; '),
+    });
+  }
+  if (o.source.kind === 'collections') o.source = { kind: 'collections', collections: [...new Set(o.source.collections.flatMap((c) => resolved.get(c) ?? []))].sort() };
+  else o.datasets = (o.datasets ?? []).flatMap((d) => (resolved.has(d.collection) ? [{ ...d, collection: resolved.get(d.collection)! }] : []));
+  o.collectionsResolved = true;
+}
+
 export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions, ctx: RunContext): Promise<FetchResult> {
   const o = 'source' in options ? options : validateFetchOptions(options);
   const start = performance.now();
@@ -217,6 +239,7 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
   const client = new TciaClient({ apiUrl: o.apiUrl, log: ctx.log, signal: ctx.signal, maxSockets: o.concurrency + 4, ...(o.retry ? { retry: o.retry } : {}) });
   try {
     // 1. catalog
+    await applyTciaSpelling(client, o, ctx);
     const catalogConcurrency = Math.min(o.concurrency, 4);
     const cat =
       o.source.kind === 'tcia'
