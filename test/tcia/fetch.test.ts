@@ -213,7 +213,9 @@ describe('fetchTcia', () => {
     expect(o.caps).toEqual({ CT: 50000, MR: 100000 });
     expect(o.capOrder).toBe('tcia');
     expect(o.externalDatasets).toHaveLength(7);
-    expect(o.datasets!.find((d) => d.name === 'LIDC-IDRI')!.modalities).toEqual(['CT']);
+    expect(o.datasets!.find((d) => d.name === 'NSCLC-Radiomics')!.modalities).toEqual(['CT']);
+    expect(o.datasets!.find((d) => d.name === 'LIDC-IDRI')!.modalities).toEqual(['CR', 'CT', 'DX', 'MG']);
+    expect(o.datasets).toHaveLength(96);
     expect(o.datasets!.find((d) => d.name === 'CBIS-DDSM')!.modalities).toEqual(['CR', 'DX', 'MG']);
   });
 });
