@@ -1,6 +1,7 @@
 /**
  * One error hierarchy for the whole toolkit. Every error a user can cause says what was expected,
- * what was got, and gives a hint. Exit codes: 2 config/input, 3 reject budget exceeded, 1 bug.
+ * what was got, and gives a hint. Exit codes: 2 config/input, 3 reject budget exceeded or corrupt
+ * data, 69 server unavailable, 74 environment (disk full, quota, permission, read-only), 75 locked, 1 bug.
  */
 
 export interface EtlErrorOptions extends ErrorOptions {
@@ -63,12 +64,59 @@ export class LockedError extends EtlError {
   }
 }
 
+/** Exit code of an environment failure (sysexits EX_IOERR): the machine, not the data or the code. */
+export const ENVIRONMENT_EXIT = 74;
+
+/** System error codes that mean "the environment refuses": retrying or rejecting the item cannot help. */
+export const ENVIRONMENT_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
+
+const ENVIRONMENT_WHY: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+/**
+ * The disk is full, a quota is reached, or a path may not be written. One line naming the path;
+ * stops the command (no retry loop, no reject: every further item would fail the same way). Exit 74.
+ */
+export class EnvironmentError extends EtlError {
+  override readonly exitCode = ENVIRONMENT_EXIT;
+  constructor(sysCode: string, file: string | undefined, options: EtlErrorOptions = {}) {
+    super(`ENV_${sysCode}`, `${ENVIRONMENT_WHY[sysCode] ?? sysCode}${file ? `: ${file}` : ''}`, {
+      hint: sysCode === 'ENOSPC' || sysCode === 'EDQUOT'
+        ? 'free space (or raise the quota) under the data directory, then rerun: finished work is kept'
+        : 'fix the permissions or mount of that path (or choose another --data-dir), then rerun',
+      ...options,
+      details: { file, sysCode, ...options.details },
+    });
+  }
+}
+
+/** The system error code of `err` when it is an environment failure (ENOSPC, EACCES, ...). */
+export function environmentCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ENVIRONMENT_CODES.has(code) ? code : undefined;
+}
+
+/** `err` as an EnvironmentError when it is one (naming `file`, or the path the system error names). */
+export function asEnvironmentError(err: unknown, file?: string): EnvironmentError | undefined {
+  if (err instanceof EnvironmentError) return err;
+  const code = environmentCodeOf(err);
+  if (!code) return undefined;
+  const p = (err as { path?: unknown }).path;
+  return new EnvironmentError(code, file ?? (typeof p === 'string' ? p : undefined), { cause: err });
+}
+
 export function isEtlError(err: unknown): err is EtlError {
   return err instanceof EtlError;
 }
 
 export function exitCodeOf(err: unknown): number {
-  return isEtlError(err) ? err.exitCode : 1;
+  if (isEtlError(err)) return err.exitCode;
+  return environmentCodeOf(err) ? ENVIRONMENT_EXIT : 1;
 }
 
 /** Short message of any thrown value (dicom-parser throws strings and plain objects). */
@@ -84,6 +132,8 @@ export function messageOf(err: unknown): string {
  * errors are bugs: full stack.
  */
 export function formatError(err: unknown): string {
+  const env = isEtlError(err) ? undefined : asEnvironmentError(err);
+  if (env) err = env;
   if (isEtlError(err)) {
     const lines = [`error ${err.code}: ${err.message}`];
     if (process.env.ETL_DEBUG && err.stack) lines.push(err.stack);

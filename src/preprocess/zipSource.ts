@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError, messageOf } from '../core/errors.ts';
+import { MAX_IMAGE_BYTES } from '../core/limits.ts';
 
 /**
  * Files of one series, read in place: entries of a series ZIP (never extracted to disk) or plain
@@ -73,7 +74,7 @@ function chunkFor(bytes: number): number {
  * inflated in one synchronous call (a stream per entry costs more in event-loop hops than the
  * inflate itself). Integrity was checked when the series was fetched (MD5s); sizes are checked here.
  */
-export async function openSeriesZip(file: string): Promise<SeriesFiles> {
+export async function openSeriesZip(file: string, maxEntryBytes = MAX_IMAGE_BYTES): Promise<SeriesFiles> {
   const entries = await centralDirectory(file);
   const fh = await fsp.open(file, 'r');
   const broken = (e: yauzl.Entry, why: string) => new DataError('ZIP_ENTRY_UNREADABLE', `${file}: entry ${e.fileName}: ${why}`);
@@ -102,8 +103,13 @@ export async function openSeriesZip(file: string): Promise<SeriesFiles> {
     return body;
   }
 
+  /**
+   * Memory stays bounded whatever the archive claims: an entry that declares more than
+   * `maxEntryBytes` is refused unread, and none may inflate past what it declares (zip bombs).
+   */
   async function read(e: yauzl.Entry, limit = Infinity): Promise<Uint8Array> {
     if (e.isEncrypted()) throw broken(e, 'encrypted');
+    if (e.uncompressedSize > maxEntryBytes) throw broken(e, `declares ${e.uncompressedSize} bytes, more than the ${maxEntryBytes} allowed for one image`);
     const partial = limit < e.uncompressedSize;
     if (e.compressionMethod === 0) return stored(e, partial ? limit : Infinity);
     if (e.compressionMethod !== 8) throw broken(e, `compression method ${e.compressionMethod} (only stored and deflate)`);
@@ -115,11 +121,13 @@ export async function openSeriesZip(file: string): Promise<SeriesFiles> {
       const data = await stored(e, partial ? limit : Infinity, reuse);
       // One output chunk of the expected size: the default 16 KiB chunks are concatenated at the
       // end (a 512² CT slice: 32 chunks, a copy, 3× the CPU of the inflate itself).
+      const maxOutputLength = Math.max(1, e.uncompressedSize);
       out = partial
-        ? zlib.inflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: chunkFor(limit) })
-        : zlib.inflateRawSync(data, { chunkSize: chunkFor(e.uncompressedSize) });
+        ? zlib.inflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: chunkFor(limit), maxOutputLength })
+        : zlib.inflateRawSync(data, { chunkSize: chunkFor(e.uncompressedSize), maxOutputLength });
     } catch (err) {
       if (err instanceof DataError) throw err;
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw broken(e, `inflates past the ${e.uncompressedSize} bytes the central directory says`);
       throw broken(e, `inflate failed: ${messageOf(err)}`);
     } finally {
       if (reuse) scratchBusy = false;

@@ -1,15 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
 import crypto from 'node:crypto';
-import type { Readable } from 'node:stream';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { AtomicFile } from '../core/fsAtomic.ts';
-import { DataError, isEtlError } from '../core/errors.ts';
+import { asEnvironmentError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { ENDPOINT_PARAMS, formatTciaDate, type Endpoint } from './endpoints.ts';
 import {
-  DEFAULT_RETRY, TciaHttpError, TciaNetworkError, abortReason, isRetryable, parseRetryAfter, withRetry, type RetryPolicy,
-} from './retry.ts';
+  DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, readJsonRows, type RequestLimits, type RetryPolicy,
+} from '../http/index.ts';
+import { ENDPOINT_PARAMS, formatTciaDate, type Endpoint } from './endpoints.ts';
 import type { SeriesFilters, TciaPatientRow, TciaSeriesRow, TciaSeriesSize, TciaStudyRow } from './types.ts';
 
 const WRITE_BATCH = 1 << 20;
@@ -20,10 +16,10 @@ export interface TciaClientOptions {
   /** Base URL up to and including the version, e.g. `https://host/nbia-api/services/v4`. */
   apiUrl?: string;
   retry?: Partial<RetryPolicy>;
-  /** Connect / response-header / body-idle timeout of downloads (default 30 s). */
-  timeoutMs?: number;
-  /** Response timeout of metadata calls: listing a large collection takes the server a while (default 120 s). */
-  metadataTimeoutMs?: number;
+  /** Limits of each metadata attempt (default METADATA_LIMITS: 10 min overall, 1 kB/s, 256 MiB). */
+  metadataLimits?: Partial<RequestLimits>;
+  /** Limits of each download attempt; deadline and size also follow each series' catalog figures. */
+  downloadLimits?: Partial<RequestLimits>;
   /** Sockets per host in the keep-alive pools. */
   maxSockets?: number;
   log?: Logger;
@@ -37,6 +33,8 @@ export interface DownloadOptions {
   newFileNames?: boolean;
   /** Expected size (getSeries FileSize) to scale the whole-download deadline. */
   expectedBytes?: number;
+  /** Largest body accepted (from what the catalog states); more is RESPONSE_TOO_LARGE. */
+  maxBytes?: number;
   /** Checks the complete temporary file before it is renamed into place; throw a DataError to reject it. */
   verify?: (tempPath: string, received: DownloadedFile) => Promise<void>;
   /** Bytes as they arrive (progress); called again with a negative count when an attempt is discarded. */
@@ -58,40 +56,28 @@ export interface DownloadedFile {
 export class TciaClient {
   readonly apiUrl: string;
   readonly retry: RetryPolicy;
-  readonly timeoutMs: number;
-  readonly metadataTimeoutMs: number;
-  private readonly http: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
-  private readonly log: Logger | undefined;
-  private readonly signal: AbortSignal | undefined;
+  readonly metadataLimits: RequestLimits;
+  readonly downloadLimits: RequestLimits;
+  private readonly http: HttpClient;
 
   constructor(options: TciaClientOptions = {}) {
     this.apiUrl = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.metadataTimeoutMs = options.metadataTimeoutMs ?? 120_000;
-    this.log = options.log;
-    this.signal = options.signal;
-    const maxSockets = options.maxSockets ?? 32;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-    this.http = axios.create({
-      baseURL: this.apiUrl + '/',
-      timeout: this.timeoutMs,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      validateStatus: () => true,
-      maxRedirects: 5,
-      transformResponse: [(d: unknown) => d],
-      headers: { 'User-Agent': 'medimg-etl (+https://github.com/) axios', Accept: '*/*' },
+    this.metadataLimits = { ...METADATA_LIMITS, ...options.metadataLimits };
+    this.downloadLimits = { ...DOWNLOAD_LIMITS, ...options.downloadLimits };
+    this.http = new HttpClient({
+      baseUrl: this.apiUrl,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      userAgent: 'medimg-etl (+https://github.com/) axios',
     });
+    this.retry = this.http.retry;
   }
 
   /** Frees the keep-alive sockets so the process can exit. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.http.close();
   }
 
   // ── value lists ──────────────────────────────────────────────────────────────────────────
@@ -146,21 +132,12 @@ export class TciaClient {
     const form = new URLSearchParams();
     for (const uid of seriesUids) form.append('list', uid);
     form.append('includeAnnotation', String(includeAnnotation));
-    const url = this.urlOf('getManifestText', {});
-    return this.call(url, async (signal) => {
-      let res: AxiosResponse<string>;
-      try {
-        res = await this.http.post<string>('getManifestText', form.toString(), {
-          responseType: 'text',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          signal,
-          timeout: this.metadataTimeoutMs,
-        });
-      } catch (err) {
-        throw wrapNetwork(url, err, signal);
-      }
-      if (res.status !== 200) throw httpError(url, res, String(res.data ?? ''));
-      return String(res.data ?? '');
+    return this.http.text({
+      path: 'getManifestText',
+      method: 'POST',
+      data: form.toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      limits: this.metadataLimits,
     });
   }
 
@@ -169,18 +146,7 @@ export class TciaClient {
   /** GET a v4 JSON endpoint: array of rows; empty body = no rows. Retries transient failures. */
   async getRows<T>(endpoint: Endpoint, params: Record<string, string | undefined>, signal?: AbortSignal): Promise<T[]> {
     const query = checkParams(endpoint, params);
-    const url = this.urlOf(endpoint, query);
-    return this.call(url, async (s) => {
-      let res: AxiosResponse<string>;
-      try {
-        res = await this.http.get<string>(endpoint, { params: query, responseType: 'text', signal: s, timeout: this.metadataTimeoutMs });
-      } catch (err) {
-        throw wrapNetwork(url, err, s);
-      }
-      const body = typeof res.data === 'string' ? res.data : '';
-      if (res.status !== 200) throw httpError(url, res, body);
-      return parseRows<T>(url, body);
-    }, signal);
+    return this.http.request({ path: endpoint, params: query, limits: this.metadataLimits, ...(signal ? { signal } : {}) }, (res) => readJsonRows<T>(res));
   }
 
   // ── download ─────────────────────────────────────────────────────────────────────────────
@@ -196,117 +162,57 @@ export class TciaClient {
       NewFileNames: options.newFileNames === false ? undefined : 'Yes',
       IncludeMD5: options.includeMd5 === false ? undefined : 'Yes',
     });
-    const url = this.urlOf('getImage', query);
-    let attempts = 0;
-    return this.call(url, async (signal) => {
-      attempts++;
-      const file = await AtomicFile.open(destFile);
+    const limits: RequestLimits = {
+      ...this.downloadLimits,
+      deadlineMs: Math.max(this.downloadLimits.deadlineMs, downloadDeadlineMs(options.expectedBytes)),
+      maxBytes: Math.min(this.downloadLimits.maxBytes, options.maxBytes ?? Infinity),
+    };
+    const spec = { path: 'getImage', params: query, limits, ...(options.signal ? { signal: options.signal } : {}) };
+    return this.http.request(spec, async (res, attempts) => {
+      const file = await AtomicFile.open(destFile).catch((err) => {
+        throw asEnvironmentError(err, destFile) ?? err;
+      });
       let received = 0;
       try {
-        const { bytes, sha256 } = await this.streamTo(url, query, file, signal, options, (n) => {
-          received += n;
-          options.onBytes?.(n);
-        });
-        const result = { bytes, sha256, attempts };
+        const hash = crypto.createHash('sha256');
+        // Network chunks are ~16–64 KiB; writing them in ~1 MiB batches saves most of the per-write cost.
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          if (pendingBytes === 0) return;
+          await file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)).catch((err) => {
+            throw asEnvironmentError(err, file.tempPath) ?? err;
+          });
+          pending = [];
+          pendingBytes = 0;
+        };
+        for await (const buf of res.body) {
+          hash.update(buf);
+          pending.push(buf);
+          pendingBytes += buf.byteLength;
+          received += buf.byteLength;
+          options.onBytes?.(buf.byteLength);
+          if (pendingBytes >= WRITE_BATCH) await flush();
+        }
+        await flush();
+        const result = { bytes: received, sha256: hash.digest('hex'), attempts };
         if (options.verify) await options.verify(file.tempPath, result);
-        await file.commit();
+        await file.commit().catch((err) => {
+          throw asEnvironmentError(err, destFile) ?? err;
+        });
         return result;
       } catch (err) {
         await file.abort();
         if (received > 0) options.onBytes?.(-received);
         throw err;
       }
-    }, options.signal);
-  }
-
-  private async streamTo(
-    url: string,
-    query: Record<string, string>,
-    file: AtomicFile,
-    signal: AbortSignal,
-    options: DownloadOptions,
-    onBytes: (n: number) => void,
-  ): Promise<{ bytes: number; sha256: string }> {
-    // Whole-download deadline: 5 min + 1 min per 100 MB expected (the TCIA Data Retriever's rule), at most 60 min.
-    const deadlineMs = Math.min(60 * 60_000, 5 * 60_000 + Math.ceil((options.expectedBytes ?? 0) / 100e6) * 60_000);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DataError('DOWNLOAD_TIMEOUT', `download of ${url} exceeded ${deadlineMs / 1000} s`)), deadlineMs);
-    const combined = AbortSignal.any([signal, deadline.signal]);
-    let res: AxiosResponse<Readable>;
-    try {
-      res = await this.http.get<Readable>('getImage', { params: query, responseType: 'stream', signal: combined, decompress: true });
-    } catch (err) {
-      clearTimeout(timer);
-      if (deadline.signal.aborted && !signal.aborted) throw deadline.signal.reason;
-      throw wrapNetwork(url, err, signal);
-    }
-    const stream = res.data;
-    if (res.status !== 200) {
-      clearTimeout(timer);
-      const body = await readSnippet(stream);
-      throw httpError(url, res, body);
-    }
-    const hash = crypto.createHash('sha256');
-    let bytes = 0;
-    let idle: NodeJS.Timeout | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => stream.destroy(Object.assign(new Error(`no data for ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.timeoutMs);
-    };
-    const onAbort = () => stream.destroy(combined.reason instanceof Error ? combined.reason : new Error('aborted'));
-    combined.addEventListener('abort', onAbort, { once: true });
-    try {
-      armIdle();
-      // Network chunks are ~16–64 KiB; writing them in ~1 MiB batches saves most of the per-write cost.
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      for await (const chunk of stream) {
-        const buf = chunk as Buffer;
-        armIdle();
-        hash.update(buf);
-        pending.push(buf);
-        pendingBytes += buf.byteLength;
-        bytes += buf.byteLength;
-        onBytes(buf.byteLength);
-        if (pendingBytes >= WRITE_BATCH) {
-          await file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-          pending = [];
-          pendingBytes = 0;
-        }
-      }
-      if (pendingBytes > 0) await file.write(Buffer.concat(pending, pendingBytes));
-    } catch (err) {
-      if (signal.aborted) throw abortReason(signal);
-      if (deadline.signal.aborted) throw deadline.signal.reason;
-      throw wrapNetwork(url, err, signal, 'BODY_TRUNCATED');
-    } finally {
-      clearTimeout(idle);
-      clearTimeout(timer);
-      combined.removeEventListener('abort', onAbort);
-    }
-    const expected = Number(res.headers['content-length']);
-    if (Number.isFinite(expected) && expected > 0 && bytes !== expected) {
-      throw new DataError('BODY_TRUNCATED', `got ${bytes} of ${expected} bytes from ${url}`, { details: { url } });
-    }
-    return { bytes, sha256: hash.digest('hex') };
+    });
   }
 
   // ── plumbing ─────────────────────────────────────────────────────────────────────────────
 
   urlOf(endpoint: string, query: Record<string, string>): string {
-    const qs = new URLSearchParams(query).toString();
-    return `${this.apiUrl}/${endpoint}${qs ? `?${qs}` : ''}`;
-  }
-
-  /** Runs one request under the retry policy with the client's and the caller's abort signals. */
-  private call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const signals = [this.signal, signal].filter((s): s is AbortSignal => s !== undefined);
-    const s = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-    return withRetry(() => fn(s), this.retry, {
-      signal: s,
-      onRetry: (err, attempt, delay) =>
-        this.log?.debug(`retrying ${what}`, { attempt, delayMs: delay, error: isEtlError(err) ? err.code : String((err as Error)?.message ?? err) }),
-    });
+    return this.http.urlOf(endpoint, query);
   }
 }
 
@@ -322,20 +228,6 @@ function checkParams(endpoint: Endpoint, params: Record<string, string | undefin
   return out;
 }
 
-function parseRows<T>(url: string, body: string): T[] {
-  if (body.trim() === '') return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (err) {
-    // A cut-off JSON body is a transport failure; retry it like one.
-    throw new DataError('BODY_TRUNCATED', `unparseable JSON from ${url} (${body.length} bytes): ${(err as Error).message}`, { details: { url } });
-  }
-  if (Array.isArray(value)) return value.filter((r): r is T => r !== null && typeof r === 'object');
-  if (value && typeof value === 'object') return [value as T];
-  throw new DataError('TCIA_UNEXPECTED', `expected a JSON array from ${url}, got ${typeof value}`, { details: { url } });
-}
-
 /** Values of a single-column list; a NULL value arrives as `{}` and is dropped. */
 function values(rows: Array<Record<string, unknown>>, column: string): string[] {
   const out: string[] = [];
@@ -344,37 +236,4 @@ function values(rows: Array<Record<string, unknown>>, column: string): string[] 
     if (typeof v === 'string' && v !== '') out.push(v);
   }
   return out;
-}
-
-function httpError(url: string, res: AxiosResponse, body: string): TciaHttpError {
-  const ra = res.headers['retry-after'];
-  return new TciaHttpError(url, res.status, body, parseRetryAfter(typeof ra === 'string' ? ra : undefined));
-}
-
-function wrapNetwork(url: string, err: unknown, signal: AbortSignal, code = 'NETWORK'): unknown {
-  if (signal.aborted) return abortReason(signal);
-  if (isEtlError(err)) return err;
-  // Body errors are transport failures whatever their cause; a request that failed for a
-  // non-transient reason (bad host name, TLS) is not worth retrying.
-  return new TciaNetworkError(url, err, code === 'NETWORK' && !isRetryable(err) ? 'NETWORK_ERROR' : code);
-}
-
-async function readSnippet(stream: Readable, max = 2048): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  // An error body that never ends must not hold the download slot.
-  const stall = setTimeout(() => stream.destroy(), 10_000);
-  try {
-    for await (const c of stream) {
-      chunks.push(c as Buffer);
-      n += (c as Buffer).length;
-      if (n >= max) break;
-    }
-  } catch {
-    // the error body is only for the message
-  } finally {
-    clearTimeout(stall);
-  }
-  stream.destroy();
-  return Buffer.concat(chunks).toString('utf8').slice(0, max);
 }

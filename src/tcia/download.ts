@@ -6,6 +6,7 @@ import { DataError, isEtlError } from '../core/errors.ts';
 import { stableJson, writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { PlannedSeries, RawSeriesRecord } from '../core/types.ts';
 import type { TciaClient } from './client.ts';
+import { seriesLimits, type SeriesLimits } from './seriesLimits.ts';
 import { verifySeriesZip, type ZipVerification } from './verifyZip.ts';
 
 /**
@@ -29,7 +30,9 @@ export interface SeriesOutcome {
 export interface SeriesFetchOptions {
   apiUrl: string;
   /** ZIP verification (default: in this thread); fetchTcia passes a worker pool. */
-  verify?: (file: string, expectedImages: number) => Promise<ZipVerification>;
+  verify?: (file: string, expectedImages: number, limits?: SeriesLimits) => Promise<ZipVerification>;
+  /** Largest image accepted (default MAX_IMAGE_BYTES). */
+  maxImageBytes?: number;
   /** Re-hash existing ZIPs instead of the cheap size check. */
   verifyExisting?: boolean;
   onBytes?: (n: number) => void;
@@ -38,18 +41,20 @@ export interface SeriesFetchOptions {
 export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: RunContext, options: SeriesFetchOptions): Promise<SeriesOutcome> {
   const zipPath = ctx.paths.rawZip(s.collection, s.seriesUid);
   const sidecarPath = ctx.paths.rawSidecar(s.collection, s.seriesUid);
+  const limits = seriesLimits(s.imageCount, s.fileSize, options.maxImageBytes);
   try {
-    const existing = await checkExisting(s, zipPath, sidecarPath, options);
+    const existing = await checkExisting(s, zipPath, sidecarPath, options, limits);
     if (existing) return existing;
     let verification: ZipVerification | undefined;
     const got = await client.downloadSeries(s.seriesUid, zipPath, {
       includeMd5: true,
       newFileNames: true,
       ...(s.fileSize !== undefined ? { expectedBytes: s.fileSize } : {}),
+      maxBytes: limits.maxZipBytes,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
       signal: ctx.signal,
       verify: async (tmp) => {
-        verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount);
+        verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount, limits);
       },
     });
     if (got.attempts > 1) ctx.log.debug(`series ${s.seriesUid} verified after ${got.attempts} attempts`);
@@ -65,13 +70,13 @@ export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: Run
 }
 
 /** What is already on disk for this series, or undefined when it must be downloaded. */
-async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: string, options: SeriesFetchOptions): Promise<SeriesOutcome | undefined> {
+async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: string, options: SeriesFetchOptions, limits: SeriesLimits): Promise<SeriesOutcome | undefined> {
   const zipSize = await fsp.stat(zipPath).then((st) => st.size, () => undefined);
   if (zipSize === undefined) return undefined;
   const sidecar = await readSidecar(sidecarPath);
   if (sidecar && sidecar.seriesUid === s.seriesUid && sidecar.zipBytes === zipSize && sidecar.imageCount === s.imageCount) {
     if (options.verifyExisting) {
-      const ok = (await sha256File(zipPath)) === sidecar.zipSha256 && (await verifySeriesZip(zipPath, s.imageCount).then(() => true, () => false));
+      const ok = (await sha256File(zipPath)) === sidecar.zipSha256 && (await verifySeriesZip(zipPath, s.imageCount, limits).then(() => true, () => false));
       if (!ok) return undefined;
     }
     if (stableJson(sidecar.planned) === stableJson(s)) return { status: 'skipped', bytes: 0, images: s.imageCount };
@@ -82,7 +87,7 @@ async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: str
   // A ZIP under its final name was verified before the rename; a crash before the sidecar only
   // lost the marker. Verify it against the current plan and write the sidecar.
   try {
-    const v = await verifySeriesZip(zipPath, s.imageCount);
+    const v = await verifySeriesZip(zipPath, s.imageCount, limits);
     await writeSidecar(sidecarPath, sidecarOf(s, v, zipSize, await sha256File(zipPath), sidecar?.apiUrl ?? options.apiUrl));
     return { status: 'recovered', bytes: 0, images: s.imageCount };
   } catch (err) {

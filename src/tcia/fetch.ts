@@ -14,7 +14,7 @@ import { resolveCollectionNames, unknownCollectionWarning } from './collectionNa
 import { DEFAULT_API_URL, TciaClient } from './client.ts';
 import { createZipVerifier, verifierThreads } from './verifyPool.ts';
 import { fetchSeries, type SeriesStatus } from './download.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { RetryPolicy } from '../http/index.ts';
 import { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
 
 /**

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError } from '../core/errors.ts';
+import { MAX_MD5_LIST_BYTES, seriesLimits, type SeriesLimits } from './seriesLimits.ts';
 
 /**
  * Verification of a getImage ZIP without extracting anything (tcia-api.md §4): the central
@@ -65,7 +66,12 @@ export function parseMd5List(text: string): Map<string, string> {
  */
 const IN_MEMORY_MAX = 512 * 1024 * 1024;
 
-export async function verifySeriesZip(file: string, expectedImages: number): Promise<ZipVerification> {
+/**
+ * `limits` (default: from `expectedImages` alone) bound what the ZIP may inflate to: sizes the
+ * central directory declares are checked before anything is inflated, and no entry may inflate
+ * past its declared size, so memory stays flat whatever the archive claims (zip bombs).
+ */
+export async function verifySeriesZip(file: string, expectedImages: number, limits: SeriesLimits = seriesLimits(expectedImages)): Promise<ZipVerification> {
   let zip: yauzl.ZipFile;
   const options = { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: true, validateEntrySizes: true };
   try {
@@ -78,6 +84,7 @@ export async function verifySeriesZip(file: string, expectedImages: number): Pro
     const images: ZipEntryInfo[] = [];
     let md5Text: string | undefined;
     let hasLicense = false;
+    let inflated = 0;
     for (;;) {
       const entry = await nextEntry(zip);
       if (!entry) break;
@@ -85,6 +92,12 @@ export async function verifySeriesZip(file: string, expectedImages: number): Pro
       const why = unsafeZipName(name);
       if (why) throw unsafe(file, name, why);
       if (name.endsWith('/')) continue; // directory entry
+      const max = name === MD5_LIST || name === LICENSE ? MAX_MD5_LIST_BYTES : limits.maxEntryBytes;
+      if (entry.uncompressedSize > max) throw tooLarge(file, `entry ${name} declares ${entry.uncompressedSize} bytes, more than the ${max} allowed`);
+      inflated += entry.uncompressedSize;
+      if (inflated > limits.maxImagesBytes + MAX_MD5_LIST_BYTES) {
+        throw tooLarge(file, `entries declare more than ${limits.maxImagesBytes} bytes, the most this series can hold`);
+      }
       if (name === MD5_LIST) {
         md5Text = (await readEntry(zip, entry)).toString('utf8');
         continue;
@@ -96,6 +109,9 @@ export async function verifySeriesZip(file: string, expectedImages: number): Pro
       }
       const md5 = (await readEntry(zip, entry, true)).toString('hex');
       images.push({ name, size: entry.uncompressedSize, md5 });
+    }
+    if (images.reduce((a, i) => a + i.size, 0) > limits.maxImagesBytes) {
+      throw tooLarge(file, `images declare more than ${limits.maxImagesBytes} bytes, the most this series can hold`);
     }
     if (images.length !== expectedImages) {
       throw new DataError('IMAGE_COUNT_MISMATCH', `${file}: ${images.length} images in the ZIP, TCIA lists ${expectedImages}`, {
@@ -155,9 +171,15 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, digestOnly = fa
   if ((entry.compressionMethod === 0 || entry.compressionMethod === 8) && entry.uncompressedSize <= WHOLE_ENTRY_MAX && !entry.isEncrypted()) {
     // One read of the compressed bytes and one native inflate: far less per-chunk stream overhead
     // than piping 16 KiB pieces through yauzl's inflate stream (verification is most of a fetch's CPU).
-    const raw = await collect(await zip.openReadStreamPromise(entry, { decompress: false }));
-    // One output chunk of the declared size: zlib's default 16 KiB chunks plus concatenation cost more than the inflate.
-    const data = entry.compressionMethod === 8 ? await inflateRaw(raw, { chunkSize: Math.max(64, entry.uncompressedSize) }) : raw;
+    // `decompress` may only be given for deflated entries (yauzl throws for stored ones).
+    const raw = await collect(await zip.openReadStreamPromise(entry, entry.compressionMethod === 8 ? { decompress: false } : {}));
+    // One output chunk of the declared size: zlib's default 16 KiB chunks plus concatenation cost more than
+    // the inflate. maxOutputLength stops an entry that inflates past its declared size (a zip bomb) right there.
+    const data = entry.compressionMethod === 8
+      ? await inflateRaw(raw, { chunkSize: Math.max(64, entry.uncompressedSize), maxOutputLength: Math.max(1, entry.uncompressedSize) }).catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? new Error(`entry ${entry.fileName} inflates past the ${entry.uncompressedSize} bytes the directory says`) : err;
+      })
+      : raw;
     if (data.byteLength !== entry.uncompressedSize) {
       throw new Error(`unexpected EOF: ${entry.fileName} inflated to ${data.byteLength} bytes, the directory says ${entry.uncompressedSize}`);
     }
@@ -179,6 +201,13 @@ async function collect(stream: Readable): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
+function tooLarge(file: string, why: string): DataError {
+  return new DataError('ZIP_TOO_LARGE', `${file}: ${why}`, {
+    hint: 'the archive sent more than the catalog says the series holds (a zip bomb or a wrong catalog); the series is rejected',
+    details: { file },
+  });
+}
+
 function unsafe(file: string, name: string, why: string): DataError {
   return new DataError('ZIP_UNSAFE_NAME', `${file}: entry name "${name}" ${why}`, {
     hint: 'a ZIP entry that could write outside its folder (zip-slip); the series is rejected and nothing is extracted',
@@ -192,6 +221,7 @@ function classify(file: string, err: unknown): unknown {
   const msg = err instanceof Error ? err.message : String(err);
   const m = /^(invalid characters in fileName|absolute path|invalid relative path): (.*)$/s.exec(msg);
   if (m) return unsafe(file, m[2]!, m[1]!);
+  if (/inflates past|too many bytes in the stream/.test(msg)) return tooLarge(file, msg);
   const truncated = /end of central directory record signature not found|unexpected EOF|not enough bytes|invalid local file header|end of file|out of range|too many length or distance|invalid stored block|unexpected end/i.test(msg);
   return new DataError(truncated ? 'ZIP_TRUNCATED' : 'ZIP_UNREADABLE', `${file}: ${msg}`, {
     cause: err,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TciaClient } from '../../src/tcia/client.ts';
-import { TciaHttpError } from '../../src/tcia/retry.ts';
+import { HttpStatusError } from '../../src/http/index.ts';
 import { parseTciaManifest } from '../../src/tcia/tciaManifest.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { startStandIn, type StandInServer, type FaultKind } from '../../src/tcia/server/index.ts';
@@ -74,9 +74,9 @@ describe('TciaClient against the stand-in', () => {
     await expect(client.getRows('getSeries', { Format: 'json' })).rejects.toThrow(TypeError);
     const before = server.stats().requests;
     const err = await client.downloadSeries('1.2.3.999', path.join(tempDir('c400'), 'x.zip')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TciaHttpError);
-    expect((err as TciaHttpError).status).toBe(400);
-    expect((err as TciaHttpError).body).toMatch(/not been granted the access/);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect((err as HttpStatusError).status).toBe(400);
+    expect((err as HttpStatusError).body).toMatch(/not been granted the access/);
     expect(server.stats().requests - before).toBe(1);
   });
 

@@ -1,10 +1,12 @@
-import { DataError, EtlError, isEtlError } from '../core/errors.ts';
+import { EtlError, isEtlError } from '../core/errors.ts';
+import { HttpNetworkError, HttpStatusError, isTransientNetError } from './errors.ts';
 
 /**
- * Retry policy for TCIA calls: exponential backoff with full jitter (delay = random(0, min(cap,
+ * Retry policy for HTTP calls: exponential backoff with full jitter (delay = random(0, min(cap,
  * base·2^n))), or the server's Retry-After when it sent one. Only transient failures are retried:
- * 429/5xx gateway errors, dropped or timed-out connections, truncated bodies and short ZIPs.
- * A 400 is the server telling us the request is wrong; retrying it cannot help.
+ * 429/5xx gateway errors, dropped or timed-out connections, stalled or crawling bodies, and the
+ * data codes a caller marks as transit damage (truncated bodies, short ZIPs). A 400 is the server
+ * telling us the request is wrong; retrying it cannot help.
  */
 export interface RetryPolicy {
   /** Attempts in all, first one included. */
@@ -19,52 +21,11 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, ma
 
 export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
-const RETRYABLE_NET_CODES = new Set([
-  'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET', 'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-/** Data codes of a download that went wrong in transit (a retry can fix them). */
+/** Data codes of a response that went wrong in transit (a retry can fix them). */
 export const RETRYABLE_DATA_CODES = new Set([
-  'ZIP_TRUNCATED', 'ZIP_UNREADABLE', 'IMAGE_COUNT_MISMATCH', 'MD5_MISMATCH', 'BODY_TRUNCATED', 'DOWNLOAD_TIMEOUT', 'NETWORK',
+  'ZIP_TRUNCATED', 'ZIP_UNREADABLE', 'IMAGE_COUNT_MISMATCH', 'MD5_MISMATCH', 'BODY_TRUNCATED',
+  'RESPONSE_TOO_SLOW', 'RESPONSE_DEADLINE', 'RESPONSE_IDLE',
 ]);
-
-/** An HTTP answer we did not want. `code` is `HTTP_<status>`. */
-/** Exit code when the archive stays unreachable after retries (sysexits EX_UNAVAILABLE). */
-export const UNAVAILABLE_EXIT = 69;
-
-export class TciaHttpError extends DataError {
-  /** When it ends a command: the archive could not serve us (EX_UNAVAILABLE), not a bug. */
-  override readonly exitCode = UNAVAILABLE_EXIT;
-  readonly url: string;
-  readonly status: number;
-  readonly body: string;
-  readonly retryAfterMs: number | undefined;
-  constructor(url: string, status: number, body: string, retryAfterMs?: number) {
-    const snippet = body.replace(/\s+/g, ' ').trim().slice(0, 300);
-    super(`HTTP_${status}`, `TCIA answered ${status} for ${url}${snippet ? `: ${snippet}` : ''}`, {
-      hint: status === 400 ? 'the server rejected the request; its text above says why' : 'the server or the network failed; rerun to resume',
-      details: { url, status, body: snippet, retryAfterMs },
-    });
-    this.url = url;
-    this.status = status;
-    this.body = snippet;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
-/** A connection-level failure (reset, timeout, hang-up), normalised so it can be recorded as a reject. */
-export class TciaNetworkError extends DataError {
-  override readonly exitCode = UNAVAILABLE_EXIT;
-  constructor(url: string, cause: unknown, code = 'NETWORK') {
-    const c = cause as { code?: string; message?: string };
-    super(code, `request to ${url} failed: ${c?.code ? `${c.code} ` : ''}${c?.message ?? String(cause)}`, {
-      cause,
-      hint: 'a network or server problem; rerun to resume where it stopped',
-      details: { url, netCode: c?.code },
-    });
-  }
-}
 
 /** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | undefined | null, now = Date.now()): number | undefined {
@@ -78,19 +39,15 @@ export function parseRetryAfter(value: string | undefined | null, now = Date.now
 }
 
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof TciaHttpError) return RETRYABLE_STATUS.has(err.status);
+  if (err instanceof HttpStatusError) return RETRYABLE_STATUS.has(err.status);
+  if (err instanceof HttpNetworkError) return err.transient;
   if (isEtlError(err)) return RETRYABLE_DATA_CODES.has(err.code);
-  const e = err as { code?: string; message?: string; name?: string; cause?: unknown };
-  if (!e || typeof e !== 'object') return false;
-  if (e.name === 'AbortError' || e.code === 'ERR_CANCELED') return false;
-  if (e.code && RETRYABLE_NET_CODES.has(e.code)) return true;
-  if (typeof e.message === 'string' && /socket hang up|aborted|premature close|unexpected end/i.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== err ? isRetryable(e.cause) : false;
+  return isTransientNetError(err);
 }
 
 /** Delay before retry number `attempt` (1 = after the first failure). `random` in [0,1). */
 export function backoffDelay(attempt: number, policy: RetryPolicy, err: unknown, random: () => number = Math.random): number {
-  const retryAfter = err instanceof TciaHttpError ? err.retryAfterMs : undefined;
+  const retryAfter = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
   if (retryAfter !== undefined) return Math.min(retryAfter, policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random() * ceiling);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.ts';
-import { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter, TciaHttpError, withRetry } from '../../src/tcia/retry.ts';
+import { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter, HttpStatusError, withRetry } from '../../src/http/index.ts';
 import { formatTciaDate } from '../../src/tcia/endpoints.ts';
 
 describe('retry policy', () => {
@@ -20,14 +20,14 @@ describe('retry policy', () => {
     expect(backoffDelay(3, p, new Error('x'), () => 0.5)).toBe(200);
     expect(backoffDelay(10, p, new Error('x'), () => 0.999)).toBe(999);
     expect(backoffDelay(1, p, new Error('x'), () => 0)).toBe(0);
-    expect(backoffDelay(1, p, new TciaHttpError('u', 429, '', 2500), () => 0)).toBe(2500);
-    expect(backoffDelay(1, { ...p, maxRetryAfterMs: 1000 }, new TciaHttpError('u', 429, '', 1e6), () => 0)).toBe(1000);
+    expect(backoffDelay(1, p, new HttpStatusError('u', 429, '', 2500), () => 0)).toBe(2500);
+    expect(backoffDelay(1, { ...p, maxRetryAfterMs: 1000 }, new HttpStatusError('u', 429, '', 1e6), () => 0)).toBe(1000);
   });
 
   it('retries transient failures only, never a 400', () => {
-    for (const s of [429, 500, 502, 503, 504]) expect(isRetryable(new TciaHttpError('u', s, ''))).toBe(true);
-    expect(isRetryable(new TciaHttpError('u', 400, 'Invalid query parameter'))).toBe(false);
-    expect(isRetryable(new TciaHttpError('u', 404, ''))).toBe(false);
+    for (const s of [429, 500, 502, 503, 504]) expect(isRetryable(new HttpStatusError('u', s, ''))).toBe(true);
+    expect(isRetryable(new HttpStatusError('u', 400, 'Invalid query parameter'))).toBe(false);
+    expect(isRetryable(new HttpStatusError('u', 404, ''))).toBe(false);
     expect(isRetryable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isRetryable(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBe(true);
     expect(isRetryable(new Error('socket hang up'))).toBe(true);
@@ -41,10 +41,10 @@ describe('retry policy', () => {
   it('withRetry stops at maxAttempts and on a non-retryable error', async () => {
     let n = 0;
     const p = { ...DEFAULT_RETRY, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
-    await expect(withRetry(async () => { n++; throw new TciaHttpError('u', 503, ''); }, p)).rejects.toThrow(/503/);
+    await expect(withRetry(async () => { n++; throw new HttpStatusError('u', 503, ''); }, p)).rejects.toThrow(/503/);
     expect(n).toBe(3);
     n = 0;
-    await expect(withRetry(async () => { n++; throw new TciaHttpError('u', 400, 'bad'); }, p)).rejects.toThrow(/400/);
+    await expect(withRetry(async () => { n++; throw new HttpStatusError('u', 400, 'bad'); }, p)).rejects.toThrow(/400/);
     expect(n).toBe(1);
     n = 0;
     expect(await withRetry(async (a) => { n++; if (a < 2) throw new Error('socket hang up'); return 'ok'; }, p)).toBe('ok');
@@ -54,7 +54,7 @@ describe('retry policy', () => {
   it('an abort ends the wait at once', async () => {
     const c = new AbortController();
     const p = { ...DEFAULT_RETRY, maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 };
-    const run = withRetry(async () => { throw new TciaHttpError('u', 429, '', 60_000); }, p, { signal: c.signal });
+    const run = withRetry(async () => { throw new HttpStatusError('u', 429, '', 60_000); }, p, { signal: c.signal });
     setTimeout(() => c.abort(new Error('stop')), 20);
     await expect(run).rejects.toThrow('stop');
   });
@@ -66,11 +66,11 @@ describe('retry policy', () => {
 
 describe('archive failures that end a command', () => {
   it('exit 69 (EX_UNAVAILABLE) with one line and a hint, not a bug report', async () => {
-    const { TciaHttpError, TciaNetworkError } = await import('../../src/tcia/retry.ts');
+    const { HttpStatusError, HttpNetworkError } = await import('../../src/http/index.ts');
     const { exitCodeOf, formatError } = await import('../../src/core/errors.ts');
-    const net = new TciaNetworkError('https://nbia.example/getSeries', Object.assign(new Error('getaddrinfo ENOTFOUND nbia.example'), { code: 'ENOTFOUND' }));
+    const net = new HttpNetworkError('https://nbia.example/getSeries', Object.assign(new Error('getaddrinfo ENOTFOUND nbia.example'), { code: 'ENOTFOUND' }));
     expect(exitCodeOf(net)).toBe(69);
-    expect(exitCodeOf(new TciaHttpError('https://nbia.example/getImage', 503, 'Service Unavailable'))).toBe(69);
+    expect(exitCodeOf(new HttpStatusError('https://nbia.example/getImage', 503, 'Service Unavailable'))).toBe(69);
     expect(formatError(net)).not.toMatch(/\n\s+at /);
     expect(formatError(net)).toMatch(/hint: /);
   });
