@@ -23,6 +23,7 @@ export async function startHostileTcia(series: HostileSeries[]): Promise<Hostile
     BodyPartExamined: 'CHEST', ImageCount: s.imageCount, ...(s.fileSize !== undefined ? { FileSize: s.fileSize } : {}),
   }));
   return startHostile((_req, res, endpoint, url) => {
+    if (endpoint === 'getCollectionValues') return sendBody(res, JSON.stringify([{ Collection: COLLECTION }]), { 'Content-Type': 'application/json' });
     if (endpoint === 'getSeries') return sendBody(res, JSON.stringify(rows), { 'Content-Type': 'application/json' });
     if (endpoint === 'getImage') {
       const s = series.find((x) => x.uid === url.searchParams.get('SeriesInstanceUID'));
