@@ -60,7 +60,7 @@ export interface PipelineResult {
   skipped: number;
   dataset?: { name: string; version?: string; dir?: string };
   run?: { id: string; dir: string };
-  evaluation?: { accuracy: number; balancedAccuracy: number; images: number; split: string };
+  evaluation?: { accuracy: number; balancedAccuracy: number; images: number; split: string; paper?: { arch: string; accuracy: number; balancedAccuracy: number } };
   report?: { html: string; markdown: string };
   /** Set when a stale lock of a dead process was taken over. */
   tookOverLock?: { pid: number; host: string; startedAt: string };
@@ -299,7 +299,7 @@ function safe<T>(f: () => T): T | undefined {
 
 function readEvaluation(runDir: string): PipelineResult['evaluation'] {
   const e = collectEvaluation(runDir, 'test').value;
-  return e ? { accuracy: e.accuracy, balancedAccuracy: e.balancedAccuracy, images: e.images, split: e.split } : undefined;
+  return e ? { accuracy: e.accuracy, balancedAccuracy: e.balancedAccuracy, images: e.images, split: e.split, ...(e.paper?.headline ? { paper: e.paper.headline } : {}) } : undefined;
 }
 
 function inline(def: PipelineDefinition): LoadedPipeline {

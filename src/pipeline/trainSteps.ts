@@ -108,7 +108,8 @@ const evaluate: Step = {
     if (!dir) throw new InputError('RUN_NOT_FOUND', 'no training run to evaluate');
     const { evaluateRun } = await import('../train/evaluate.ts');
     const r = await evaluateRun({ runDir: dir, split: 'test' }, env.ctx);
-    env.facts.evaluation = { accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, images: r.images, split: 'test' };
+    const paper = r.report.paper?.headline;
+    env.facts.evaluation = { accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, images: r.images, split: 'test', ...(paper ? { paper } : {}) };
     return { counts: { images: r.images, accuracy: Number(r.accuracy.toFixed(4)), 'balanced accuracy': Number(r.balancedAccuracy.toFixed(4)) } };
   },
 };

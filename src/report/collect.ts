@@ -6,7 +6,7 @@ import type { Plan } from '../core/types.ts';
 import { readShardManifest, type ShardManifest } from '../shards/manifest.ts';
 import { readCurrent } from '../shards/publish.ts';
 import { listRunLogs, readRunLog, type RunLogLine, type StepLogLine } from '../pipeline/runLog.ts';
-import type { CapRow, CountRow, DatasetSection, EpochRow, EvaluationSection, RejectReason, TimingSection, TrainingSection } from './model.ts';
+import type { CapRow, CountRow, DatasetSection, EpochRow, EvaluationSection, PaperSection, RejectReason, TimingSection, TrainingSection } from './model.ts';
 
 /**
  * Readers that turn files in a data directory into report sections. Each returns undefined (plus a
@@ -301,8 +301,15 @@ export function collectEvaluation(runDir: string, split = 'test', locations?: Ma
       perClass,
       perDataset,
       ...(seconds !== undefined ? { seconds } : {}),
+      ...(isPaperSection(o.paper) ? { paper: o.paper } : {}),
     },
   };
+}
+
+/** The eval JSON's `paper` block, when it has the shape the report draws. */
+function isPaperSection(v: unknown): v is PaperSection {
+  const p = v as PaperSection | undefined;
+  return !!p && typeof p === 'object' && Array.isArray(p.rows) && typeof p.ours === 'object' && p.ours !== null;
 }
 
 /** Mean recall over the classes present in the split. */

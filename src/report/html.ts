@@ -1,5 +1,6 @@
 import type { CountRow, ReportData } from './model.ts';
 import { PALETTE, compact, esc, hBarChart, heatmap, legend, lineChart, stackedBarChart } from './svg.ts';
+import { paperHtml } from './paperTable.ts';
 import { orderedLocations, orderedSplits, pct, secondsText, sumBy, throughputOf } from './summarize.ts';
 
 /** One self-contained HTML page: inline CSS, inline SVG, no scripts, no external assets. */
@@ -42,6 +43,8 @@ function header(d: ReportData): string {
   if (d.evaluation) {
     cards.push([`${d.evaluation.split} accuracy`, pct(d.evaluation.accuracy)]);
     cards.push([`${d.evaluation.split} balanced accuracy`, pct(d.evaluation.balancedAccuracy)]);
+    const h = d.evaluation.paper?.headline;
+    if (h) cards.push([`paper (${h.arch})`, `${h.accuracy.toFixed(2)} % / ${h.balancedAccuracy.toFixed(2)} %`]);
   }
   if (d.timing) cards.push(['pipeline time', secondsText(d.timing.totalSeconds)]);
   if (d.rejects) cards.push(['rejects', compact(d.rejects.total)]);
@@ -131,7 +134,7 @@ function evaluationSection(d: ReportData): string {
   return section(
     `Evaluation on the ${e.split} split`,
     `<p class="meta">${e.images.toLocaleString('en-US')} images · accuracy <b>${pct(e.accuracy)}</b> · balanced accuracy <b>${pct(e.balancedAccuracy)}</b>${e.seconds !== undefined ? ` · ${secondsText(e.seconds)}` : ''}</p>
-<div class="row">${matrix}<div>${perClass}</div></div>${perTable}`,
+<div class="row">${matrix}<div>${perClass}</div></div>${e.paper ? paperHtml(e.paper) : ''}${perTable}`,
   );
 }
 

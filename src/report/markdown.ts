@@ -1,4 +1,5 @@
 import type { ReportData } from './model.ts';
+import { paperMarkdownLines } from './paperTable.ts';
 import { orderedSplits, pct, secondsText, throughputOf } from './summarize.ts';
 
 /** The report as Markdown (for a terminal, a PR comment or a wiki): the same figures as tables. */
@@ -33,6 +34,7 @@ export function renderMarkdown(d: ReportData): string {
     out.push(`${e.split} split: ${num(e.images)} images, accuracy **${pct(e.accuracy)}**, balanced accuracy **${pct(e.balancedAccuracy)}**.`, '');
     out.push('Confusion matrix (rows = true class, columns = predicted):', '');
     out.push(table(['true \\ predicted', ...e.classes], e.classes.map((c, i) => [c, ...(e.confusion[i] ?? []).map(num)]), 1), '');
+    if (e.paper) out.push(...paperMarkdownLines(e.paper));
     if (e.perDataset.length) {
       out.push(`### Per-dataset accuracy (${e.split})`, '');
       out.push(table(['dataset', 'class', 'location', 'images', 'correct', 'accuracy'], [...e.perDataset]

@@ -97,6 +97,14 @@ export interface EvaluationSection {
   perClass?: Array<{ label: string; images: number; recall: number; precision: number }>;
   perDataset: PerDatasetRow[];
   seconds?: number;
+  /** The paper's Table 3 and headline beside this run (eval JSON `paper`; percentages). */
+  paper?: PaperSection;
+}
+
+export interface PaperSection {
+  headline: { arch: string; accuracy: number; balancedAccuracy: number; source?: string } | null;
+  ours: { arch: string; accuracy: number | null; balancedAccuracy: number | null };
+  rows: Array<{ dataset: string; location: string; modality: string; paper: number | null; ours: number | null; images: number }>;
 }
 
 export interface ReportData {

@@ -150,7 +150,7 @@ export interface DatasetFacts {
   datasetCounts: Partial<Record<Split, Record<string, number>>>;
 }
 
-export type OpenedSource = BatchSource & { close(): Promise<void>; facts: DatasetFacts };
+export type OpenedSource = BatchSource & { close(): Promise<void>; facts: DatasetFacts; manifest: ShardManifest };
 
 /** Open a published shard set (`datasets/<name>/<version|current>`) through the shard reader. */
 export async function openBatchSource(dataDir: string, name: string, version?: string): Promise<OpenedSource> {

@@ -10,6 +10,7 @@ import { openBatchSource, type BatchSource, type DatasetFacts } from './data.ts'
 import { evaluateSplit, type EpochMetrics, type TrainConfig } from './loop.ts';
 import { confusionMatrix, groupAccuracy, summarize, type ClassMetrics, type GroupAccuracy } from './metrics.ts';
 import { loadModelDir } from './modelStore.ts';
+import { comparePaperFromFile, paperMarkdown, type PaperComparison } from './paperComparison.ts';
 
 /**
  * `train evaluate`: the trained model of a run on a split → `runs/<id>/eval-<split>.json` (shape:
@@ -24,6 +25,8 @@ export interface EvaluateOptions {
   /** Inference batch (default: the run's training batch). */
   batch?: number;
   backend?: BackendRequest;
+  /** Dataset manifest with the paper's figures, when `source` is given (else the shard manifest's). */
+  manifestPath?: string;
   /** Library use and tests: evaluate on this source instead of the run's dataset. */
   source?: BatchSource & { facts?: DatasetFacts };
 }
@@ -49,6 +52,8 @@ export interface EvalReport {
   perClass: ClassMetrics[];
   /** The paper's Table 3: accuracy per (dataset, location, modality = true class). */
   groups: GroupAccuracy[];
+  /** The paper's Table 3 and headline beside ours (test split of a manifest with paper figures). */
+  paper?: PaperComparison;
   /** File names (relative to the run dir) of the charts. */
   charts: { confusionSvg: string; confusionPng: string; curvesSvg: string | null; curvesPng: string | null };
 }
@@ -109,6 +114,7 @@ export function evalMarkdown(r: EvalReport): string {
     ),
     '',
   ];
+  if (r.paper) lines.push(...paperMarkdown(r.paper));
   if (r.charts.curvesPng) lines.push('## Training curves', '', `![training curves](${r.charts.curvesPng})`, '');
   return lines.join('\n');
 }
@@ -176,6 +182,9 @@ export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Pr
       groups,
       charts,
     };
+    const manifestPath = opened?.manifest.inputs.manifest?.path ?? options.manifestPath;
+    const paper = split === 'test' ? comparePaperFromFile(manifestPath, groups, { arch: meta.arch, accuracy: sum.accuracy, balancedAccuracy: sum.balancedAccuracy }) : undefined;
+    if (paper) report.paper = paper;
     const jsonPath = path.join(runDir, `${base}.json`);
     const markdownPath = path.join(runDir, `${base}.md`);
     await writeJsonAtomic(jsonPath, report);

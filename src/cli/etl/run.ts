@@ -38,6 +38,8 @@ export function pipelineSummary(title: string, r: PipelineResult): Summary {
   if (r.run) figures['training run'] = r.run.dir;
   if (r.evaluation) {
     figures[`${r.evaluation.split} accuracy`] = `${(100 * r.evaluation.accuracy).toFixed(1)}% (balanced ${(100 * r.evaluation.balancedAccuracy).toFixed(1)}%, ${r.evaluation.images} images)`;
+    const p = r.evaluation.paper;
+    if (p) figures[`paper (${p.arch})`] = `${p.accuracy.toFixed(2)}% (balanced ${p.balancedAccuracy.toFixed(2)}%); per dataset × class in the report`;
   }
   if (r.report) figures.report = r.report.html;
   figures.log = r.logFile;

@@ -32,6 +32,9 @@ export const command: CommandModule<GlobalArgs, EvaluateArgs & GlobalArgs> = {
         accuracy: pct(r.report.accuracy),
         'balanced accuracy': pct(r.report.balancedAccuracy),
         'macro F1': pct(r.report.macroF1),
+        ...(r.report.paper?.headline
+          ? { [`paper (${r.report.paper.headline.arch})`]: `${r.report.paper.headline.accuracy.toFixed(2)} % (balanced ${r.report.paper.headline.balancedAccuracy.toFixed(2)} %); Table 3 beside ours in ${r.markdownPath}` }
+          : {}),
         ...(worst ? { 'weakest dataset': `${worst.dataset} (${worst.modality}, ${worst.location}): ${pct(worst.accuracy)}` } : {}),
         json: r.jsonPath,
         markdown: r.markdownPath,
