@@ -16,7 +16,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary }
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
 import { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
-import { ExternalShuffle, ShuffleMemory, bucketCount } from './shuffle.ts';
+import { DEFAULT_SHUFFLE_MEMORY_MB, ExternalShuffle, ShuffleMemory, bucketCount } from './shuffle.ts';
 import { SplitShardWriter, batchesPerShard, type ShardFileInfo } from './writer.ts';
 import { BackgroundHasher } from './checksum.ts';
 
@@ -73,7 +73,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   const seed = options.seed ?? 0;
   const shardSizeMb = options.shardSizeMb ?? 512;
   const partial = options.partial ?? 'keep';
-  const memoryBytes = (options.memoryMb ?? 1024) * 2 ** 20;
+  const memoryBytes = (options.memoryMb ?? DEFAULT_SHUFFLE_MEMORY_MB) * 2 ** 20;
   const partition = options.partition ?? WHOLE;
   const classNames = options.classNames ?? [...DEFAULT_CLASSES];
   if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`--batch must be a positive integer (got ${batch})`, { hint: 'e.g. --batch 128' });

@@ -27,6 +27,13 @@ export function sortKey(seed: number, split: string, dataset: string, series: st
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
+/**
+ * Default shuffle memory (MB): what fits next to the rest of a run on a modest machine. Larger
+ * datasets spill to buckets in large sequential writes, so peak memory stays flat as data grows;
+ * the budget never changes the output.
+ */
+export const DEFAULT_SHUFFLE_MEMORY_MB = 256;
+
 /** Estimated bytes per row beyond the pixels (key + metadata), for budgeting. */
 const ROW_OVERHEAD = 256;
 

@@ -34,6 +34,8 @@ export interface SliceSpec {
   padding?: boolean;
   /** Deterministic pattern variation. */
   seed?: number;
+  /** Add seeded noise of ± this many HU (scanner-like: the ZIP compresses ~2:1, not 57:1). */
+  noiseHu?: number;
 }
 
 /** A slice: a disc of soft tissue with a gradient on air, HU in [−1000, ~1000]. */
@@ -43,6 +45,8 @@ export function ctSlice(spec: SliceSpec): Uint8Array {
   const seed = spec.seed ?? spec.instanceNumber ?? 1;
   const stored = new Int16Array(rows * cols);
   const r = Math.min(rows, cols) / 2;
+  const noise = spec.noiseHu ?? 0;
+  let state = (seed * 2654435761) | 1;
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
       const d = Math.hypot(x - cols / 2, y - rows / 2);
@@ -50,6 +54,13 @@ export function ctSlice(spec: SliceSpec): Uint8Array {
       if (spec.constantHu !== undefined) hu = spec.constantHu;
       else if (d < r * 0.7) hu = 40 + ((x * 13 + y * 7 + seed * 31) % 200) - 100 + (d < r * 0.2 ? 900 : 0);
       else hu = -1000 + ((x + seed) % 50);
+      if (noise > 0) {
+        // xorshift32: deterministic per slice, uniform in [−noise, noise].
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        hu += ((state >>> 0) % (2 * noise + 1)) - noise;
+      }
       stored[y * cols + x] = spec.padding && d >= r ? -2000 : hu + 1024;
     }
   }

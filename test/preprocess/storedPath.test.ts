@@ -98,6 +98,8 @@ const CONFIGS: Array<{ size: number; fit: Fit; normalize: NormalizeSpec }> = [
   { size: 32, fit: 'stretch', normalize: { kind: 'minmax' } },
   { size: 16, fit: 'stretch', normalize: { kind: 'minmax' } },
   { size: 100, fit: 'stretch', normalize: { kind: 'minmax' } },
+  { size: 7, fit: 'stretch', normalize: { kind: 'minmax' } },
+  { size: 24, fit: 'crop', normalize: { kind: 'dtype-range' } },
   { size: 24, fit: 'crop', normalize: { kind: 'minmax' } },
   { size: 24, fit: 'pad', normalize: { kind: 'minmax' } },
   { size: 24, fit: 'stretch', normalize: { kind: 'dtype-range' } },
