@@ -4,6 +4,7 @@ import { DataError, messageOf } from '../../core/errors.ts';
 export type DicomErrorCode =
   | 'NOT_DICOM'
   | 'TRUNCATED'
+  | 'MALFORMED'
   | 'NON_IMAGE'
   | 'BITMASK_PIXELS'
   | 'FLOAT_PIXELS'

@@ -57,6 +57,18 @@ function guessBareSyntax(b: Uint8Array): string | null {
   return null;
 }
 
+/**
+ * Whether the value at `offset` opens with an Item (FFFE,E000) or Sequence Delimitation (FFFE,E0DD)
+ * tag, in either byte order: the only content an undefined length may have (a sequence, possibly
+ * private or as UN, or encapsulated pixel data).
+ */
+function startsWithItem(b: Uint8Array, offset: number | undefined): boolean {
+  if (offset === undefined || offset + 4 > b.length) return false;
+  const le = [b[offset]! | (b[offset + 1]! << 8), b[offset + 2]! | (b[offset + 3]! << 8)];
+  const be = [(b[offset]! << 8) | b[offset + 1]!, (b[offset + 2]! << 8) | b[offset + 3]!];
+  return [le, be].some(([g, e]) => g === 0xfffe && (e === 0xe000 || e === 0xe0dd));
+}
+
 /** Parse `bytes`; `headerOnly` stops at PixelData (7FE0,0010) without reading it. */
 export function parseDicomBytes(bytes: Uint8Array, headerOnly = false): Parsed {
   let buf = asBuffer(bytes);
@@ -112,6 +124,13 @@ export function parseDicomBytes(bytes: Uint8Array, headerOnly = false): Parsed {
     if (el.tag !== 'x7fe00010' && el.length !== 0xffffffff && el.dataOffset !== undefined && el.dataOffset + el.length > end) {
       throw new DicomError('TRUNCATED', `file ends early: element (${el.tag.slice(1, 5)},${el.tag.slice(5)}) declares ${el.length} bytes at offset ${el.dataOffset} but the data ends at ${end}`);
     }
+  }
+  const undefinedLength = Object.values(ds.elements).find((el) => el.hadUndefinedLength && !el.items && el.tag !== 'x7fe00010' && !startsWithItem(ds.byteArray, el.dataOffset));
+  if (undefinedLength) {
+    // dicom-parser scans such an element to the next item delimiter or the end of the file, swallowing
+    // whatever follows (PixelData included): the file would pass for a non-image and be lost silently.
+    const t = undefinedLength.tag;
+    throw new DicomError('MALFORMED', `malformed DICOM: element (${t.slice(1, 5)},${t.slice(5)}) has an undefined length but is not a sequence or encapsulated pixel data`);
   }
   const ts = hasFileMeta ? (ds.string('x00020010') ?? '').replace(/\0/g, '').trim() : (opts.TransferSyntaxUID ?? IMPLICIT_LE);
   if (!hasFileMeta && !ds.elements.x00080016 && !ds.elements.x00280010 && !ds.elements.x00080060) {
