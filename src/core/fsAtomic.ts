@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { asEnvironmentError } from './errors.ts';
 
 /**
  * Crash-safe writes: data goes to a temporary sibling name, is fsynced, then renamed into place,
@@ -18,30 +19,44 @@ export function isTempName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
+/**
+ * A failed write (disk full, quota, permissions) removes its temporary file and throws an
+ * EnvironmentError naming the path: nothing half-written stays behind, under any name.
+ */
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
-  await fsp.mkdir(path.dirname(finalPath), { recursive: true });
   const tmp = tempPathFor(finalPath);
-  const fh = await fsp.open(tmp, 'w');
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, finalPath);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw asEnvironmentError(err, finalPath) ?? err;
   }
-  await fsp.rename(tmp, finalPath);
 }
 
 export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(finalPath), { recursive: true });
   const tmp = tempPathFor(finalPath);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, finalPath);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw asEnvironmentError(err, finalPath) ?? err;
   }
-  fs.renameSync(tmp, finalPath);
 }
 
 /** JSON with sorted keys and a trailing newline: identical inputs give byte-identical files. */
@@ -78,24 +93,37 @@ export class AtomicFile {
     this.tempPath = tempPath;
   }
 
+  /** Environment failures (disk full, permissions) of open, write and commit are EnvironmentErrors naming the path. */
   static async open(finalPath: string): Promise<AtomicFile> {
-    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
     const tmp = tempPathFor(finalPath);
-    return new AtomicFile(finalPath, await fsp.open(tmp, 'w'), tmp);
+    try {
+      await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+      return new AtomicFile(finalPath, await fsp.open(tmp, 'w'), tmp);
+    } catch (err) {
+      throw asEnvironmentError(err, finalPath) ?? err;
+    }
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     let off = 0;
-    while (off < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(chunk, off, chunk.byteLength - off);
-      off += bytesWritten;
+    try {
+      while (off < chunk.byteLength) {
+        const { bytesWritten } = await this.handle.write(chunk, off, chunk.byteLength - off);
+        off += bytesWritten;
+      }
+    } catch (err) {
+      throw asEnvironmentError(err, this.finalPath) ?? err;
     }
   }
 
   async commit(): Promise<void> {
-    await this.handle.sync();
-    await this.handle.close();
-    await fsp.rename(this.tempPath, this.finalPath);
+    try {
+      await this.handle.sync();
+      await this.handle.close();
+      await fsp.rename(this.tempPath, this.finalPath);
+    } catch (err) {
+      throw asEnvironmentError(err, this.finalPath) ?? err;
+    }
   }
 
   async abort(): Promise<void> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RejectBudgetError, isEtlError, messageOf } from './errors.ts';
+import { InputError, RejectBudgetError, asEnvironmentError, isEtlError, messageOf } from './errors.ts';
 
 /** One skipped item: enough to find the file again and to count reasons. */
 export interface RejectRecord {
@@ -20,7 +20,9 @@ export type RejectInput = Omit<RejectRecord, 'time' | 'code' | 'reason'> & { err
 
 /**
  * Appends rejects to `rejects.jsonl` (one JSON object a line, appended synchronously so a crash
- * loses none) and counts them per stage and code for the summary and the reject budget.
+ * loses none) and counts them per stage and code for the summary and the reject budget. Each line
+ * is written whole or not at all: a write that fails part-way (disk full) is cut back off, and a
+ * cut-off last line left by an earlier crash is removed before the first append.
  */
 export class RejectsSink {
   readonly file: string | undefined;
@@ -28,9 +30,17 @@ export class RejectsSink {
   private total = 0;
 
   /** `file` undefined keeps rejects in memory only (tests, dry runs). */
+  private repaired = false;
+
   constructor(file?: string) {
     this.file = file;
-    if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file) {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+      } catch (err) {
+        throw asEnvironmentError(err, path.dirname(file)) ?? err;
+      }
+    }
   }
 
   record(input: RejectInput): RejectRecord {
@@ -41,7 +51,11 @@ export class RejectsSink {
       code: code ?? (isEtlError(error) ? error.code : 'UNKNOWN'),
       reason: messageOf(error),
     };
-    if (this.file) fs.appendFileSync(this.file, JSON.stringify(rec) + '\n');
+    if (this.file) {
+      if (!this.repaired) repairCutLastLine(this.file);
+      this.repaired = true;
+      appendWholeLine(this.file, JSON.stringify(rec) + '\n');
+    }
     const k = `${rec.stage}:${rec.code}`;
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
     this.total++;
@@ -77,12 +91,69 @@ export class RejectsSink {
   }
 }
 
-/** Read a rejects.jsonl file (missing file = no rejects). */
+/** Append `line` entirely or not at all (a partial write is truncated away); environment failures are EnvironmentErrors. */
+export function appendWholeLine(file: string, line: string): void {
+  const data = Buffer.from(line, 'utf8');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'a');
+  } catch (err) {
+    throw asEnvironmentError(err, file) ?? err;
+  }
+  try {
+    const before = fs.fstatSync(fd).size;
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, before);
+      } catch {
+        /* the cut line is removed by the next writer's repair */
+      }
+      throw asEnvironmentError(err, file) ?? err;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A crash (or an old version) may have left a last line without its newline: drop it. */
+function repairCutLastLine(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch {
+    return; // missing: nothing to repair
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return;
+    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    if (tail[tail.length - 1] === 0x0a) return;
+    const nl = tail.lastIndexOf(0x0a);
+    // A last line longer than the tail we read: keep the file (readers skip an unparsable last line).
+    if (nl < 0 && size > tail.length) return;
+    fs.ftruncateSync(fd, size - tail.length + nl + 1);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Read a rejects.jsonl file (missing file = no rejects); a cut-off last line (a crash mid-append) is skipped. */
 export function readRejects(file: string): RejectRecord[] {
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => JSON.parse(l) as RejectRecord);
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out: RejectRecord[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim().length === 0) return;
+    try {
+      out.push(JSON.parse(l) as RejectRecord);
+    } catch (err) {
+      const last = lines.slice(i + 1).every((rest) => rest.trim() === '');
+      if (!last) throw new InputError('REJECTS_UNREADABLE', `${file} line ${i + 1} is not JSON: ${messageOf(err)}`, { hint: 'the file was edited or damaged; fix or remove that line' });
+    }
+  });
+  return out;
 }

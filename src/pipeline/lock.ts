@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import type { Logger } from '../core/log.ts';
  * One run of a pipeline at a time: `state/<pipeline>.lock` is created with O_EXCL and holds who took
  * it. A second run fails at once (LockedError, exit 75). A lock whose process is gone from this host
  * is stale (a crash, a kill -9, a reboot) and is taken over with a warning; a lock from another host
- * cannot be checked and is respected.
+ * cannot be checked and is respected. The holder is identified by more than its pid, which the
+ * system reuses: the boot it ran in and the process's start time (Linux /proc), and a random token.
  */
 
 export interface LockInfo {
@@ -17,6 +19,33 @@ export interface LockInfo {
   startedAt: string;
   pipeline: string;
   command?: string;
+  /** Random per run: tells two runs apart even when everything else matches. */
+  token?: string;
+  /** /proc/sys/kernel/random/boot_id of the holder's boot (Linux). */
+  bootId?: string;
+  /** Field 22 of /proc/<pid>/stat: the holder's start time in clock ticks since boot (Linux). */
+  pidStart?: string;
+}
+
+/** This boot's id, undefined where /proc does not have it. */
+export function bootId(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start time of `pid` (clock ticks since boot, from /proc/<pid>/stat), undefined where unknown. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields follow the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19]; // field 22 overall: starttime
+  } catch {
+    return undefined;
+  }
 }
 
 export interface HeldLock {
@@ -39,7 +68,12 @@ export function acquireLock(file: string, pipeline: string, log?: Logger): HeldL
     startedAt: new Date().toISOString(),
     pipeline,
     command: process.argv.slice(1).join(' '),
+    token: crypto.randomBytes(8).toString('hex'),
   };
+  const boot = bootId();
+  const start = processStart(process.pid);
+  if (boot) info.bootId = boot;
+  if (start) info.pidStart = start;
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(file, info)) {
@@ -57,7 +91,7 @@ export function acquireLock(file: string, pipeline: string, log?: Logger): HeldL
     }
     if (!isStale(holder.info)) throw lockedError(file, holder.info);
     log?.warn(
-      `taking over a stale lock: pid ${holder.info.pid} on ${holder.info.host} (started ${holder.info.startedAt}) is no longer running`,
+      `taking over a stale lock: pid ${holder.info.pid} on ${holder.info.host} (started ${holder.info.startedAt}) is no longer running${pidAlive(holder.info.pid) ? ' (the pid now belongs to another process)' : ''}`,
       { lock: file },
     );
     tookOver = holder.info;
@@ -66,10 +100,18 @@ export function acquireLock(file: string, pipeline: string, log?: Logger): HeldL
   throw lockedError(file, undefined);
 }
 
-/** Whether the process holding `info` is certainly gone (same host, pid not alive). */
+/**
+ * Whether the process holding `info` is certainly gone: same host, and the pid is not alive, or the
+ * machine rebooted since (another boot id), or the pid now belongs to a process that started at
+ * another time (pid reuse).
+ */
 export function isStale(info: LockInfo): boolean {
   if (info.host !== os.hostname()) return false;
-  return !pidAlive(info.pid);
+  if (!pidAlive(info.pid)) return true;
+  const boot = bootId();
+  if (info.bootId && boot && info.bootId !== boot) return true;
+  const start = processStart(info.pid);
+  return info.pidStart !== undefined && start !== undefined && info.pidStart !== start;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -149,7 +191,7 @@ function removeIfUnchanged(file: string, raw: string): void {
 
 function releaseIfOurs(file: string, info: LockInfo): void {
   const holder = readLock(file);
-  if (holder.kind === 'held' && holder.info.pid === info.pid && holder.info.host === info.host && holder.info.startedAt === info.startedAt) {
+  if (holder.kind === 'held' && holder.info.pid === info.pid && holder.info.host === info.host && holder.info.startedAt === info.startedAt && holder.info.token === info.token) {
     fs.rmSync(file, { force: true });
   }
 }

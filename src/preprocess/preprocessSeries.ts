@@ -1,5 +1,5 @@
 import type { StagedSample } from '../core/types.ts';
-import { isEtlError, messageOf } from '../core/errors.ts';
+import { EnvironmentError, isEtlError, messageOf } from '../core/errors.ts';
 import { decodeDicomStored, isSkip, isStoredFrame, readDicomHeader, skipReason, type DicomHeader } from './decode/index.ts';
 import type { PreprocessConfig } from './preprocessConfig.ts';
 import { writeStaging } from './staging.ts';
@@ -62,6 +62,8 @@ export interface FileReject {
 export interface SeriesOutcome {
   /** The whole series failed (unreadable ZIP, staging write failed): nothing was staged. */
   failed?: { code: string; message: string };
+  /** Writing the staging file hit the environment (disk full, permissions): the stage must stop. */
+  environment?: { sysCode: string; file: string | undefined };
   samples: number;
   /** Files looked at (after the keep limit). */
   files: number;
@@ -248,6 +250,11 @@ export async function runSeriesTask(task: SeriesTask): Promise<SeriesOutcome> {
     const r = await seriesSamples(src.files, format, task.meta, task.config);
     await writeStaging(task.out, r.samples, task.config.size, task.metadata);
     return { samples: r.samples.length, files: r.files, imageFiles: r.imageFiles, rejects: r.rejects, seconds: (performance.now() - start) / 1000 };
+  } catch (err) {
+    // Error classes and their fields do not survive the worker boundary: send the facts.
+    if (!(err instanceof EnvironmentError)) throw err;
+    const file = err.details.file;
+    return { environment: { sysCode: String(err.details.sysCode), file: typeof file === 'string' ? file : undefined }, samples: 0, files: 0, imageFiles: 0, rejects: [], seconds: 0 };
   } finally {
     src.close();
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { RunContext } from '../core/context.ts';
-import { ConfigError, DataError } from '../core/errors.ts';
+import { ConfigError, DataError, EnvironmentError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { StagingRecord } from '../core/types.ts';
 import { createSeriesPool, forEachBounded } from './pool.ts';
@@ -123,6 +123,7 @@ export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, c
       Math.max(1, pool.threads * 2),
       async (job) => {
         const out: SeriesOutcome = await pool.run(job.task);
+        if (out.environment) throw new EnvironmentError(out.environment.sysCode, out.environment.file);
         const base = `${job.dataset}/${job.seriesUid}`;
         if (out.failed) {
           result.failed++;

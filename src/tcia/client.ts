@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { AtomicFile } from '../core/fsAtomic.ts';
-import { asEnvironmentError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import {
   DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, readJsonRows, type RequestLimits, type RetryPolicy,
@@ -169,9 +168,7 @@ export class TciaClient {
     };
     const spec = { path: 'getImage', params: query, limits, ...(options.signal ? { signal: options.signal } : {}) };
     return this.http.request(spec, async (res, attempts) => {
-      const file = await AtomicFile.open(destFile).catch((err) => {
-        throw asEnvironmentError(err, destFile) ?? err;
-      });
+      const file = await AtomicFile.open(destFile);
       let received = 0;
       try {
         const hash = crypto.createHash('sha256');
@@ -180,9 +177,7 @@ export class TciaClient {
         let pendingBytes = 0;
         const flush = async () => {
           if (pendingBytes === 0) return;
-          await file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)).catch((err) => {
-            throw asEnvironmentError(err, file.tempPath) ?? err;
-          });
+          await file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
           pending = [];
           pendingBytes = 0;
         };
@@ -197,9 +192,7 @@ export class TciaClient {
         await flush();
         const result = { bytes: received, sha256: hash.digest('hex'), attempts };
         if (options.verify) await options.verify(file.tempPath, result);
-        await file.commit().catch((err) => {
-          throw asEnvironmentError(err, destFile) ?? err;
-        });
+        await file.commit();
         return result;
       } catch (err) {
         await file.abort();
