@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeFrame, type TsName } from '../src/tcia/synth/dicom.ts';
-import { renderCt } from '../src/tcia/synth/phantoms/ct.ts';
-import { MR_SCANNERS, renderMr } from '../src/tcia/synth/phantoms/mr.ts';
-import { renderPt } from '../src/tcia/synth/phantoms/pt.ts';
-import { renderXr } from '../src/tcia/synth/phantoms/xr.ts';
-import { synthesize, type SynthPreset } from '../src/tcia/synth/index.ts';
+import { encodeFrame, type TsName } from '../src/standins/synth/dicom.ts';
+import { renderCt } from '../src/standins/synth/phantoms/ct.ts';
+import { MR_SCANNERS, renderMr } from '../src/standins/synth/phantoms/mr.ts';
+import { renderPt } from '../src/standins/synth/phantoms/pt.ts';
+import { renderXr } from '../src/standins/synth/phantoms/xr.ts';
+import { synthesize, type SynthPreset } from '../src/standins/synth/index.ts';
 
 async function cpuMs(fn: () => unknown, n: number): Promise<number> {
   await fn();

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunContext } from '../core/context.ts';
-import { startStandIn } from '../tcia/server/index.ts';
-import { SYNTH_FILE, synthesize, type SynthRecord } from '../tcia/synth/index.ts';
+import { startStandIn } from '../standins/tcia/index.ts';
+import { SYNTH_FILE, synthesize, type SynthRecord } from '../standins/synth/index.ts';
 import { runPipeline, type PipelineResult } from './run.ts';
 
 /**

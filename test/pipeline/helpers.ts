@@ -4,8 +4,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { createRunContext, type RunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
-import { startStandIn, type StandInServer } from '../../src/tcia/server/index.ts';
-import { synthesize, type SynthSummary } from '../../src/tcia/synth/index.ts';
+import { startStandIn, type StandInServer } from '../../src/standins/tcia/index.ts';
+import { synthesize, type SynthSummary } from '../../src/standins/synth/index.ts';
 import type { PipelineInput } from '../../src/pipeline/schema.ts';
 
 /** A tiny synthetic archive, a manifest for it and a stand-in serving it: what every pipeline test runs against. */

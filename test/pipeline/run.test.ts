@@ -11,7 +11,7 @@ import { listRunLogs, readRunLog } from '../../src/pipeline/runLog.ts';
 import { readState, statePath } from '../../src/pipeline/state.ts';
 import { readShardManifest } from '../../src/shards/manifest.ts';
 import { readCurrent } from '../../src/shards/publish.ts';
-import { synthesizeUpdate } from '../../src/tcia/synth/index.ts';
+import { synthesizeUpdate } from '../../src/standins/synth/index.ts';
 import { tinyWorld, type TinyWorld } from './helpers.ts';
 
 let w: TinyWorld;

@@ -5,7 +5,7 @@ import { TciaClient } from '../../src/tcia/client.ts';
 import { HttpStatusError } from '../../src/http/index.ts';
 import { parseTciaManifest } from '../../src/tcia/tciaManifest.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
-import { startStandIn, type StandInServer, type FaultKind } from '../../src/tcia/server/index.ts';
+import { startStandIn, type StandInServer, type FaultKind } from '../../src/standins/tcia/index.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import type { TciaSeriesRow } from '../../src/tcia/types.ts';
 import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';

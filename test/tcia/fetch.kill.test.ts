@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTempName } from '../../src/core/fsAtomic.ts';
 import type { RawSeriesRecord } from '../../src/core/types.ts';
-import { startStandIn, type StandInServer } from '../../src/tcia/server/index.ts';
+import { startStandIn, type StandInServer } from '../../src/standins/tcia/index.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';
 

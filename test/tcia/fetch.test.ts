@@ -9,7 +9,7 @@ import type { RawSeriesRecord } from '../../src/core/types.ts';
 import { loadPlan } from '../../src/curate/plan.ts';
 import { TciaClient } from '../../src/tcia/client.ts';
 import { fetchTcia, validateFetchOptions, type FetchTciaOptions } from '../../src/tcia/fetch.ts';
-import { startStandIn, FAULT_KINDS, type StandInServer } from '../../src/tcia/server/index.ts';
+import { startStandIn, FAULT_KINDS, type StandInServer } from '../../src/standins/tcia/index.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { synthesize } from '../../src/tcia/synth/index.ts';
+import { synthesize } from '../../src/standins/synth/index.ts';
 
 const created: string[] = [];
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunContext, type RunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
-import { synthesize } from '../../src/tcia/synth/index.ts';
+import { synthesize } from '../../src/standins/synth/index.ts';
 import { classifyFiles } from '../../src/train/classify.ts';
 import { evaluateRun, type EvalReport } from '../../src/train/evaluate.ts';
 import { trainModality, type EpochMetrics, type TrainOptions, type TrainResult } from '../../src/train/loop.ts';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { ConfigError } from '../../../core/errors.ts';
-import { listCollectionDirs } from '../../../tcia/server/catalog.ts';
-import { FAULT_KINDS, startStandIn, type FaultKind } from '../../../tcia/server/index.ts';
+import { listCollectionDirs } from '../../../standins/tcia/catalog.ts';
+import { FAULT_KINDS, startStandIn, type FaultKind } from '../../../standins/tcia/index.ts';
 
 interface ServeArgs {
   data: string;

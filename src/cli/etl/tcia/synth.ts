@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs, type Summary } from '../../command.ts';
 import { ConfigError } from '../../../core/errors.ts';
-import { SYNTH_PRESETS, synthesize, synthesizeUpdate, type SynthPreset } from '../../../tcia/synth/index.ts';
+import { SYNTH_PRESETS, synthesize, synthesizeUpdate, type SynthPreset } from '../../../standins/synth/index.ts';
 
 interface SynthArgs {
   preset?: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { columns, encodeForHtml, toCsvPlain, toCsvQuoted, toHtml, toJson, toValueCsv, toXml } from '../../src/tcia/server/format.ts';
-import { daToMdy, parseFromDate, upperValues } from '../../src/tcia/server/queries.ts';
-import { javaHashMapOrder, javaStringHash, newFileNameOrder, sequentialEntryName } from '../../src/tcia/zipEntries.ts';
-import { manifestText } from '../../src/tcia/server/endpoints.ts';
-import { shortLicenseName } from '../../src/tcia/server/catalog.ts';
+import { columns, encodeForHtml, toCsvPlain, toCsvQuoted, toHtml, toJson, toValueCsv, toXml } from '../../../src/standins/tcia/format.ts';
+import { daToMdy, parseFromDate, upperValues } from '../../../src/standins/tcia/queries.ts';
+import { javaHashMapOrder, javaStringHash, newFileNameOrder, sequentialEntryName } from '../../../src/tcia/zipEntries.ts';
+import { manifestText } from '../../../src/standins/tcia/endpoints.ts';
+import { shortLicenseName } from '../../../src/standins/tcia/catalog.ts';
 
 const COLS = columns('SeriesInstanceUID', 'LicenseURI', 'SeriesNumber:dec', 'ImageCount:int', 'Site');
 

@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { stableJson } from '../../src/core/fsAtomic.ts';
-import { parseManifest } from '../../src/curate/manifest.ts';
-import { SPLITS } from '../../src/core/types.ts';
-import { presetManifest } from '../../src/tcia/synth/manifest.ts';
-import { planCollection } from '../../src/tcia/synth/plan.ts';
-import { presetSpecs } from '../../src/tcia/synth/presets.ts';
+import { stableJson } from '../../../src/core/fsAtomic.ts';
+import { parseManifest } from '../../../src/curate/manifest.ts';
+import { SPLITS } from '../../../src/core/types.ts';
+import { presetManifest } from '../../../src/standins/synth/manifest.ts';
+import { planCollection } from '../../../src/standins/synth/plan.ts';
+import { presetSpecs } from '../../../src/standins/synth/presets.ts';
 
 describe('synth presets and their manifests', () => {
   for (const preset of ['tiny', 'demo'] as const) {
     it(`manifests/${preset}.json matches the preset and parses`, () => {
-      const text = fs.readFileSync(new URL(`../../manifests/${preset}.json`, import.meta.url), 'utf8');
+      const text = fs.readFileSync(new URL(`../../../manifests/${preset}.json`, import.meta.url), 'utf8');
       expect(text).toBe(stableJson(presetManifest(preset)));
       const m = parseManifest(JSON.parse(text), `${preset}.json`);
       expect(m.datasets.map((d) => d.name)).toEqual(presetSpecs(preset).map((s) => s.collection));

@@ -11,7 +11,7 @@ export function presetManifest(preset: Exclude<SynthPreset, 'bench'>): DatasetMa
   return {
     name: `synth-${preset}`,
     description: `Synthetic TCIA-like collections written by \`etl tcia synth --preset ${preset}\` (served by \`etl tcia serve\`). Splits are by dataset: no collection appears in two splits.`,
-    source: 'medimg-etl synthetic data (src/tcia/synth/presets.ts)',
+    source: 'medimg-etl synthetic data (src/standins/synth/presets.ts)',
     classes: ['CT', 'MR', 'PT', 'XR'],
     datasets: specs.map((s) => ({
       name: s.collection,

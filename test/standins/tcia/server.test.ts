@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../../src/tcia/synth/index.ts';
-import { startStandIn, type StandInServer } from '../../src/tcia/server/index.ts';
-import { SERIES_COLUMNS, STUDY_COLUMNS } from '../../src/tcia/server/queries.ts';
-import { readHeaderFields } from '../../src/tcia/server/dicomHeader.ts';
+import { synthesize } from '../../../src/standins/synth/index.ts';
+import { startStandIn, type StandInServer } from '../../../src/standins/tcia/index.ts';
+import { SERIES_COLUMNS, STUDY_COLUMNS } from '../../../src/standins/tcia/queries.ts';
+import { readHeaderFields } from '../../../src/standins/tcia/dicomHeader.ts';
 
 /** What the synth wrote, read back from disk (so expectations do not come from the server). */
 interface DiskSeries {
