@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { createRunContext } from '../src/core/context.ts';
 import { createLogger } from '../src/core/log.ts';
 import { TciaClient } from '../src/tcia/client.ts';
-import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/tcia/fetch.ts';
+import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/pipeline/fetchTcia.ts';
 import { isSynthOutput, synthesize } from '../src/standins/synth/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,9 +4,9 @@ import { stableJson } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { WHOLE, formatPartition, inPartition, type Partition } from '../core/partition.ts';
 import type { Plan, PlannedSeries } from '../core/types.ts';
-import type { CatalogSnapshot } from '../tcia/types.ts';
+import type { CatalogSnapshot } from '../core/catalog.ts';
 import { applyCap, DEFAULT_CAPS, type CapOrder } from './caps.ts';
-import { classOf, type ClassMap } from './classMap.ts';
+import { classOf, type ClassMap } from '../core/classMap.ts';
 import { DEFAULT_CLASS_MAP } from '../core/types.ts';
 
 /**

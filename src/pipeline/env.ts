@@ -3,7 +3,7 @@ import type { Partition } from '../core/partition.ts';
 import type { DatasetManifest } from '../curate/manifest.ts';
 import type { PreprocessConfig } from '../preprocess/preprocessConfig.ts';
 import type { VerifyReport } from '../shards/verify.ts';
-import type { ResolvedFetchOptions } from '../tcia/fetch.ts';
+import type { ResolvedFetchOptions } from './fetchTcia.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';
 import type { PipelineState } from './state.ts';

@@ -6,7 +6,7 @@ import { catalogDigest } from '../curate/plan.ts';
 import { readCatalog } from '../tcia/catalog.ts';
 import type { TciaClient } from '../tcia/client.ts';
 import { formatTciaDate } from '../tcia/endpoints.ts';
-import type { CatalogSnapshot, TciaSeriesRow } from '../tcia/types.ts';
+import type { CatalogSnapshot, TciaSeriesRow } from '../core/catalog.ts';
 
 /**
  * Keeping `catalog/<Collection>.json` current without listing every collection every night

@@ -7,12 +7,12 @@ import { ConfigError, EtlError, exitCodeOf, isEtlError, messageOf } from '../cor
 import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import { loadManifest } from '../curate/manifest.ts';
 import { resolvePreprocessConfig } from '../preprocess/preprocessConfig.ts';
-import { validateFetchOptions } from '../tcia/fetch.ts';
+import { validateFetchOptions } from './fetchTcia.ts';
 import { STEP_NAMES, type Step, type StepEnv, type StepName } from './env.ts';
 import { digestOf } from './fingerprint.ts';
 import { loadPipelineFile, parsePipeline, resolveFrom, type LoadedPipeline } from './load.ts';
 import { acquireLock } from './lock.ts';
-import { RunLog, type StepLogLine } from './runLog.ts';
+import { RunLog, type StepLogLine } from '../core/runLog.ts';
 import type { PipelineDefinition } from './schema.ts';
 import { readState, statePath, writeState } from './state.ts';
 import { PARTITIONED_STEPS, allSteps, reportDir } from './steps.ts';

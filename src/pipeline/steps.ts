@@ -9,7 +9,7 @@ import { canonicalConfig } from '../preprocess/preprocessConfig.ts';
 import { importFolder } from '../preprocess/importFolder.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/client.ts';
-import { applyTciaSpelling, fetchTcia } from '../tcia/fetch.ts';
+import { applyTciaSpelling, fetchTcia } from './fetchTcia.ts';
 import { generateReport } from '../report/report.ts';
 import type { Step, StepEnv } from './env.ts';
 import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';

@@ -7,7 +7,7 @@ import { sha256Hex } from '../core/hash.ts';
 import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
 import { safeSegment } from '../core/paths.ts';
 import { DEFAULT_CLASSES } from '../core/types.ts';
-import { classOf } from '../curate/classMap.ts';
+import { classOf } from '../core/classMap.ts';
 import { readDicomHeader, type DicomHeader } from './decode/index.ts';
 import { isImageName } from './imageFile.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';

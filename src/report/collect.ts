@@ -5,7 +5,7 @@ import { readRejects } from '../core/rejects.ts';
 import type { Plan } from '../core/types.ts';
 import { readShardManifest, type ShardManifest } from '../shards/manifest.ts';
 import { readCurrent } from '../shards/publish.ts';
-import { listRunLogs, readRunLog, type RunLogLine, type StepLogLine } from '../pipeline/runLog.ts';
+import { listRunLogs, readRunLog, type RunLogLine, type StepLogLine } from '../core/runLog.ts';
 import type { CapRow, CountRow, DatasetSection, EpochRow, EvaluationSection, PaperSection, RejectReason, TimingSection, TrainingSection } from './model.ts';
 
 /**

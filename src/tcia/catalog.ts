@@ -5,7 +5,7 @@ import type { RunContext } from '../core/context.ts';
 import { DataError, InputError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { TciaClient } from './client.ts';
-import type { CatalogSnapshot, TciaSeriesRow } from './types.ts';
+import type { CatalogSnapshot, TciaSeriesRow } from '../core/catalog.ts';
 
 /**
  * Step 1 of a fetch: what TCIA lists. Each collection's `getSeries` answer is kept verbatim, in

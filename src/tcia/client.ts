@@ -5,7 +5,8 @@ import {
   DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, readJsonRows, type RequestLimits, type RetryPolicy,
 } from '../http/index.ts';
 import { ENDPOINT_PARAMS, formatTciaDate, type Endpoint } from './endpoints.ts';
-import type { SeriesFilters, TciaPatientRow, TciaSeriesRow, TciaSeriesSize, TciaStudyRow } from './types.ts';
+import type { TciaSeriesRow } from '../core/catalog.ts';
+import type { SeriesFilters, TciaPatientRow, TciaSeriesSize, TciaStudyRow } from './types.ts';
 
 const WRITE_BATCH = 1 << 20;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFromCatalog, planJson } from '../../src/curate/plan.ts';
-import type { CatalogSnapshot, TciaSeriesRow } from '../../src/tcia/types.ts';
+import type { CatalogSnapshot, TciaSeriesRow } from '../../src/core/catalog.ts';
 import { seededRandom, shuffleInPlace } from '../../src/core/hash.ts';
 
 function row(collection: string, n: number, patient: string, modality: string, images: number, extra: Partial<TciaSeriesRow> = {}): TciaSeriesRow {

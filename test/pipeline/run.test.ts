@@ -7,7 +7,7 @@ import { LockedError } from '../../src/core/errors.ts';
 import { acquireLock } from '../../src/pipeline/lock.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { runPipeline } from '../../src/pipeline/run.ts';
-import { listRunLogs, readRunLog } from '../../src/pipeline/runLog.ts';
+import { listRunLogs, readRunLog } from '../../src/core/runLog.ts';
 import { readState, statePath } from '../../src/pipeline/state.ts';
 import { readShardManifest } from '../../src/shards/manifest.ts';
 import { readCurrent } from '../../src/shards/publish.ts';

@@ -7,7 +7,7 @@ import { parseTciaManifest } from '../../src/tcia/tciaManifest.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { startStandIn, type StandInServer, type FaultKind } from '../../src/standins/tcia/index.ts';
 import { memoryLogger } from '../../src/core/log.ts';
-import type { TciaSeriesRow } from '../../src/tcia/types.ts';
+import type { TciaSeriesRow } from '../../src/core/catalog.ts';
 import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';
 
 let server: StandInServer;

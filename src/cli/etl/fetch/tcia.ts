@@ -2,9 +2,9 @@ import type { CommandModule } from 'yargs';
 import { runCommand, printSummary, type GlobalArgs } from '../../command.ts';
 import { parsePartition } from '../../../core/partition.ts';
 import { parseCaps } from '../../../curate/caps.ts';
-import { parseModalities } from '../../../curate/classMap.ts';
+import { parseModalities } from '../../../core/classMap.ts';
 import { DEFAULT_API_URL } from '../../../tcia/client.ts';
-import { budgetError, DEFAULT_CONCURRENCY, fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../tcia/fetch.ts';
+import { budgetError, DEFAULT_CONCURRENCY, fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../pipeline/fetchTcia.ts';
 
 interface FetchTciaArgs {
   apiUrl: string;

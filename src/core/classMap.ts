@@ -1,5 +1,5 @@
-import { ConfigError } from '../core/errors.ts';
-import { DEFAULT_CLASS_MAP } from '../core/types.ts';
+import { ConfigError } from './errors.ts';
+import { DEFAULT_CLASS_MAP } from './types.ts';
 
 /** DICOM Modality → class label. Modalities not in the map (NM, XA, US, SEG, RTSTRUCT, SR, …) are excluded. */
 export type ClassMap = Readonly<Record<string, string>>;

@@ -1,28 +1,25 @@
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError, RejectBudgetError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { DEFAULT_CAPS, type CapOrder } from '../curate/caps.ts';
-import { labelsOf, normalizeClassMap, type ClassMap } from '../curate/classMap.ts';
+import { labelsOf, normalizeClassMap, type ClassMap } from '../core/classMap.ts';
 import { collectionOf, datasetSource, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
 import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
-import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from './catalog.ts';
-import { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
-import { DEFAULT_API_URL, TciaClient } from './client.ts';
-import { createZipVerifier, verifierThreads } from './verifyPool.ts';
-import { fetchSeries, type SeriesStatus } from './download.ts';
+import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from '../tcia/catalog.ts';
+import { resolveCollectionNames, unknownCollectionWarning } from '../tcia/collectionNames.ts';
+import { DEFAULT_API_URL, TciaClient } from '../tcia/client.ts';
+import type { SeriesStatus } from '../tcia/download.ts';
+import { downloadSeriesList, type DownloadListResult } from '../tcia/downloadSeriesList.ts';
 import type { RetryPolicy } from '../http/index.ts';
-import { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
+import { loadTciaManifest, type TciaManifest } from '../tcia/tciaManifest.ts';
 
 /**
  * `etl fetch tcia` as a library call: catalog → plan → verified, resumable downloads → summary.
  * `validateFetchOptions` runs every check that needs no network, so a bad flag fails before any request.
  */
-
-export { loadPlan, planFromCatalog } from '../curate/plan.ts';
 
 /** Default download concurrency: enough parallel series to fill a 400 Mbit/s link at 50 ms latency (bench/fetch.ts). */
 export const DEFAULT_CONCURRENCY = 8;
@@ -270,38 +267,10 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
     ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${keptImages} images to keep after caps`);
 
     // 3. download
-    const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
-    const failedSeries: FetchResult['failedSeries'] = [];
-    let bytes = 0;
-    let images = 0;
-    const dlStart = performance.now();
-    if (!o.planOnly && plan.series.length > 0) {
-      const limit = pLimit(o.concurrency);
-      const verifier = createZipVerifier(verifierThreads(o.concurrency));
-      const progress = ctx.progress('download', plan.series.length, 'series');
-      try {
-        await Promise.all(
-          plan.series.map((s) =>
-            limit(async () => {
-              if (ctx.signal.aborted) return;
-              const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify });
-              counts[r.status]++;
-              bytes += r.bytes;
-              images += r.images;
-              if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
-              progress.tick(1, r.bytes);
-            }).catch((err: unknown) => {
-              if (!ctx.signal.aborted) throw err;
-            }),
-          ),
-        );
-      } finally {
-        await verifier.close();
-      }
-      progress.stop();
-    }
-    const dlSeconds = (performance.now() - dlStart) / 1000;
-    failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+    const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
+    const dl = o.planOnly ? empty : await downloadSeriesList(client, plan.series, ctx, { apiUrl: o.apiUrl, concurrency: o.concurrency, verifyExisting: o.verifyExisting });
+    const { counts, failedSeries, bytes, images } = dl;
+    const dlSeconds = dl.seconds;
     const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;
     const result: FetchResult = {
       planFile,

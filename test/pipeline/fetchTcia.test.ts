@@ -8,10 +8,10 @@ import { readRejects } from '../../src/core/rejects.ts';
 import type { RawSeriesRecord } from '../../src/core/types.ts';
 import { loadPlan } from '../../src/curate/plan.ts';
 import { TciaClient } from '../../src/tcia/client.ts';
-import { fetchTcia, validateFetchOptions, type FetchTciaOptions } from '../../src/tcia/fetch.ts';
+import { fetchTcia, validateFetchOptions, type FetchTciaOptions } from '../../src/pipeline/fetchTcia.ts';
 import { startStandIn, FAULT_KINDS, type StandInServer } from '../../src/standins/tcia/index.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
-import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';
+import { removeTempDirs, tempDir, tinyCollections } from '../tcia/fetchFixture.ts';
 
 let server: StandInServer;
 let collections: string[] = [];

@@ -1,0 +1,60 @@
+import pLimit from 'p-limit';
+import type { RunContext } from '../core/context.ts';
+import type { PlannedSeries } from '../core/types.ts';
+import type { TciaClient } from './client.ts';
+import { fetchSeries, type SeriesStatus } from './download.ts';
+import { createZipVerifier, verifierThreads } from './verifyPool.ts';
+
+export interface DownloadListOptions {
+  apiUrl: string;
+  concurrency: number;
+  verifyExisting: boolean;
+}
+
+export interface DownloadListResult {
+  counts: Record<SeriesStatus, number>;
+  /** Sorted by series UID. */
+  failedSeries: Array<{ seriesUid: string; code: string }>;
+  bytes: number;
+  images: number;
+  seconds: number;
+}
+
+/**
+ * Every planned series → verified ZIP under raw/, `concurrency` at a time, ZIPs verified on a worker
+ * pool. A series that fails is counted, not thrown: the caller decides about the reject budget.
+ */
+export async function downloadSeriesList(client: TciaClient, series: readonly PlannedSeries[], ctx: RunContext, o: DownloadListOptions): Promise<DownloadListResult> {
+  const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
+  const failedSeries: DownloadListResult['failedSeries'] = [];
+  let bytes = 0;
+  let images = 0;
+  const start = performance.now();
+  if (series.length > 0) {
+    const limit = pLimit(o.concurrency);
+    const verifier = createZipVerifier(verifierThreads(o.concurrency));
+    const progress = ctx.progress('download', series.length, 'series');
+    try {
+      await Promise.all(
+        series.map((s) =>
+          limit(async () => {
+            if (ctx.signal.aborted) return;
+            const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify });
+            counts[r.status]++;
+            bytes += r.bytes;
+            images += r.images;
+            if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+            progress.tick(1, r.bytes);
+          }).catch((err: unknown) => {
+            if (!ctx.signal.aborted) throw err;
+          }),
+        ),
+      );
+    } finally {
+      await verifier.close();
+    }
+    progress.stop();
+  }
+  failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+  return { counts, failedSeries, bytes, images, seconds: (performance.now() - start) / 1000 };
+}
