@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { NORMALIZE_HELP } from '../preprocess/normalize.ts';
-import { defaultWorkers } from '../preprocess/pool.ts';
-import type { PreprocessOptions } from '../preprocess/preprocess.ts';
+import { NORMALIZE_HELP, defaultWorkers, type PreprocessOptions } from '../preprocess/index.ts';
 
 /** Flags shared by `etl preprocess` and `etl import folder`: the same preprocessing either way. */
 export interface PreprocessingArgs {

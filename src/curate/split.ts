@@ -6,7 +6,7 @@ import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { safeSegment } from '../core/paths.ts';
 import { SPLITS, type Split, type StagingRecord } from '../core/types.ts';
-import { readStaging } from '../preprocess/staging.ts';
+import { readStaging } from '../preprocess/index.ts';
 import { balanceSplits, type BalanceResult, type CountCell } from './balance.ts';
 import { LeakageCollector, formatLeakage, type LeakageReport } from './leakage.ts';
 import { loadManifest, type DatasetManifest } from './manifest.ts';

@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { splitFilePath } from '../curate/split.ts';
-import { MANIFEST_FILE, readShardManifest } from '../shards/manifest.ts';
-import { readCurrent, switchCurrent } from '../shards/publish.ts';
-import { shardDataset } from '../shards/build.ts';
-import { IntegrityError, verifyDataset } from '../shards/verify.ts';
+import { splitFilePath } from '../curate/index.ts';
+import { MANIFEST_FILE, readShardManifest, readCurrent, switchCurrent, shardDataset, IntegrityError, verifyDataset } from '../shards/index.ts';
 import type { Step, StepEnv } from './env.ts';
 import { fileDigest, listingDigest } from './fingerprint.ts';
 

@@ -1,8 +1,8 @@
 import type { RunContext } from '../core/context.ts';
 import type { Partition } from '../core/partition.ts';
-import type { DatasetManifest } from '../curate/manifest.ts';
-import type { PreprocessConfig } from '../preprocess/preprocessConfig.ts';
-import type { VerifyReport } from '../shards/verify.ts';
+import type { DatasetManifest } from '../curate/index.ts';
+import type { PreprocessConfig } from '../preprocess/index.ts';
+import type { VerifyReport } from '../shards/index.ts';
 import type { ResolvedFetchOptions } from './fetchTcia.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';

@@ -4,17 +4,10 @@ import { ConfigError, InputError, RejectBudgetError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
-import { DEFAULT_CAPS, type CapOrder } from '../curate/caps.ts';
+import { DEFAULT_CAPS, type CapOrder, collectionOf, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
 import { labelsOf, normalizeClassMap, type ClassMap } from '../core/classMap.ts';
-import { collectionOf, datasetSource, loadManifest, type DatasetManifest } from '../curate/manifest.ts';
-import { planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/plan.ts';
-import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName } from '../tcia/catalog.ts';
-import { resolveCollectionNames, unknownCollectionWarning } from '../tcia/collectionNames.ts';
-import { DEFAULT_API_URL, TciaClient } from '../tcia/client.ts';
-import type { SeriesStatus } from '../tcia/download.ts';
-import { downloadSeriesList, type DownloadListResult } from '../tcia/downloadSeriesList.ts';
+import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
-import { loadTciaManifest, type TciaManifest } from '../tcia/tciaManifest.ts';
 
 /**
  * `etl fetch tcia` as a library call: catalog → plan → verified, resumable downloads → summary.

@@ -2,10 +2,8 @@ import fs from 'node:fs';
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import { stableJson, writeJsonAtomic } from '../core/fsAtomic.ts';
-import { catalogDigest } from '../curate/plan.ts';
-import { readCatalog } from '../tcia/catalog.ts';
-import type { TciaClient } from '../tcia/client.ts';
-import { formatTciaDate } from '../tcia/endpoints.ts';
+import { catalogDigest } from '../curate/index.ts';
+import { readCatalog, type TciaClient, formatTciaDate } from '../tcia/index.ts';
 import type { CatalogSnapshot, TciaSeriesRow } from '../core/catalog.ts';
 
 /**

@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, EtlError, exitCodeOf, isEtlError, messageOf } from '../core/errors.ts';
 import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
-import { loadManifest } from '../curate/manifest.ts';
-import { resolvePreprocessConfig } from '../preprocess/preprocessConfig.ts';
+import { loadManifest } from '../curate/index.ts';
+import { resolvePreprocessConfig } from '../preprocess/index.ts';
 import { validateFetchOptions } from './fetchTcia.ts';
 import { STEP_NAMES, type Step, type StepEnv, type StepName } from './env.ts';
 import { digestOf } from './fingerprint.ts';
@@ -17,8 +17,8 @@ import type { PipelineDefinition } from './schema.ts';
 import { readState, statePath, writeState } from './state.ts';
 import { PARTITIONED_STEPS, allSteps, reportDir } from './steps.ts';
 import { runIdOf } from './trainSteps.ts';
-import { readCurrent } from '../shards/publish.ts';
-import { collectEvaluation } from '../report/collect.ts';
+import { readCurrent } from '../shards/index.ts';
+import { collectEvaluation } from '../report/index.ts';
 
 /**
  * `etl run`: a pipeline definition → catalog, plan, fetch, preprocess, split, shard, verify, publish,

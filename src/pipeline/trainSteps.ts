@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
-import type { BackendRequest } from '../train/backend.ts';
+import type { BackendRequest } from '../train/index.ts';
 import type { Step, StepEnv } from './env.ts';
 import { digestOf, fileDigest, listingDigest } from './fingerprint.ts';
 
@@ -57,7 +57,7 @@ const train: Step = {
     const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));
     if (resume) env.ctx.log.info(`resuming training run ${dir} from its last checkpoint`);
     // Loaded on demand: tfjs is heavy, and data-only pipelines never need it.
-    const { trainModality } = await import('../train/loop.ts');
+    const { trainModality } = await import('../train/index.ts');
     const r = await trainModality(
       {
         dataDir: env.ctx.dataDir,
@@ -106,7 +106,7 @@ const evaluate: Step = {
   async run(env) {
     const dir = runDirOf(env);
     if (!dir) throw new InputError('RUN_NOT_FOUND', 'no training run to evaluate');
-    const { evaluateRun } = await import('../train/evaluate.ts');
+    const { evaluateRun } = await import('../train/index.ts');
     const r = await evaluateRun({ runDir: dir, split: 'test' }, env.ctx);
     const paper = r.report.paper?.headline;
     env.facts.evaluation = { accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, images: r.images, split: 'test', ...(paper ? { paper } : {}) };

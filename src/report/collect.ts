@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { DataPaths } from '../core/paths.ts';
 import { readRejects } from '../core/rejects.ts';
 import type { Plan } from '../core/types.ts';
-import { readShardManifest, type ShardManifest } from '../shards/manifest.ts';
-import { readCurrent } from '../shards/publish.ts';
+import { readShardManifest, type ShardManifest, readCurrent } from '../shards/index.ts';
 import { listRunLogs, readRunLog, type RunLogLine, type StepLogLine } from '../core/runLog.ts';
 import type { CapRow, CountRow, DatasetSection, EpochRow, EvaluationSection, PaperSection, RejectReason, TimingSection, TrainingSection } from './model.ts';
 

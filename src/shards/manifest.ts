@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { Split } from '../core/types.ts';
-import type { LeakageReport } from '../curate/leakage.ts';
+import type { LeakageReport } from '../curate/index.ts';
 import type { ShardFileInfo } from './writer.ts';
 
 /**

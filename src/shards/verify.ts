@@ -5,7 +5,7 @@ import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import type { RunContext } from '../core/context.ts';
 import { EtlError, InputError } from '../core/errors.ts';
 import { SPLITS, type Split } from '../core/types.ts';
-import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/leakage.ts';
+import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/index.ts';
 import { checkBatchIndex } from './batchIndex.ts';
 import { readShardManifest, shardsOf, type ShardManifest } from './manifest.ts';
 import { readCurrent } from './publish.ts';

@@ -6,9 +6,7 @@ import type { RunContext } from '../core/context.ts';
 import { ConfigError, messageOf } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsAtomic.ts';
 import { DEFAULT_CLASS_MAP } from '../core/types.ts';
-import { isSkip } from '../preprocess/decode/errors.ts';
-import { preprocessDicomBytes } from '../preprocess/preprocess.ts';
-import type { PreprocessConfigInput } from '../preprocess/preprocessConfig.ts';
+import { isSkip, preprocessDicomBytes, type PreprocessConfigInput } from '../preprocess/index.ts';
 import { selectBackend, type BackendRequest } from './backend.ts';
 import { imagesToInput, loadModelDir } from './modelStore.ts';
 

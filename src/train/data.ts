@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { deriveSeed, seededRandom, shuffleInPlace } from '../core/hash.ts';
-import { loadManifest } from '../curate/manifest.ts';
-import { loadSplitFile } from '../curate/split.ts';
-import { configFromCanonical, type PreprocessConfig } from '../preprocess/preprocessConfig.ts';
-import { readStaging } from '../preprocess/staging.ts';
-import type { ShardManifest } from '../shards/manifest.ts';
-import { openDataset, type Batch } from '../shards/reader.ts';
+import { loadManifest, loadSplitFile } from '../curate/index.ts';
+import { configFromCanonical, type PreprocessConfig, readStaging } from '../preprocess/index.ts';
+import { type ShardManifest, openDataset, type Batch } from '../shards/index.ts';
 import type { Split } from '../core/types.ts';
 
 /**

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { loadManifest, type DatasetManifest } from '../curate/manifest.ts';
+import { loadManifest, type DatasetManifest } from '../curate/index.ts';
 import type { GroupAccuracy } from './metrics.ts';
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { readRejects } from '../../src/core/rejects.ts';
-import { fetchTcia } from '../../src/tcia/fetch.ts';
+import { fetchTcia } from '../../src/pipeline/fetchTcia.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { openSeriesZip } from '../../src/preprocess/zipSource.ts';
 import { seriesLimits } from '../../src/tcia/seriesLimits.ts';

@@ -6,8 +6,8 @@ import { InputError } from '../../src/core/errors.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { TciaClient } from '../../src/tcia/client.ts';
 import { matchCollectionNames } from '../../src/tcia/collectionNames.ts';
-import { fetchTcia } from '../../src/tcia/fetch.ts';
-import { startStandIn, type StandInServer } from '../../src/tcia/server/index.ts';
+import { fetchTcia } from '../../src/pipeline/fetchTcia.ts';
+import { startStandIn, type StandInServer } from '../../src/standins/tcia/index.ts';
 import { removeTempDirs, tempDir, tinyCollections } from './fetchFixture.ts';
 
 describe('matchCollectionNames', () => {

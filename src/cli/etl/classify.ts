@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { BACKEND_CHOICES, type BackendRequest } from '../../train/backend.ts';
-import { classifyFiles } from '../../train/classify.ts';
+import { BACKEND_CHOICES, type BackendRequest, classifyFiles } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 interface ClassifyArgs {

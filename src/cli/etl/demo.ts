@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { runDemo } from '../../pipeline/demo.ts';
+import { runDemo } from '../../pipeline/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { pipelineSummary } from './run.ts';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ConfigError } from '../../core/errors.ts';
-import { mergePartitions } from '../../pipeline/merge.ts';
+import { mergePartitions } from '../../pipeline/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { pipelineSummary } from './run.ts';
 

@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from '../preprocessOptions.ts';
-import { preprocess } from '../../preprocess/preprocess.ts';
-import { stageFigures } from '../../preprocess/stageRunner.ts';
+import { preprocess, stageFigures } from '../../preprocess/index.ts';
 
 export const command: CommandModule<GlobalArgs, PreprocessingArgs & GlobalArgs> = {
   command: 'preprocess',

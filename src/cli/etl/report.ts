@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { generateReport } from '../../report/report.ts';
+import { generateReport } from '../../report/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 interface ReportArgs {

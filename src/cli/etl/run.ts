@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { parsePartition } from '../../core/partition.ts';
-import { runPipeline, type PipelineResult } from '../../pipeline/run.ts';
+import { runPipeline, type PipelineResult } from '../../pipeline/index.ts';
 import { runCommand, type GlobalArgs, type Summary } from '../command.ts';
 
 interface RunArgs {

@@ -2,8 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { parsePartition } from '../../core/partition.ts';
-import { shardDataset } from '../../shards/build.ts';
-import { DEFAULT_SHUFFLE_MEMORY_MB } from '../../shards/shuffle.ts';
+import { shardDataset, DEFAULT_SHUFFLE_MEMORY_MB } from '../../shards/index.ts';
 
 interface ShardArgs {
   name: string;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
-import { parseTargets, splitDatasets } from '../../curate/split.ts';
+import { parseTargets, splitDatasets } from '../../curate/index.ts';
 
 interface SplitArgs {
   manifest: string;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
-import { IntegrityError, verifyDataset } from '../../shards/verify.ts';
+import { IntegrityError, verifyDataset } from '../../shards/index.ts';
 
 interface VerifyArgs {
   name: string;

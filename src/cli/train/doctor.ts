@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { formatDoctor, runDoctor } from '../../train/doctor.ts';
+import { formatDoctor, runDoctor } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 export const command: CommandModule<GlobalArgs, GlobalArgs> = {

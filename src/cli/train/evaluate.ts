@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { Split } from '../../core/types.ts';
-import { BACKEND_CHOICES, type BackendRequest } from '../../train/backend.ts';
-import { evaluateRun } from '../../train/evaluate.ts';
+import { BACKEND_CHOICES, type BackendRequest, evaluateRun } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 interface EvaluateArgs {

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ARCHS } from '../../train/archs/index.ts';
-import { BACKEND_CHOICES, type BackendRequest } from '../../train/backend.ts';
-import { trainModality, type TrainOptions } from '../../train/loop.ts';
+import { BACKEND_CHOICES, type BackendRequest, trainModality, type TrainOptions } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 /** The library's options as flags; `--data-dir` comes from the global options, library hooks stay out. */

@@ -1,5 +1,5 @@
 import { DEFAULT_CLASS_MAP } from '../../core/types.ts';
-import type { DatasetManifest } from '../../curate/manifest.ts';
+import type { DatasetManifest } from '../../curate/index.ts';
 import { presetSpecs, type SynthPreset } from './presets.ts';
 
 /**

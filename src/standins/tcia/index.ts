@@ -22,6 +22,7 @@ import { seriesZip, type SeriesZipOptions } from './seriesZip.ts';
 
 export type { FaultKind } from './faults.ts';
 export { FAULT_KINDS } from './faults.ts';
+export { listCollectionDirs } from './catalog.ts';
 
 export interface StandInOptions {
   dataDir: string;

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import yazl from 'yazl';
-import { javaHashMapOrder, newFileNameOrder, sequentialEntryName } from '../../tcia/zipEntries.ts';
+import { javaHashMapOrder, newFileNameOrder, sequentialEntryName } from '../../tcia/index.ts';
 import type { CatalogImage, CatalogSeries } from './catalog.ts';
 import { columns, toCsvPlain } from './format.ts';
 

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
-import { formatInspect, inspectDicom } from '../../../preprocess/inspect.ts';
-import { NORMALIZE_HELP } from '../../../preprocess/normalize.ts';
+import { formatInspect, inspectDicom, NORMALIZE_HELP } from '../../../preprocess/index.ts';
 
 interface InspectArgs {
   file: string;

@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, printSummary, type GlobalArgs } from '../../command.ts';
 import { parsePartition } from '../../../core/partition.ts';
-import { parseCaps } from '../../../curate/caps.ts';
+import { parseCaps } from '../../../curate/index.ts';
 import { parseModalities } from '../../../core/classMap.ts';
-import { DEFAULT_API_URL } from '../../../tcia/client.ts';
-import { budgetError, DEFAULT_CONCURRENCY, fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../pipeline/fetchTcia.ts';
+import { DEFAULT_API_URL } from '../../../tcia/index.ts';
+import { budgetError, DEFAULT_CONCURRENCY, fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../pipeline/index.ts';
 
 interface FetchTciaArgs {
   apiUrl: string;

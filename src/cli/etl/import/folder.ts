@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
-import { importFolder } from '../../../preprocess/importFolder.ts';
+import { importFolder, stageFigures } from '../../../preprocess/index.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from '../../preprocessOptions.ts';
-import { stageFigures } from '../../../preprocess/stageRunner.ts';
 
 interface ImportFolderArgs extends PreprocessingArgs {
   dir: string;

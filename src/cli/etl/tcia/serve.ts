@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { ConfigError } from '../../../core/errors.ts';
-import { listCollectionDirs } from '../../../standins/tcia/catalog.ts';
-import { FAULT_KINDS, startStandIn, type FaultKind } from '../../../standins/tcia/index.ts';
+import { listCollectionDirs, FAULT_KINDS, startStandIn, type FaultKind } from '../../../standins/tcia/index.ts';
 
 interface ServeArgs {
   data: string;

@@ -1,0 +1,6 @@
+/** Public surface of curate/ (curation: caps, plans, dataset manifests, split and leakage): other folders import only from here. */
+export { DEFAULT_CAPS, parseCaps, type CapOrder } from './caps.ts';
+export { LeakageCollector, formatLeakage, type LeakageReport } from './leakage.ts';
+export { collectionOf, datasetSource, loadManifest, type DatasetManifest } from './manifest.ts';
+export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
+export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, splitFilePath } from './split.ts';

@@ -1,0 +1,5 @@
+/** Public surface of pipeline/ (the application layer: runs, steps and the compositions the CLI calls): other folders import only from here. */
+export { runDemo } from './demo.ts';
+export { DEFAULT_CONCURRENCY, budgetError, fetchSummaryFigures, fetchTcia, validateFetchOptions } from './fetchTcia.ts';
+export { mergePartitions } from './merge.ts';
+export { runPipeline, type PipelineResult } from './run.ts';

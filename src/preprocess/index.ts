@@ -1,0 +1,10 @@
+/** Public surface of preprocess/ (DICOM decode, pixel semantics, normalise/resize, staging files, importers): other folders import only from here. */
+export { isSkip } from './decode/errors.ts';
+export { importFolder } from './importFolder.ts';
+export { formatInspect, inspectDicom } from './inspect.ts';
+export { NORMALIZE_HELP } from './normalize.ts';
+export { defaultWorkers } from './pool.ts';
+export { preprocess, preprocessDicomBytes, type PreprocessOptions } from './preprocess.ts';
+export { canonicalConfig, configFromCanonical, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
+export { stageFigures } from './stageRunner.ts';
+export { readStaging } from './staging.ts';

@@ -1,0 +1,7 @@
+/** Public surface of shards/ (Arrow shards: build, publish, read, verify): other folders import only from here. */
+export { shardDataset } from './build.ts';
+export { MANIFEST_FILE, readShardManifest, type ShardManifest } from './manifest.ts';
+export { readCurrent, switchCurrent } from './publish.ts';
+export { openDataset, type Batch } from './reader.ts';
+export { DEFAULT_SHUFFLE_MEMORY_MB } from './shuffle.ts';
+export { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';

@@ -1,0 +1,9 @@
+/** Public surface of tcia/ (the TCIA API v4 client: catalog, series download, ZIP verification, .tcia manifests): other folders import only from here. */
+export { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, readCatalog } from './catalog.ts';
+export { DEFAULT_API_URL, TciaClient } from './client.ts';
+export { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
+export { type SeriesStatus } from './download.ts';
+export { downloadSeriesList, type DownloadListResult } from './downloadSeriesList.ts';
+export { formatTciaDate } from './endpoints.ts';
+export { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
+export { javaHashMapOrder, newFileNameOrder, sequentialEntryName } from './zipEntries.ts';

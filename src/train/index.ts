@@ -1,0 +1,6 @@
+/** Public surface of train/ (backends, architectures, training loop, evaluation, classify): other folders import only from here. */
+export { BACKEND_CHOICES, type BackendRequest } from './backend.ts';
+export { classifyFiles } from './classify.ts';
+export { formatDoctor, runDoctor } from './doctor.ts';
+export { evaluateRun } from './evaluate.ts';
+export { trainModality, type TrainOptions } from './loop.ts';
