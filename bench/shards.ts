@@ -20,12 +20,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRunContext } from '../src/core/context.ts';
 import { createLogger } from '../src/core/log.ts';
-import { writeFileAtomic } from '../src/core/fsAtomic.ts';
-import type { StagedSample, StagingRecord } from '../src/core/types.ts';
-import { encodeStaging } from '../src/preprocess/staging.ts';
 import { shardDataset } from '../src/shards/build.ts';
 import { openDataset } from '../src/shards/reader.ts';
 import { SplitShardWriter, batchesPerShard } from '../src/shards/writer.ts';
+import { makeStaging } from './staging.ts';
 
 const self = fileURLToPath(import.meta.url);
 const arg = (name: string, dflt: string) => {
@@ -34,7 +32,6 @@ const arg = (name: string, dflt: string) => {
 };
 const quiet = () => createRunContext({ dataDir: process.argv[3]!, rejectsInMemory: true, logger: createLogger({ level: 'error' }), tty: false });
 const SPLITS = ['train', 'validate', 'test'] as const;
-const DATASETS = [['DS-CT', 'CT', 'train'], ['DS-MR', 'MR', 'train'], ['DS-PT', 'PT', 'validate'], ['DS-XR', 'XR', 'test']] as const;
 
 async function child(): Promise<void> {
   const mode = process.argv[2]!;
@@ -67,37 +64,6 @@ function runChild(mode: string, dataDir: string, extra: string[] = []): { second
   const r = spawnSync(process.execPath, ['--import', 'tsx', self, mode, dataDir, ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
-
-async function makeStaging(dataDir: string, n: number, size: number): Promise<void> {
-  const px = size * size;
-  const perSeries = 200;
-  const base = crypto.randomBytes(px + 4096);
-  for (let s = 0, made = 0; made < n; s++) {
-    const [dataset, label] = DATASETS[s % DATASETS.length]!;
-    const count = Math.min(perSeries, n - made);
-    const seriesUid = `1.2.3.${s}`;
-    const samples: StagedSample[] = [];
-    for (let i = 0; i < count; i++) {
-      const image = Buffer.from(base.subarray((made + i) % 4096, ((made + i) % 4096) + px));
-      image.writeUInt32LE(made + i, 0);
-      samples.push({
-        image, dataset, patientId: `${dataset}-${s}`, studyUid: seriesUid, seriesUid, sopUid: `${seriesUid}.${i}`, frame: 0,
-        modality: label, label, bodyPart: 'CHEST', rows: 512, cols: 512, normLo: 0, normHi: 1,
-        pixelHash: crypto.createHash('sha256').update(image).digest('hex').slice(0, 16),
-      });
-    }
-    const dir = path.join(dataDir, 'staging', dataset);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${seriesUid}.arrow`), encodeStaging(samples, size, { configHash: 'bench' }));
-    const rec: StagingRecord = { version: 1, collection: dataset, seriesUid, configHash: 'bench', inputSha256: seriesUid, size, samples: count, rejects: 0, stagedAt: 'bench' };
-    fs.writeFileSync(path.join(dir, `${seriesUid}.json`), JSON.stringify(rec));
-    made += count;
-  }
-  await writeFileAtomic(
-    path.join(dataDir, 'manifest.json'),
-    JSON.stringify({ name: 'bench', datasets: DATASETS.map(([name, , split]) => ({ name, source: 'tcia', location: 'chest', split })) }),
-  );
 }
 
 function rawWrite(file: string, bytes: number): number {

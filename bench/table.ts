@@ -1,0 +1,278 @@
+/**
+ * `npm run bench`: ONE table of issue #12's metrics, each a ratio of the subject against its
+ * baseline measured in this run: runs alternate A B A B (or A B C A B C), every figure is the
+ * median of --runs (≥ 3), whole processes (`/usr/bin/time`: wall, CPU, peak RSS) and, where the
+ * issue asks, steady state too. Inputs are realistic: 512² int16 CT slices with ±20 HU noise
+ * (ZIPs compress ~2:1, not 57:1) and incompressible 224² images for shards. The load average is
+ * printed before and after: on a shared machine read the ratios, not the times.
+ *
+ *   node --import tsx bench/table.ts [--runs 3] [--ct 2000] [--images 20000] [--skip fetch,scale]
+ * The detailed per-area benches (bench/preprocess.ts, shards.ts, fetch.ts…) stay: `npm run bench:all`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONCURRENCY } from '../src/tcia/fetch.ts';
+import { ctSlice, writeRawSeries } from '../test/preprocess/preprocessFixtures.ts';
+import { makeStaging } from './staging.ts';
+import { steadyPreprocess } from './steady.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    ct: { type: 'string', default: '2000' },
+    images: { type: 'string', default: '20000' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const RUNS = Math.max(3, Number(args.runs));
+const skip = new Set(String(args.skip).split(',').filter(Boolean));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-table-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const f2 = (x: number) => x.toFixed(2);
+
+interface Proc {
+  wall: number;
+  cpu: number;
+  rssMb: number;
+  stdout: string;
+}
+
+/** One whole process under /usr/bin/time. */
+function proc(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const out = path.join(tmp, 'time.txt');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', out, cmd, ...argv], {
+    cwd: opts.cwd ?? root, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-600)}`);
+  const [e, u, s, m] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall: e!, cpu: u! + s!, rssMb: m! / 1024, stdout: r.stdout };
+}
+
+/** Run each thunk RUNS times, interleaved (A B A B…); returns the results per thunk. */
+function alternate<T>(...fns: Array<() => T>): T[][] {
+  const out: T[][] = fns.map(() => []);
+  for (let r = 0; r < RUNS; r++) fns.forEach((f, i) => out[i]!.push(f()));
+  return out;
+}
+
+interface Row {
+  metric: string;
+  subject: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+  met: string;
+}
+const rows: Row[] = [];
+function row(metric: string, subject: string, baseline: string, ratio: number | null, goal: string, met: boolean | null): void {
+  rows.push({ metric, subject, baseline, ratio: ratio === null ? '–' : `${f2(ratio)}×`, goal, met: met === null ? 'skipped' : met ? 'met' : 'NOT met' });
+  console.error(`  ${metric}: ${ratio === null ? 'skipped' : f2(ratio) + '×'} (load ${load()})`);
+}
+
+const ETL = path.join(root, 'bin/etl.js');
+const node = process.execPath;
+
+function ensureDist(): void {
+  const r = spawnSync(node, ['--input-type=module', '-e', "const { entry } = await import('./bin/entry.js'); console.log(await entry('cli/etl'))"], { cwd: root, encoding: 'utf8' });
+  if (!r.stdout.includes('/dist/')) {
+    console.error('dist/ is missing or stale: building it (npm run build)');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+}
+
+function startup(): void {
+  // Before: every command compiled through tsx at each start (the sources, no command index).
+  const [a, b, z] = alternate(
+    () => proc(node, [ETL, '--help']),
+    () => proc(node, ['--import', 'tsx', 'src/cli/etl.ts', '--help']),
+    () => proc(node, ['-e', '0']),
+  );
+  const w = median(a!.map((p) => p.wall));
+  row(
+    'start-up `etl --help`',
+    `${f2(w)} s, ${f2(median(a!.map((p) => p.cpu)))} CPU-s, ${median(a!.map((p) => p.rssMb)).toFixed(0)} MB (bare node ${f2(median(z!.map((p) => p.wall)))} s)`,
+    `tsx, all commands: ${f2(median(b!.map((p) => p.wall)))} s, ${f2(median(b!.map((p) => p.cpu)))} CPU-s, ${median(b!.map((p) => p.rssMb)).toFixed(0)} MB`,
+    median(b!.map((p) => p.wall)) / w,
+    '≤ 0.3 s',
+    w <= 0.3,
+  );
+  // A piscina pool as the product makes it (createSeriesPool → workerEntry), timed to the first task's
+  // answer (a missing ZIP: the worker loads every module, then fails the series at once).
+  const script = (pool: string) =>
+    `const { createSeriesPool } = await import(${JSON.stringify(pool)}); const t = performance.now(); const p = createSeriesPool(1);` +
+    ` await p.run({ source: { kind: 'zip', file: '/nonexistent.zip' }, meta: {}, config: {}, out: '/nonexistent.arrow', metadata: {} });` +
+    ` console.log(performance.now() - t); await p.close();`;
+  const ms = (pool: string, execArgv: string[]) => Number(proc(node, [...execArgv, '--input-type=module', '-e', script(pool)]).stdout.trim());
+  const [wa, wb] = alternate(
+    () => ms(pathUrl(path.join(root, 'dist/preprocess/pool.js')), []),
+    () => ms(pathUrl(path.join(root, 'src/preprocess/pool.ts')), ['--import', 'tsx']),
+  );
+  row('preprocess worker start (to loaded)', `${median(wa!).toFixed(0)} ms compiled`, `${median(wb!).toFixed(0)} ms via tsx`, median(wb!) / median(wa!), 'faster', median(wa!) < median(wb!));
+}
+
+function pathUrl(p: string): string {
+  return new URL(`file://${p}`).href;
+}
+
+const PY = `
+import io, sys, time, zipfile
+import numpy as np, pydicom
+from PIL import Image
+n = 0
+t0 = time.perf_counter()
+for zf in sys.argv[1:]:
+    with zipfile.ZipFile(zf) as z:
+        for name in z.namelist():
+            if not name.endswith('.dcm'):
+                continue
+            ds = pydicom.dcmread(io.BytesIO(z.read(name)))
+            v = ds.pixel_array.astype(np.float32) * float(getattr(ds, 'RescaleSlope', 1)) + float(getattr(ds, 'RescaleIntercept', 0))
+            lo, hi = float(v.min()), float(v.max())
+            u = (v - lo) / (hi - lo)
+            r = np.asarray(Image.fromarray(u, mode='F').resize((224, 224), Image.BOX))
+            out = np.clip(r * 255 + 0.5, 0, 255).astype(np.uint8)
+            n += 1
+print(n, time.perf_counter() - t0)
+`;
+
+/** A python3 that imports the modules (PATH's first, else Debian's: pyenv shims may hide the system packages). */
+function python(modules: string): string | undefined {
+  return ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0);
+}
+
+async function preprocessRows(): Promise<void> {
+  const n = Number(args.ct);
+  const dataDir = path.join(tmp, 'pre');
+  const zips: string[] = [];
+  for (let s = 0; s * 50 < n; s++) {
+    const uid = `2.25.7${s + 1}`;
+    const count = Math.min(50, n - s * 50);
+    const entries = Array.from({ length: count }, (_, i) => ({
+      name: `1-${String(i + 1).padStart(3, '0')}.dcm`,
+      bytes: ctSlice({ rows: 512, cols: 512, seriesUid: uid, sopUid: `${uid}.${i + 1}`, instanceNumber: i + 1, seed: s * 50 + i + 1, padding: true, noiseHu: 20 }),
+    }));
+    await writeRawSeries(dataDir, { collection: 'BENCH-CT', seriesUid: uid, entries });
+    zips.push(path.join(dataDir, 'raw', 'BENCH-CT', `${uid}.zip`));
+  }
+  const ours = (workers: number) => () => {
+    fs.rmSync(path.join(dataDir, 'staging'), { recursive: true, force: true });
+    return proc(node, [ETL, 'preprocess', '--data-dir', dataDir, '--workers', String(workers), '--quiet']);
+  };
+  const py = python('pydicom, numpy, PIL');
+  const pyRun = () => {
+    const p = proc(py!, ['-c', PY, ...zips]);
+    const [count, secs] = p.stdout.trim().split(/\s+/).map(Number);
+    if (count !== n) throw new Error(`python read ${count} of ${n} slices in ${secs} s`);
+    return p;
+  };
+  const [one, two, pyr] = alternate(ours(1), ours(2), ...(py ? [pyRun] : []));
+  const w1 = median(one!.map((p) => p.wall));
+  const w2 = median(two!.map((p) => p.wall));
+  const [s1, s2] = await steadyPreprocess(dataDir, RUNS);
+  if (pyr) {
+    const pw = median(pyr.map((p) => p.wall));
+    const ps = median(pyr.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
+    row(`preprocess ${n} CT 512² → 224², 1 worker, whole process`, `${(n / w1).toFixed(0)} img/s`, `pydicom+numpy+Pillow ${(n / pw).toFixed(0)} img/s`, pw / w1, '≥ 1.5×', pw / w1 >= 1.5);
+    row('  … steady state (pool warm; Python: loop only)', `${(n / s1).toFixed(0)} img/s`, `${(n / ps).toFixed(0)} img/s`, ps / s1, '≥ 1.5×', ps / s1 >= 1.5);
+  } else {
+    row(`preprocess ${n} CT 512², 1 worker vs pydicom+numpy+Pillow`, `${(n / w1).toFixed(0)} img/s`, 'python3 with pydicom, numpy, PIL not importable', null, '≥ 1.5×', null);
+  }
+  row('preprocess 1 → 2 workers, whole process', `${(n / w2).toFixed(0)} img/s`, `${(n / w1).toFixed(0)} img/s`, w1 / w2, '≥ 1.8×', w1 / w2 >= 1.8);
+  row('  … steady state (stage)', `${(n / s2).toFixed(0)} img/s`, `${(n / s1).toFixed(0)} img/s`, s1 / s2, '≥ 1.8×', s1 / s2 >= 1.8);
+}
+
+function shardRun(dataDir: string, name: string): Proc & { bytes: number } {
+  fs.rmSync(path.join(dataDir, 'datasets'), { recursive: true, force: true });
+  const p = proc(node, [ETL, 'shard', '--data-dir', dataDir, '--name', name, '--manifest', path.join(dataDir, 'manifest.json'), '--seed', '1', '--quiet']);
+  const dir = path.join(dataDir, 'datasets', name);
+  const version = fs.readdirSync(dir).find((d) => d.startsWith('v'))!;
+  const files = fs.readdirSync(path.join(dir, version)).filter((f) => f.endsWith('.arrow'));
+  return { ...p, bytes: files.reduce((a, f) => a + fs.statSync(path.join(dir, version, f)).size, 0) };
+}
+
+function shardFiles(dataDir: string, name: string): string[] {
+  const dir = path.join(dataDir, 'datasets', name);
+  const version = fs.readdirSync(dir).find((d) => d.startsWith('v'))!;
+  return fs.readdirSync(path.join(dir, version)).filter((f) => f.endsWith('.arrow')).map((f) => path.join(dir, version, f));
+}
+
+async function shardRows(): Promise<void> {
+  const n = Number(args.images);
+  const big = path.join(tmp, 'shard-big');
+  await makeStaging(big, n, 224);
+  const bytes = shardRun(big, 'b').bytes; // warm-up (and the size of the raw write)
+  const raw = path.join(tmp, 'raw.bin');
+  const rawWrite = () => {
+    const p = proc('dd', ['if=/dev/zero', `of=${raw}`, 'bs=8M', `count=${Math.ceil(bytes / 2 ** 23)}`, 'conv=fsync', 'status=none']);
+    fs.rmSync(raw, { force: true });
+    return p;
+  };
+  let small: string | undefined;
+  if (!skip.has('scale')) {
+    small = path.join(tmp, 'shard-small');
+    await makeStaging(small, Math.round(n / 10), 224);
+    shardRun(small, 'b');
+  }
+  const [sh, rw, sm] = alternate(() => shardRun(big, 'b'), rawWrite, ...(small ? [() => shardRun(small!, 'b')] : []));
+  const shW = median(sh!.map((p) => p.wall));
+  const rwW = median(rw!.map((p) => p.wall));
+  row(`\`etl shard\` ${n} images 224² (${(bytes / 1e9).toFixed(2)} GB) vs raw write + fsync`, `${f2(shW)} s`, `dd ${f2(rwW)} s`, shW / rwW, '≤ 1.5 (× slower)', shW / rwW <= 1.5);
+  if (sm) {
+    const tRatio = shW / median(sm.map((p) => p.wall));
+    const rss = median(sh!.map((p) => p.rssMb)) / median(sm.map((p) => p.rssMb));
+    row(`shard ${n / 10} → ${n} images: time growth`, `${f2(shW)} s`, `${f2(median(sm.map((p) => p.wall)))} s`, tRatio, '≈ 10×', tRatio <= 12);
+    row(`  … peak RSS growth`, `${median(sh!.map((p) => p.rssMb)).toFixed(0)} MB`, `${median(sm.map((p) => p.rssMb)).toFixed(0)} MB`, rss, '≤ 1.1×', rss <= 1.1);
+  }
+  // Reading: one epoch of every split in random batch order, warm, vs cat of the same files.
+  const files = shardFiles(big, 'b');
+  const reader = path.join(root, 'bench/readEpoch.mjs');
+  const readRun = () => proc(node, [reader, big, 'b']);
+  const catRun = () => proc('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} > /dev/null`]);
+  readRun();
+  catRun();
+  const [rd, ct] = alternate(readRun, catRun);
+  const rdW = median(rd!.map((p) => p.wall));
+  const ctW = median(ct!.map((p) => p.wall));
+  row('shard read, random batch order, warm, vs cat, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s`, `cat ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
+  const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
+  row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
+  const pa = python('pyarrow');
+  if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable', null, '≥ 1×', null);
+  else {
+    const PA = `import sys, pyarrow as pa\nfor f in sys.argv[1:]:\n    r = pa.ipc.open_file(pa.memory_map(f))\n    for i in range(r.num_record_batches):\n        b = r.get_batch(i)\n        s = sum(memoryview(b.column(0).buffers()[1])[::4096])\n`;
+    const [rd2, pr] = alternate(readRun, () => proc(pa, ['-c', PA, ...files]));
+    const r = median(pr!.map((p) => p.wall)) / median(rd2!.map((p) => p.wall));
+    row('shard read vs pyarrow open_file(memory_map)', `${f2(median(rd2!.map((p) => p.wall)))} s`, `${f2(median(pr!.map((p) => p.wall)))} s`, r, '≥ 1×', r >= 1);
+  }
+}
+
+function fetchRow(): void {
+  const p = proc(node, ['--import', 'tsx', 'bench/fetch.ts', '--concurrency', String(DEFAULT_CONCURRENCY), '--bandwidth-mbps', '1000', '--latency-ms', '50', '--target-mb', '200']);
+  const m = /default concurrency (\d+): (\d+) % of the link/.exec(p.stdout);
+  const used = m ? Number(m[2]) / 100 : NaN;
+  row(`fetch, default concurrency ${m?.[1] ?? '?'}, 50 ms, 1 Gbit/s (stand-in bandwidth model)`, `${(used * 100).toFixed(0)} % of the link`, 'the link', used, '≥ 0.90', used >= 0.9);
+}
+
+console.log(`bench/table.ts: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, node ${process.version}, ${RUNS} runs per figure (median), load at start ${load()}`);
+ensureDist();
+// A section that fails leaves a row saying so; the table is printed whatever happens.
+const sections: Array<[string, () => unknown]> = [['startup', startup], ['preprocess', preprocessRows], ['shard', shardRows], ['fetch', fetchRow]];
+for (const [name, run] of sections) {
+  if (skip.has(name)) continue;
+  try {
+    await run();
+  } catch (err) {
+    rows.push({ metric: `${name} section`, subject: `failed: ${String((err as Error).message).split('\n')[0]!.slice(0, 160)}`, baseline: '', ratio: '–', goal: '', met: 'failed' });
+  }
+}
+console.log(`\nload average at end ${load()} (other processes share these ${os.availableParallelism()} cores)`);
+console.log('| metric | subject | baseline | ratio | goal | |\n|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.metric} | ${r.subject} | ${r.baseline} | ${r.ratio} | ${r.goal} | ${r.met} |`);
