@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY } from '../src/tcia/fetch.ts';
+import { DEFAULT_CONCURRENCY } from '../src/pipeline/index.ts';
 import { ctSlice, writeRawSeries } from '../test/preprocess/preprocessFixtures.ts';
 import { makeStaging } from './staging.ts';
 import { steadyPreprocess } from './steady.ts';
