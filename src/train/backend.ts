@@ -21,6 +21,50 @@ export interface BackendAttempt {
   detail: string;
 }
 
+/** What Dawn reports about the WebGPU adapter (`train doctor` prints it). */
+export interface WebGpuAdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  /** Driver / API description, e.g. "OpenGL ES 3.2 Mesa 22.3.6" or the Vulkan driver name + version. */
+  description: string;
+  /** Dawn backend flags in use (`MEDIMG_WEBGPU_FLAGS`) and the feature level asked for. */
+  flags: string[];
+  featureLevel: 'core' | 'compatibility';
+  /** A CPU rasteriser (llvmpipe, lavapipe, SwiftShader, softpipe) or Dawn's fallback adapter. */
+  software: boolean;
+  limits: Record<string, number>;
+}
+
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|softpipe|software rasterizer/i;
+const REPORTED_LIMITS = [
+  'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+] as const;
+
+interface DawnAdapter {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  limits?: Record<string, number>;
+}
+
+/** Adapter facts from Dawn's GPUAdapter (info + a few limits that bound tfjs kernels). */
+export function describeAdapter(adapter: DawnAdapter, flags: string[], compat: boolean): WebGpuAdapterReport {
+  const i = adapter.info ?? {};
+  const text = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
+  const limits: Record<string, number> = {};
+  for (const k of REPORTED_LIMITS) {
+    const v = adapter.limits?.[k];
+    if (typeof v === 'number') limits[k] = v;
+  }
+  return {
+    vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '',
+    flags, featureLevel: compat ? 'compatibility' : 'core',
+    software: SOFTWARE_ADAPTER.test(text) || i.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
+    limits,
+  };
+}
+
 export interface BackendSelection {
   /** tfjs backend name now active. */
   backend: BackendName;
@@ -33,11 +77,24 @@ export interface BackendSelection {
   attempts: BackendAttempt[];
   /** Our Conv2D gradient kernels are registered for this backend (wasm, cpu). */
   gradKernels: boolean;
+  /** The WebGPU adapter Dawn found (whether or not webgpu was chosen). */
+  adapter?: WebGpuAdapterReport;
+}
+
+const provided = new Map<string, () => Promise<unknown>>();
+
+/**
+ * For single-file bundles (bench/gpu-check.sh) that contain an optional package themselves: it must
+ * share the bundle's tfjs-core, which a plain `import(name)` from node_modules would not.
+ */
+export function provideOptionalModule(name: string, load: () => Promise<unknown>): void {
+  provided.set(name, load);
 }
 
 /** Import a package that may be absent without TypeScript resolving its types. */
 async function importOptional(name: string): Promise<Record<string, unknown>> {
-  return (await import(name)) as Record<string, unknown>;
+  const load = provided.get(name);
+  return (load ? await load() : await import(name)) as Record<string, unknown>;
 }
 
 function shortError(err: unknown): string {
@@ -71,7 +128,7 @@ export function findSharedLibs(libs: readonly string[], env: NodeJS.ProcessEnv =
   return out;
 }
 
-let webgpuInstalled: Promise<BackendAttempt> | undefined;
+let webgpuInstalled: Promise<BackendAttempt & { adapter?: WebGpuAdapterReport }> | undefined;
 
 /**
  * Node 20 has no `navigator`: expose Dawn's `navigator.gpu`, register tfjs-backend-webgpu, and work
@@ -79,7 +136,7 @@ let webgpuInstalled: Promise<BackendAttempt> | undefined;
  * Env `MEDIMG_WEBGPU_FLAGS` (comma list, e.g. `backend=opengles`) and `MEDIMG_WEBGPU_COMPAT=1`
  * (compatibility feature level) select Dawn's GL path for a software test bed.
  */
-async function setupWebGpu(): Promise<BackendAttempt> {
+async function setupWebGpu(): Promise<BackendAttempt & { adapter?: WebGpuAdapterReport }> {
   const candidate = 'webgpu (Dawn, package `webgpu`)';
   const flags = (process.env.MEDIMG_WEBGPU_FLAGS ?? '').split(',').filter(Boolean);
   // Dawn's Vulkan path needs the loader; without it (and without explicit Dawn flags) there is no
@@ -125,9 +182,9 @@ async function setupWebGpu(): Promise<BackendAttempt> {
     if (nav) Object.defineProperty(nav, 'gpu', { value: patched, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu: patched }, configurable: true, writable: true });
     await importOptional('@tensorflow/tfjs-backend-webgpu');
-    const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
-    const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'adapter';
-    return { candidate, ok: true, detail: name };
+    const report = describeAdapter(adapter as DawnAdapter, flags, compat);
+    const name = [report.vendor, report.architecture, report.device, report.description].filter(Boolean).join(' ') || 'adapter';
+    return { candidate, ok: true, detail: name + (report.software ? ' (software adapter)' : ''), adapter: report };
   } catch (err) {
     return { candidate, ok: false, detail: shortError(err) };
   }
@@ -180,9 +237,14 @@ async function useCpu(attempts: BackendAttempt[]): Promise<void> {
   attempts.push({ candidate: 'cpu', ok: true, detail: 'plain JS, own Conv2D gradient kernels' });
 }
 
-async function tryWebGpu(attempts: BackendAttempt[]): Promise<boolean> {
+async function tryWebGpu(attempts: BackendAttempt[], auto: boolean): Promise<{ ok: boolean; adapter?: WebGpuAdapterReport }> {
   webgpuInstalled ??= setupWebGpu();
-  const a = await webgpuInstalled;
+  const { adapter, ...a } = await webgpuInstalled;
+  if (a.ok && auto && adapter?.software) {
+    // A CPU rasteriser runs tfjs's WGSL kernels slower than wasm: auto never picks it.
+    attempts.push({ ...a, ok: false, detail: `${a.detail}: slower than wasm, not used by auto (force it with --backend webgpu)` });
+    return { ok: false, adapter };
+  }
   if (a.ok) {
     try {
       await tf.setBackend('webgpu');
@@ -190,11 +252,11 @@ async function tryWebGpu(attempts: BackendAttempt[]): Promise<boolean> {
       if (tf.getBackend() !== 'webgpu') throw new Error('tfjs did not activate webgpu');
     } catch (err) {
       attempts.push({ candidate: a.candidate, ok: false, detail: shortError(err) });
-      return false;
+      return { ok: false, ...(adapter ? { adapter } : {}) };
     }
   }
   attempts.push(a);
-  return a.ok;
+  return { ok: a.ok, ...(adapter ? { adapter } : {}) };
 }
 
 /** Quiet tfjs's "install tfjs-node" banner and duplicate-kernel warnings: we report backends ourselves. */
@@ -223,8 +285,11 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       });
     }
   }
+  let adapter: WebGpuAdapterReport | undefined;
   if (!backend && (request === 'auto' || request === 'webgpu')) {
-    if (await tryWebGpu(attempts)) {
+    const w = await tryWebGpu(attempts, request === 'auto');
+    adapter = w.adapter;
+    if (w.ok) {
       backend = 'webgpu';
       provider = '@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)';
     } else if (request === 'webgpu') {
@@ -246,7 +311,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     backend = 'cpu';
     provider = '@tensorflow/tfjs (cpu)';
   }
-  const gpu = backend === 'tensorflow' ? (provider.endsWith('-gpu') ? tensorflowUsesGpu() : false) : backend === 'webgpu';
+  const gpu = backend === 'tensorflow' ? (provider.endsWith('-gpu') ? tensorflowUsesGpu() : false) : backend === 'webgpu' && !adapter?.software;
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.candidate.replace('@tensorflow/', '')} ${a.detail}`);
   let reason = `backend ${backend} (${provider})`;
   if (backend === 'tensorflow' && provider.endsWith('-gpu') && gpu !== true) {
@@ -255,5 +320,5 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     if (missing.length > 0) reason += `: CUDA 11 libraries missing (${missing.join(', ')}); see docs/gpu.md`;
   }
   if (skipped.length > 0) reason += `: ${skipped.join(', ')}`;
-  return { backend, provider, gpu, reason, attempts, gradKernels: backend === 'wasm' || backend === 'cpu' };
+  return { backend, provider, gpu, reason, attempts, gradKernels: backend === 'wasm' || backend === 'cpu', ...(adapter ? { adapter } : {}) };
 }

@@ -152,6 +152,25 @@ export async function runDoctor(): Promise<DoctorReport> {
   };
 }
 
+/** The WebGPU adapter Dawn found: vendor, device, driver, limits, software or not. */
+export function formatAdapter(sel: BackendSelection): string[] {
+  const a = sel.adapter;
+  if (!a) {
+    const w = sel.attempts.find((x) => x.candidate.startsWith('webgpu'));
+    return ['', `WebGPU adapter: none${w ? ` (${w.detail})` : ' (not probed: an earlier backend was chosen)'}`];
+  }
+  return [
+    '',
+    `WebGPU adapter (Dawn${a.flags.length ? ', ' + a.flags.join(',') : ''}, ${a.featureLevel}):`,
+    `  vendor        ${a.vendor || '(not reported)'}`,
+    `  architecture  ${a.architecture || '(not reported)'}`,
+    `  device        ${a.device || '(not reported)'}`,
+    `  driver        ${a.description || '(not reported)'}`,
+    `  software      ${a.software ? 'yes (CPU rasteriser: functional tests only, slower than wasm)' : 'no'}`,
+    `  limits        ${Object.entries(a.limits).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+  ];
+}
+
 export function formatDoctor(r: DoctorReport): string {
   const yes = (b: boolean | 'unknown' | null) => (b === null ? 'n/a' : b === 'unknown' ? 'unknown' : b ? 'yes' : 'no');
   const lines = [
@@ -167,6 +186,8 @@ export function formatDoctor(r: DoctorReport): string {
     '',
     'backend candidates (auto order):',
     ...r.selection.attempts.map((a) => `  ${a.ok ? 'ok  ' : 'no  '} ${a.candidate}: ${a.detail}`),
+    '',
+    ...formatAdapter(r.selection),
     '',
     `auto picks: ${r.selection.reason}`,
     `tfjs-node-gpu uses the GPU: ${yes(r.tensorflowGpu)}`,
