@@ -103,9 +103,14 @@ export async function synthesize(opts: SynthOptions): Promise<SynthSummary> {
     const started = performance.now();
     const results = await runSeries(all, tmp, workers, opts.signal, (done) => opts.onProgress?.(done, all.length));
     const summary = summarize(specs, plans, results);
+    // Several specs may share a collection (one per modality): one collection.json lists all their series.
+    const byCollection = new Map<string, { spec: CollectionSpec; plans: SeriesPlan[] }>();
     for (const [i, spec] of specs.entries()) {
-      await writeJsonAtomic(path.join(tmp, spec.collection, 'collection.json'), collectionRecord(spec, plans[i]!));
+      const g = byCollection.get(spec.collection);
+      if (g) g.plans.push(...plans[i]!);
+      else byCollection.set(spec.collection, { spec, plans: [...plans[i]!] });
     }
+    for (const [collection, g] of byCollection) await writeJsonAtomic(path.join(tmp, collection, 'collection.json'), collectionRecord(g.spec, g.plans));
     const record: SynthRecord = { version: 1, preset: opts.preset, seed, summary, releases: [] };
     await writeJsonAtomic(path.join(tmp, SYNTH_FILE), record);
     await swapInto(tmp, out);

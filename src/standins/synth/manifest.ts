@@ -6,7 +6,7 @@ import { presetSpecs, type SynthPreset } from './presets.ts';
  * The dataset manifest of a synth preset (manifests/<preset>.json): one dataset per collection
  * with its class, body location and dataset-level split. Tests check the files match this.
  */
-export function presetManifest(preset: Exclude<SynthPreset, 'bench'>): DatasetManifest {
+export function presetManifest(preset: Exclude<SynthPreset, 'bench' | 'paper'>): DatasetManifest {
   const specs = presetSpecs(preset);
   return {
     name: `synth-${preset}`,

@@ -301,7 +301,8 @@ export function slicePosition(p: SeriesPlan, i: number): number {
 /** The full plan of a collection: patients, then transfer syntaxes, non-image series and corrupt files. */
 export function planCollection(spec: CollectionSpec, seed: number): SeriesPlan[] {
   const series: SeriesPlan[] = [];
-  for (let p = 0; p < spec.patients; p++) series.push(...planPatient(spec, seed, p));
+  const first = spec.firstPatient ?? 0;
+  for (let p = first; p < first + spec.patients; p++) series.push(...planPatient(spec, seed, p));
   assignStorage(spec, series, seed);
   const extra: SeriesPlan[] = [];
   (spec.nonImage ?? []).forEach((kind, i) => {

@@ -1,8 +1,9 @@
 import type { Split } from '../../core/types.ts';
 import type { TsName } from './dicom.ts';
+import { paperSpecs } from './paperPreset.ts';
 
-export type SynthPreset = 'tiny' | 'demo' | 'bench';
-export const SYNTH_PRESETS: readonly SynthPreset[] = ['tiny', 'demo', 'bench'];
+export type SynthPreset = 'tiny' | 'demo' | 'bench' | 'paper';
+export const SYNTH_PRESETS: readonly SynthPreset[] = ['tiny', 'demo', 'bench', 'paper'];
 
 export type ImageModality = 'CT' | 'MR' | 'PT' | 'CR' | 'DX' | 'MG';
 export type Location = 'chest' | 'abdomen' | 'head' | 'brain' | 'knee' | 'extremity' | 'breast';
@@ -17,6 +18,8 @@ export interface CollectionSpec {
   split: Split;
   site: string;
   patients: number;
+  /** Index of the first patient (default 0): specs sharing a collection take different patients. */
+  firstPatient?: number;
   studiesPerPatient: readonly [number, number];
   seriesPerStudy: readonly [number, number];
   instances: readonly [number, number];
@@ -100,5 +103,6 @@ const DEMO: CollectionSpec[] = [
 const BENCH: CollectionSpec[] = DEMO.map((c) => ({ ...c, patients: c.patients * 12 }));
 
 export function presetSpecs(preset: SynthPreset): CollectionSpec[] {
+  if (preset === 'paper') return paperSpecs();
   return preset === 'tiny' ? TINY : preset === 'demo' ? DEMO : BENCH;
 }

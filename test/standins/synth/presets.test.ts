@@ -47,3 +47,24 @@ describe('synth presets and their manifests', () => {
     expect(Date.parse(dates.at(-1)!) - Date.parse(dates[0]!)).toBeGreaterThan(365 * 86_400_000);
   });
 });
+
+describe('the paper preset', () => {
+  it('serves every TCIA collection of manifests/paper-2021.json under its name, one spec per class, in the manifest\u2019s split', async () => {
+    const { loadPaperManifest } = await import('../../src/tcia/synth/paperPreset.ts');
+    const m = loadPaperManifest();
+    const specs = presetSpecs('paper');
+    const tcia = [...m.datasets, ...(m.optionalDatasets ?? [])].filter((d) => d.source !== 'external');
+    expect(tcia).toHaveLength(97);
+    expect([...new Set(specs.map((s) => s.collection))].sort()).toEqual(tcia.map((d) => d.name).sort());
+    for (const d of tcia) {
+      const mine = specs.filter((s) => s.collection === d.name);
+      const classes = mine.map((s) => ({ CR: 'XR', DX: 'XR', MG: 'XR' })[s.modality as 'CR'] ?? s.modality);
+      expect(classes, d.name).toEqual(d.classes);
+      for (const s of mine) expect(s.split).toBe(d.split);
+    }
+    expect(specs.find((s) => s.collection === 'CBIS-DDSM')!.modality).toBe('MG');
+    // Specs sharing a collection never share a series: every UID is distinct.
+    const uids = specs.flatMap((s) => planCollection(s, 1)).map((p) => p.seriesUid);
+    expect(new Set(uids).size).toBe(uids.length);
+  });
+});

@@ -19,7 +19,7 @@ export const command: CommandModule<GlobalArgs, SynthArgs & GlobalArgs> = {
     'write synthetic TCIA-like DICOM collections (CT, MR, PT, CR/DX/MG; mixed transfer syntaxes, SEG/RTSTRUCT/SR, a few corrupt files) for `etl tcia serve`; with --release-date, add newly released series to an existing output',
   builder: (y) =>
     y
-      .option('preset', { choices: SYNTH_PRESETS as unknown as string[], describe: 'tiny (seconds, tests), demo (~2,400 images, ~680 MB), bench (~28,500 images, ~8 GB)' })
+      .option('preset', { choices: SYNTH_PRESETS as unknown as string[], describe: 'tiny (seconds, tests), demo (~2,400 images, ~680 MB), bench (~28,500 images, ~8 GB), paper (the 97 TCIA collections of manifests/paper-2021.json under their names, 306 images, 2 MB)' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder: new, empty, or a previous synth output (replaced)' })
       .option('seed', { type: 'number', default: 1, describe: 'same seed ⇒ byte-identical output' })
       .option('workers', { type: 'number', describe: 'worker threads (default: 1 for tiny, else up to 4 by cores); output does not depend on it' })
