@@ -1,6 +1,18 @@
 /** Public surface of curate/ (curation: caps, plans, dataset manifests, split and leakage): other folders import only from here. */
 export { DEFAULT_CAPS, parseCaps, type CapOrder } from './caps.ts';
 export { LeakageCollector, formatLeakage, type LeakageReport } from './leakage.ts';
-export { collectionOf, datasetSource, loadManifest, type DatasetManifest } from './manifest.ts';
+export {
+  DATASET_SOURCES,
+  collectionOf,
+  datasetSource,
+  idcCollectionIdOf,
+  idcCollectionOf,
+  loadManifest,
+  parseManifest,
+  selectDatasets,
+  type DatasetManifest,
+  type DatasetSource,
+  type ManifestDataset,
+} from './manifest.ts';
 export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
 export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, splitFilePath } from './split.ts';

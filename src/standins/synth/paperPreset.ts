@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { datasetSource, parseManifest, type DatasetManifest, type ManifestDataset } from '../../curate/manifest.ts';
+import { datasetSource, parseManifest, type DatasetManifest, type ManifestDataset } from '../../curate/index.ts';
 import type { TsName } from './dicom.ts';
 import type { CollectionSpec, ImageModality, Location } from './presets.ts';
 

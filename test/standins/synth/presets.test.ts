@@ -50,7 +50,7 @@ describe('synth presets and their manifests', () => {
 
 describe('the paper preset', () => {
   it('serves every TCIA collection of manifests/paper-2021.json under its name, one spec per class, in the manifest\u2019s split', async () => {
-    const { loadPaperManifest } = await import('../../src/tcia/synth/paperPreset.ts');
+    const { loadPaperManifest } = await import('../../../src/standins/synth/paperPreset.ts');
     const m = loadPaperManifest();
     const specs = presetSpecs('paper');
     const tcia = [...m.datasets, ...(m.optionalDatasets ?? [])].filter((d) => d.source !== 'external');
