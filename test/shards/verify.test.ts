@@ -51,6 +51,22 @@ describe('etl verify', () => {
     expect((await verifyDataset({ name: 'flip' }, quietContext(dir))).ok).toBe(true);
   });
 
+  it('trustDigests (etl shard\'s own check of what it just wrote) checks sizes and structure but does not re-hash', async () => {
+    const r = await fresh('trust');
+    const target = r.manifest.shards[0]!;
+    const file = path.join(r.dir, target.file);
+    const original = fs.readFileSync(file);
+    const bytes = Buffer.from(original);
+    const at = original.indexOf(Buffer.from([0xff, 0xff]), 400); // inside an image body: the structure stays valid
+    bytes[at >= 0 ? at : original.length >> 1]! ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    expect((await verifyDataset({ name: 'trust' }, quietContext(dir))).problems.map((p) => p.code)).toContain('CHECKSUM');
+    expect((await verifyDataset({ name: 'trust', trustDigests: true }, quietContext(dir))).problems.map((p) => p.code)).not.toContain('CHECKSUM');
+    fs.truncateSync(file, target.bytes - 10);
+    expect((await verifyDataset({ name: 'trust', trustDigests: true }, quietContext(dir))).problems[0]).toMatchObject({ code: 'SIZE' });
+    fs.writeFileSync(file, original);
+  });
+
   it('reports a truncated shard, and the CLI exits with the data-integrity code', async () => {
     const r = await fresh('trunc');
     const target = r.manifest.shards[0]!;
