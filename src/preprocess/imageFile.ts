@@ -1,9 +1,12 @@
+import { decode as decodePng } from 'fast-png';
 import sharp, { type OutputInfo } from 'sharp';
 import { DataError, messageOf } from '../core/errors.ts';
 
 /**
- * PNG/JPEG (CheXpert, MURA, RSNA bone age…) → grey values for the same normalise/resize chain as
- * DICOM. sharp decodes to 8-bit luma here; it never sees our float data.
+ * PNG/JPEG (CheXpert, MURA, RSNA bone age, NIH ChestX-ray14…) → grey values for the same
+ * normalise/resize chain as DICOM. 8-bit files: sharp decodes to 8-bit luma (fast, native).
+ * 16-bit PNGs: fast-png, because sharp's conversions to one grey band divide 16-bit data by 256
+ * (shared/docs/dicom.md §5): the exact stored values are read and any colour → luma is done here.
  */
 
 sharp.cache(false);
@@ -15,7 +18,43 @@ export function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.some((e) => lower.endsWith(e));
 }
 
-export async function decodeImageFile(bytes: Uint8Array): Promise<{ values: Float32Array; rows: number; cols: number }> {
+export interface GreyImage {
+  values: Float32Array;
+  rows: number;
+  cols: number;
+  /** Bits per sample of the file (8 or 16): the range of `--normalize dtype-range`. */
+  bits: number;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** PNG with 16 bits per sample (IHDR bit depth, byte 24). */
+export function isPng16(bytes: Uint8Array): boolean {
+  return bytes.length > 24 && PNG_SIGNATURE.every((b, i) => bytes[i] === b) && bytes[24] === 16;
+}
+
+/** 16-bit PNG (grey, grey+alpha, RGB, RGBA) → exact grey values (Rec. 601 luma for colour, alpha dropped). */
+export function decodePng16(bytes: Uint8Array): GreyImage {
+  let png;
+  try {
+    png = decodePng(bytes);
+  } catch (err) {
+    throw new DataError('IMAGE_UNREADABLE', `not a readable PNG: ${messageOf(err)}`);
+  }
+  const { width, height, channels, data } = png;
+  const n = width * height;
+  if (data.length < n * channels) throw new DataError('IMAGE_UNREADABLE', `PNG data holds ${data.length} samples, ${width}×${height}×${channels} expected`);
+  const values = new Float32Array(n);
+  if (channels >= 3) {
+    for (let i = 0; i < n; i++) values[i] = 0.299 * data[i * channels]! + 0.587 * data[i * channels + 1]! + 0.114 * data[i * channels + 2]!;
+  } else {
+    for (let i = 0; i < n; i++) values[i] = data[i * channels]!;
+  }
+  return { values, rows: height, cols: width, bits: 16 };
+}
+
+export async function decodeImageFile(bytes: Uint8Array): Promise<GreyImage> {
+  if (isPng16(bytes)) return decodePng16(bytes);
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await sharp(bytes).removeAlpha().toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -27,5 +66,5 @@ export async function decodeImageFile(bytes: Uint8Array): Promise<{ values: Floa
   const values = new Float32Array(n);
   // b-w gives one channel; take the first if libvips kept more.
   for (let i = 0; i < n; i++) values[i] = out.data[i * channels]!;
-  return { values, rows: height, cols: width };
+  return { values, rows: height, cols: width, bits: 8 };
 }

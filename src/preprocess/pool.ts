@@ -41,19 +41,19 @@ export function createSeriesPool(workers: number): SeriesPool {
 }
 
 /**
- * Run `fn` over `items` with at most `limit` calls in flight (pool workers × 2: every core busy, one
+ * Run `fn` over `items` (an array, or a stream that is only read as fast as calls finish) with at most `limit` calls in flight (pool workers × 2: every core busy, one
  * series queued behind each, memory bounded). Stops starting new items once `signal` aborts or a
  * call throws; waits for the ones in flight, then rethrows the first error.
  */
 export async function forEachBounded<T>(
-  items: Iterable<T>,
+  items: Iterable<T> | AsyncIterable<T>,
   limit: number,
   fn: (item: T) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
-  for (const item of items) {
+  for await (const item of items) {
     if (failure || signal?.aborted) break;
     const p: Promise<void> = fn(item)
       .catch((err: unknown) => {

@@ -6,6 +6,7 @@ import { writeStaging } from './staging.ts';
 import { frameToImage, needsInversion, storedFrameToImage, type FrameFacts } from './toImage.ts';
 import { folderFiles, openSeriesZip, type SeriesFile, type SeriesFiles } from './zipSource.ts';
 import { decodeImageFile } from './imageFile.ts';
+import { readVolume, type VolumeFormat } from './import/readVolume.ts';
 
 /**
  * One series → its staged samples: the unit of work of the worker pool. Reads the files in place
@@ -16,10 +17,20 @@ import { decodeImageFile } from './imageFile.ts';
  * same images as decodeDicom → frameToImage, about twice as fast.
  */
 
+/** How the files of a series are read: DICOM, PNG/JPEG (one sample each), or volumes (one sample per slice). */
+export type FileFormat = 'dicom' | 'image' | VolumeFormat;
+
 /** Where a series' files are. */
 export type SeriesSource =
   | { kind: 'zip'; file: string }
-  | { kind: 'files'; format: 'dicom' | 'image'; files: Array<{ path: string; name: string; size: number }> };
+  | { kind: 'files'; format: FileFormat; files: Array<{ path: string; name: string; size: number }> };
+
+/** Provenance of one imported file that differs between the files of a series (from the dataset's metadata). */
+export interface FileMeta {
+  patientId?: string;
+  studyUid?: string;
+  bodyPart?: string;
+}
 
 /** What the samples of the series are labelled with. */
 export interface SeriesMeta {
@@ -34,8 +45,10 @@ export interface SeriesMeta {
   patientId?: string;
   studyUid?: string;
   modality?: string;
-  /** PNG/JPEG: SOP UID per file name (synthetic, derived by the importer). */
+  /** PNG/JPEG/volumes: SOP UID per file name (synthetic, derived by the importer). */
   sopUids?: Record<string, string>;
+  /** Imported files: per-file patient, study, body part where they vary within the series. */
+  fileMeta?: Record<string, FileMeta>;
 }
 
 export interface SeriesTask {
@@ -171,41 +184,71 @@ async function dicomFile(f: SeriesFile, meta: SeriesMeta, config: PreprocessConf
   }
 }
 
-async function imageFile(f: SeriesFile, meta: SeriesMeta, config: PreprocessConfig, out: Collected[]): Promise<void> {
-  const grey = await decodeImageFile(await f.read());
+/** One grey image of an imported file (a PNG/JPEG, or one slice of a volume) → a staged sample. */
+function importedSample(
+  f: SeriesFile,
+  frame: number,
+  grey: { values: Float32Array; rows: number; cols: number; bitsAllocated: number; pixelRepresentation: 0 | 1 },
+  meta: SeriesMeta,
+  config: PreprocessConfig,
+): StagedSample {
   const modality = meta.modality ?? meta.label;
+  const { rows, cols } = grey;
   const img = frameToImage(
     grey.values,
     null,
-    { rows: grey.rows, cols: grey.cols, invert: false, modality, label: meta.label, bitsAllocated: 8, pixelRepresentation: 0, slope: 1, intercept: 0 },
+    { rows, cols, invert: false, modality, label: meta.label, bitsAllocated: grey.bitsAllocated, pixelRepresentation: grey.pixelRepresentation, slope: 1, intercept: 0 },
     config,
   );
-  out.push({
-    instance: Infinity,
-    sample: {
-      image: img.image,
-      dataset: meta.dataset,
-      patientId: meta.patientId ?? '',
-      studyUid: meta.studyUid ?? meta.seriesUid,
-      seriesUid: meta.seriesUid,
-      sopUid: meta.sopUids?.[f.name] ?? f.name,
-      frame: 0,
-      modality,
-      label: meta.label,
-      bodyPart: meta.bodyPart ?? 'UNKNOWN',
-      rows: grey.rows,
-      cols: grey.cols,
-      normLo: img.normLo,
-      normHi: img.normHi,
-      pixelHash: img.pixelHash,
-    },
-  });
+  const fm = meta.fileMeta?.[f.name];
+  return {
+    image: img.image,
+    dataset: meta.dataset,
+    patientId: fm?.patientId ?? meta.patientId ?? '',
+    studyUid: fm?.studyUid ?? meta.studyUid ?? meta.seriesUid,
+    seriesUid: meta.seriesUid,
+    sopUid: meta.sopUids?.[f.name] ?? f.name,
+    frame,
+    modality,
+    label: meta.label,
+    bodyPart: fm?.bodyPart ?? meta.bodyPart ?? 'UNKNOWN',
+    rows,
+    cols,
+    normLo: img.normLo,
+    normHi: img.normHi,
+    pixelHash: img.pixelHash,
+  };
+}
+
+async function imageFile(f: SeriesFile, meta: SeriesMeta, config: PreprocessConfig, out: Collected[]): Promise<void> {
+  const grey = await decodeImageFile(await f.read());
+  const sample = importedSample(f, 0, { ...grey, bitsAllocated: grey.bits, pixelRepresentation: 0 }, meta, config);
+  out.push({ instance: Infinity, sample });
+}
+
+/**
+ * A volume file (.npy, NIfTI): one sample per slice. A constant slice (the empty slices above and
+ * below a skull-stripped head) carries no image: it is a policy skip, not a broken file.
+ */
+async function volumeFile(f: SeriesFile, format: VolumeFormat, meta: SeriesMeta, config: PreprocessConfig, out: Collected[], rejects: FileReject[]): Promise<void> {
+  const volume = await readVolume(format, await f.read(), f.name);
+  const sopUid = meta.sopUids?.[f.name] ?? f.name;
+  for (let s = 0; s < volume.slices; s++) {
+    try {
+      const sample = importedSample(f, s, { ...volume, values: volume.slice(s) }, meta, config);
+      out.push({ instance: Infinity, sample });
+    } catch (err) {
+      const r = rejectOf(f.name, err, sopUid, s);
+      if (r.code === 'CONSTANT_IMAGE') Object.assign(r, { code: 'CONSTANT_SLICE', skip: true });
+      rejects.push(r);
+    }
+  }
 }
 
 /** Decode, normalise and resize every chosen file of `files` (does not write anything). */
 export async function seriesSamples(
   files: SeriesFile[],
-  format: 'dicom' | 'image',
+  format: FileFormat,
   meta: SeriesMeta,
   config: PreprocessConfig,
 ): Promise<{ samples: StagedSample[]; files: number; imageFiles: number; rejects: FileReject[] }> {
@@ -215,7 +258,8 @@ export async function seriesSamples(
   for (const f of chosen) {
     try {
       if (format === 'dicom') await dicomFile(f, meta, config, collected, rejects);
-      else await imageFile(f, meta, config, collected);
+      else if (format === 'image') await imageFile(f, meta, config, collected);
+      else await volumeFile(f, format, meta, config, collected, rejects);
     } catch (err) {
       rejects.push(rejectOf(f.name, err, meta.sopUids?.[f.name]));
     }

@@ -80,15 +80,21 @@ export function isUpToDate(job: StageJob, configHash: string): boolean {
 /** Budget checks before the end start once this many image files are done (early ones are noisy). */
 const EARLY_BUDGET_MIN = 1000;
 
-export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
+/**
+ * Jobs may be an array or a stream (external importers produce them while reading a CSV or walking
+ * folders): a stream is read only as fast as the pool takes work, and up-to-date jobs are skipped
+ * as they arrive. `prior` may keep growing while a stream is read; it is counted at the end.
+ */
+export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
   const start = performance.now();
-  const todo = jobs.filter((j) => !isUpToDate(j, options.configHash));
+  const streamed = !Array.isArray(jobs);
+  const todo = streamed ? undefined : jobs.filter((j) => !isUpToDate(j, options.configHash));
   const result: StageRunResult = {
     configHash: options.configHash,
     workers: options.workers,
-    series: jobs.length,
+    series: todo ? (jobs as StageJob[]).length : 0,
     staged: 0,
-    skipped: jobs.length - todo.length,
+    skipped: todo ? (jobs as StageJob[]).length - todo.length : 0,
     failed: 0,
     images: 0,
     files: 0,
@@ -109,17 +115,35 @@ export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, c
     else result.budgetRejects++;
   };
 
-  if (options.prior) {
-    result.files += options.prior.files;
-    result.imageFiles += options.prior.imageFiles;
-    for (const r of options.prior.rejects) note(r.code, r.skip);
-  }
+  // Counts found outside the pool (folder scan, CSV rows naming missing files): taken in as they grow.
+  let priorSeen = { files: 0, imageFiles: 0, rejects: 0 };
+  const drainPrior = () => {
+    const p = options.prior;
+    if (!p) return;
+    result.files += p.files - priorSeen.files;
+    result.imageFiles += p.imageFiles - priorSeen.imageFiles;
+    for (const r of p.rejects.slice(priorSeen.rejects)) note(r.code, r.skip);
+    priorSeen = { files: p.files, imageFiles: p.imageFiles, rejects: p.rejects.length };
+  };
+  drainPrior();
 
-  const progress = ctx.progress(options.label, todo.length, 'series');
-  const pool = createSeriesPool(Math.min(options.workers, Math.max(todo.length, 1)));
+  const progress = ctx.progress(options.label, todo?.length ?? 0, 'series');
+  let queued = 0;
+  async function* fresh(stream: AsyncIterable<StageJob>): AsyncIterable<StageJob> {
+    for await (const job of stream) {
+      result.series++;
+      if (isUpToDate(job, options.configHash)) {
+        result.skipped++;
+        continue;
+      }
+      progress.setTotal(++queued);
+      yield job;
+    }
+  }
+  const pool = createSeriesPool(todo ? Math.min(options.workers, Math.max(todo.length, 1)) : options.workers);
   try {
     await forEachBounded(
-      todo,
+      todo ?? fresh(jobs as AsyncIterable<StageJob>),
       Math.max(1, pool.threads * 2),
       async (job) => {
         const out: SeriesOutcome = await pool.run(job.task);
@@ -165,6 +189,7 @@ export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, c
           result.imageFiles += out.imageFiles;
         }
         progress.tick(1);
+        drainPrior();
         if (result.imageFiles >= EARLY_BUDGET_MIN) {
           ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', EARLY_BUDGET_MIN, counts);
         }
@@ -175,6 +200,7 @@ export async function runStageJobs(jobs: StageJob[], options: StageRunOptions, c
     progress.stop();
     await pool.close();
   }
+  drainPrior();
   result.seconds = (performance.now() - start) / 1000;
   result.imagesPerSecond = result.seconds > 0 ? result.images / result.seconds : 0;
   ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', 20, counts);

@@ -155,7 +155,9 @@ export function folderFiles(items: Array<{ path: string; name: string; size: num
     files: items.map((it) => ({
       name: it.name,
       size: it.size,
-      read: async () => fsp.readFile(it.path),
+      read: async () => fsp.readFile(it.path).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT' ? new DataError('FILE_MISSING', `${it.name}: the file is gone (${err.message})`) : err;
+      }),
       readPrefix: async (bytes: number) => {
         const fh = await fsp.open(it.path, 'r');
         try {
