@@ -8,7 +8,7 @@ const GROUPS: Record<string, string> = {
   tcia: 'TCIA stand-in: synthetic collections and a local API v4 server',
   fetch: 'download data from an archive',
   dicom: 'DICOM tools for debugging and cross-checking',
-  import: 'stage local sources (folders of DICOM or PNG/JPEG files)',
+  import: 'stage local sources: DICOM or PNG/JPEG folders, and the external datasets in their real layouts',
 };
 
 /** Global options that take a value (`--data-dir X cmd`: X is not the command). */

@@ -87,7 +87,7 @@ function walk(dir: string, root: string, out: FileInfo[]): void {
   }
 }
 
-function labelFor(modality: string | undefined): string | undefined {
+export function labelFor(modality: string | undefined): string | undefined {
   if (!modality) return undefined;
   const m = modality.trim().toUpperCase();
   return classOf(m) ?? ((DEFAULT_CLASSES as readonly string[]).includes(m) ? m : undefined);

@@ -1,0 +1,3 @@
+import { externalImportCommand } from '../../externalImport.ts';
+
+export const command = externalImportCommand('chexpert');

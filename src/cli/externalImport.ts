@@ -1,0 +1,43 @@
+import type { CommandModule } from 'yargs';
+import { runCommand, type GlobalArgs } from './command.ts';
+import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from './preprocessOptions.ts';
+import { EXTERNAL_FORMATS, importExternal, type ExternalFormatName } from '../preprocess/import/index.ts';
+import { stageFigures } from '../preprocess/stageRunner.ts';
+
+export interface ExternalArgs extends PreprocessingArgs {
+  dir: string;
+  dataset: string;
+  modality?: string;
+  location?: string;
+  label?: string;
+}
+
+/** `etl import <format> DIR --dataset NAME`: one command per external format (src/cli/etl/import/<format>.ts). */
+export function externalImportCommand(format: ExternalFormatName): CommandModule<GlobalArgs, ExternalArgs & GlobalArgs> {
+  const f = EXTERNAL_FORMATS[format];
+  const modality = 'modality' in f ? f.modality : undefined;
+  const location = 'location' in f ? f.location : undefined;
+  return {
+    command: `${format} <dir>`,
+    describe: `stage ${f.name}: ${f.layout}`,
+    builder: (y) =>
+      preprocessingOptions(y)
+        .positional('dir', { type: 'string', demandOption: true, describe: `the ${f.name} folder as downloaded${f.url ? ` (${f.url})` : ''}` })
+        .option('dataset', { type: 'string', demandOption: true, describe: 'dataset name (staging/<dataset>/, the manifest entry)' })
+        .option('modality', { type: 'string', describe: `modality of every sample (CT, MR, PT, CR, DX, MG, XR)${modality ? `; default ${modality}` : format === 'oai' ? '; default: from the DICOM headers' : '; required'}` })
+        .option('location', { type: 'string', describe: `body location of every sample${location ? `; default ${location}` : ''}${format === 'mura' ? ' (else the XR_<BODYPART> folder)' : ''}` })
+        .option('label', { type: 'string', describe: 'class label (default: the class of the modality)' }) as never,
+    handler: runCommand<ExternalArgs>(async (args, ctx) => {
+      const r = await importExternal(ctx, {
+        format,
+        dir: args.dir,
+        dataset: args.dataset,
+        ...preprocessingConfig(args),
+        ...(args.modality !== undefined ? { modality: args.modality } : {}),
+        ...(args.location !== undefined ? { location: args.location } : {}),
+        ...(args.label !== undefined ? { label: args.label } : {}),
+      });
+      return { title: `import ${format} ${r.dataset}`, figures: stageFigures(r) };
+    }),
+  };
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunContext } from '../../core/context.ts';
+import { ConfigError, InputError } from '../../core/errors.ts';
+import { parsePartition, type Partition } from '../../core/partition.ts';
+import { safeSegment } from '../../core/paths.ts';
+import { importFolder, labelFor } from '../importFolder.ts';
+import { resolveWorkers } from '../pool.ts';
+import { resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from '../preprocessConfig.ts';
+import { runStageJobs, validateRejectRate, type StageJob, type StageRunResult } from '../stageRunner.ts';
+import { chexpertJobs, nihJobs, rsnaBoneAgeJobs } from './csvImporters.ts';
+import { bratsJobs, mrnetJobs, muraJobs, niftiJobs, npyJobs } from './folderImporters.ts';
+import { ImportRun } from './importRun.ts';
+
+/**
+ * `etl import <format> DIR --dataset NAME`: the external datasets of the paper in their real
+ * on-disk layouts (and generic NIfTI / .npy volumes) → `staging/<NAME>/<SeriesUID>.arrow`, the same
+ * staging a fetched TCIA series gets, with patient identity from each dataset's own metadata so the
+ * leakage check works. Layouts, download addresses and commands: docs/externals.md.
+ */
+
+export interface ExternalFormat {
+  name: string;
+  /** What the importer reads. */
+  layout: string;
+  /** Default modality (a class or DICOM term) and body location; --modality / --location override. */
+  modality?: string;
+  location?: string;
+  /** Where the data is published. */
+  url: string;
+  registration: boolean;
+}
+
+export const EXTERNAL_FORMATS = {
+  chexpert: {
+    name: 'CheXpert', modality: 'XR', location: 'chest', registration: true,
+    url: 'https://stanfordmlgroup.github.io/competitions/chexpert/',
+    layout: 'train.csv, valid.csv (Path column) + train/patientNNNNN/studyN/viewN_{frontal,lateral}.jpg',
+  },
+  'rsna-bone-age': {
+    name: 'RSNA Pediatric Bone Age', modality: 'XR', location: 'hand', registration: false,
+    url: 'https://www.rsna.org/rsnai/ai-image-challenge/rsna-pediatric-bone-age-challenge-2017',
+    layout: 'boneage-training-dataset.csv (id, boneage, male) + boneage-training-dataset/<id>.png (also the test set: Case ID)',
+  },
+  'nih-cxr14': {
+    name: 'NIH ChestX-ray14', modality: 'XR', location: 'chest', registration: false,
+    url: 'https://nihcc.app.box.com/v/ChestXray-NIHCC',
+    layout: 'Data_Entry_2017.csv (Image Index, Patient ID, Follow-up #) + images_001/images/*.png … images_012/',
+  },
+  mrnet: {
+    name: 'MRNet', modality: 'MR', location: 'knee', registration: true,
+    url: 'https://stanfordmlgroup.github.io/competitions/mrnet/',
+    layout: '{train,valid}/{axial,coronal,sagittal}/NNNN.npy, uint8 (slices, 256, 256); one sample per slice',
+  },
+  mura: {
+    name: 'MURA', modality: 'XR', location: 'bone', registration: true,
+    url: 'https://stanfordmlgroup.github.io/competitions/mura/',
+    layout: 'MURA-v1.1/{train,valid}/XR_<BODYPART>/patientNNNNN/studyN_{positive,negative}/imageN.png; location = body part',
+  },
+  oai: {
+    name: 'NDA Osteoarthritis Initiative', location: 'knee', registration: true,
+    url: 'https://nda.nih.gov/oai',
+    layout: 'knee X-ray DICOM in any folder layout (modality from the DICOM headers)',
+  },
+  brats20: {
+    name: 'BraTS 2020', modality: 'MR', location: 'head', registration: true,
+    url: 'https://www.med.upenn.edu/cbica/brats2020/data.html',
+    layout: 'BraTS20_Training_NNN/BraTS20_Training_NNN_{t1,t1ce,t2,flair}.nii.gz (seg skipped); one sample per axial slice',
+  },
+  nifti: {
+    name: 'NIfTI volumes', registration: false, url: '',
+    layout: '*.nii / *.nii.gz anywhere below DIR (NIfTI-1 or -2); one sample per slice of the third axis; needs --modality',
+  },
+  npy: {
+    name: 'NumPy volumes', registration: false, url: '',
+    layout: '*.npy anywhere below DIR, 2-D (rows, cols) or 3-D (slices, rows, cols); needs --modality',
+  },
+} as const satisfies Record<string, ExternalFormat>;
+
+export type ExternalFormatName = keyof typeof EXTERNAL_FORMATS;
+export const EXTERNAL_FORMAT_NAMES = Object.keys(EXTERNAL_FORMATS) as ExternalFormatName[];
+
+export interface ImportExternalOptions extends PreprocessConfigInput {
+  format: ExternalFormatName;
+  dir: string;
+  dataset: string;
+  modality?: string;
+  location?: string;
+  label?: string;
+  workers?: number;
+  maxRejectRate?: number;
+  partition?: string | Partition;
+}
+
+export interface ImportExternalResult extends StageRunResult {
+  format: ExternalFormatName;
+  dataset: string;
+  config: PreprocessConfig;
+}
+
+const JOBS: Record<Exclude<ExternalFormatName, 'oai'>, (run: ImportRun) => AsyncIterable<StageJob>> = {
+  chexpert: chexpertJobs,
+  'rsna-bone-age': rsnaBoneAgeJobs,
+  'nih-cxr14': nihJobs,
+  mrnet: mrnetJobs,
+  mura: muraJobs,
+  brats20: bratsJobs,
+  nifti: niftiJobs,
+  npy: npyJobs,
+};
+
+function checkOptions(o: ImportExternalOptions): { fmt: ExternalFormat; label: string; modality: string; root: string } {
+  const fmt: ExternalFormat | undefined = EXTERNAL_FORMATS[o.format];
+  if (!fmt) throw new ConfigError(`unknown external format "${o.format}"`, { hint: `one of ${EXTERNAL_FORMAT_NAMES.join(', ')}` });
+  const dataset = o.dataset?.trim();
+  if (!dataset || safeSegment(dataset) !== dataset) throw new ConfigError(`dataset must be a plain name (got "${o.dataset ?? ''}")`, { hint: 'e.g. --dataset MRNet; no slashes' });
+  const modality = (o.modality ?? fmt.modality)?.trim().toUpperCase();
+  if (!modality && o.format !== 'oai') throw new ConfigError(`format ${o.format} needs modality`, { hint: 'e.g. --modality MR (CT, MR, PT, CR, DX, MG or XR)' });
+  const label = o.label ?? (modality ? labelFor(modality) : undefined);
+  if (modality && !label) throw new ConfigError(`modality ${modality} maps to no class`, { hint: 'use CT, MR, PT, CR, DX, MG or XR, or give label' });
+  const root = path.resolve(o.dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    throw new InputError('FOLDER_NOT_FOUND', `${o.dir} is not a folder`, { hint: `give the folder of the ${fmt.name} download (${fmt.layout})` });
+  }
+  return { fmt, label: label ?? '', modality: modality ?? '', root };
+}
+
+/** Import one external dataset; a rerun skips every series already staged from the same files and config. */
+export async function importExternal(ctx: RunContext, options: ImportExternalOptions): Promise<ImportExternalResult> {
+  const { fmt, label, modality, root } = checkOptions(options);
+  const location = options.location ?? fmt.location ?? 'UNKNOWN';
+  if (options.format === 'oai') {
+    // OAI ships DICOM in its own folder layout: the DICOM folder importer reads the headers.
+    const r = await importFolder({ ...options, location, ...(options.modality ? { modality: options.modality } : {}) }, ctx);
+    return { ...r, format: options.format, dataset: options.dataset };
+  }
+  const config = resolvePreprocessConfig(options);
+  const workers = resolveWorkers(options.workers);
+  const maxRejectRate = validateRejectRate(options.maxRejectRate);
+  const part = typeof options.partition === 'object' ? options.partition : parsePartition(options.partition);
+  const defaults = { dataset: options.dataset.trim(), label, modality, location, locationFixed: options.location !== undefined };
+  const run = new ImportRun(ctx, root, defaults, config, part);
+  ctx.log.info(`import ${fmt.name} from ${root} as ${defaults.dataset} (${label}, ${location})`);
+  const r = await runStageJobs(JOBS[options.format](run), { workers, maxRejectRate, configHash: run.configHash, label: `import ${defaults.dataset}`, prior: run.prior }, ctx);
+  return { ...r, format: options.format, dataset: defaults.dataset, config };
+}
