@@ -57,14 +57,17 @@ export async function decodeImageFile(bytes: Uint8Array): Promise<GreyImage> {
   if (isPng16(bytes)) return decodePng16(bytes);
   let out: { data: Buffer; info: OutputInfo };
   try {
-    out = await sharp(bytes).removeAlpha().toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    out = await sharp(bytes).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new DataError('IMAGE_UNREADABLE', `not a readable PNG/JPEG: ${messageOf(err)}`);
   }
   const { width, height, channels } = out.info;
   const n = width * height;
   const values = new Float32Array(n);
-  // b-w gives one channel; take the first if libvips kept more.
-  for (let i = 0; i < n; i++) values[i] = out.data[i * channels]!;
+  const d = out.data;
+  // Colour → Rec. 601 luma on the stored values, the weights colour DICOM gets (decode/colour.ts);
+  // sharp's own 'b-w' uses linear-light luminance, which darkens saturated colours differently.
+  if (channels >= 3) for (let i = 0; i < n; i++) values[i] = 0.299 * d[i * channels]! + 0.587 * d[i * channels + 1]! + 0.114 * d[i * channels + 2]!;
+  else for (let i = 0; i < n; i++) values[i] = d[i * channels]!;
   return { values, rows: height, cols: width, bits: 8 };
 }
