@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from './command.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from './preprocessOptions.ts';
-import { EXTERNAL_FORMATS, importExternal, type ExternalFormatName } from '../preprocess/import/index.ts';
-import { stageFigures } from '../preprocess/stageRunner.ts';
+import { EXTERNAL_FORMATS, importExternal, stageFigures, type ExternalFormatName } from '../preprocess/index.ts';
 
 export interface ExternalArgs extends PreprocessingArgs {
   dir: string;

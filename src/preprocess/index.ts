@@ -8,3 +8,12 @@ export { preprocess, preprocessDicomBytes, type PreprocessOptions } from './prep
 export { canonicalConfig, configFromCanonical, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 export { stageFigures } from './stageRunner.ts';
 export { readStaging } from './staging.ts';
+export {
+  EXTERNAL_FORMAT_NAMES,
+  EXTERNAL_FORMATS,
+  importExternal,
+  type ExternalFormat,
+  type ExternalFormatName,
+  type ImportExternalOptions,
+  type ImportExternalResult,
+} from './import/index.ts';

@@ -1,6 +1,6 @@
-import { MR_SCANNERS, renderMr, type MrContrast, type MrLocation } from '../../tcia/synth/phantoms/mr.ts';
-import { renderXr, type XrLocation } from '../../tcia/synth/phantoms/xr.ts';
-import { seedOf } from '../../tcia/synth/random.ts';
+import { MR_SCANNERS, renderMr, type MrContrast, type MrLocation } from '../synth/phantoms/mr.ts';
+import { renderXr, type XrLocation } from '../synth/phantoms/xr.ts';
+import { seedOf } from '../synth/random.ts';
 
 /**
  * Pixel content for the external layouts, from the synthetic world's phantoms: radiographs for the
