@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 
 /**
@@ -24,12 +25,22 @@ export interface DataPaths {
   state: string;
 }
 
-/** A path component that cannot escape its directory: `/`, `\`, `..` and control characters are replaced. */
+/**
+ * A path component that cannot escape its directory: `/`, `\`, `..` and control characters are
+ * replaced; a name too long for a file name (NAME_MAX is 255 bytes) keeps its start and gets a hash
+ * of the whole, so distinct names stay distinct.
+ */
 export function safeSegment(name: string): string {
   const cleaned = name.replace(/[\/\\\u0000-\u001f]/g, '_').trim();
   if (cleaned === '' || cleaned === '.' || cleaned === '..') return '_' + cleaned.replace(/\./g, '_');
-  return cleaned;
+  if (Buffer.byteLength(cleaned) <= MAX_SEGMENT_BYTES) return cleaned;
+  let head = cleaned.slice(0, 120);
+  while (Buffer.byteLength(head) > 120) head = head.slice(0, -1);
+  return `${head}~${crypto.createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
 }
+
+/** Room for the suffixes added to a segment (`.json`, `.<pid>.<rand>.tmp`) within NAME_MAX (255). */
+const MAX_SEGMENT_BYTES = 200;
 
 export function dataPaths(root: string): DataPaths {
   const r = path.resolve(root);

@@ -43,6 +43,9 @@ export interface PlanOptions {
   partition?: Partition;
 }
 
+/** Longest name (bytes) that can be a file name on common file systems (NAME_MAX, minus room for suffixes). */
+const MAX_NAME_BYTES = 200;
+
 export type ExclusionReason = 'modality-not-mapped' | 'modality-filtered' | 'no-images' | 'invalid-row' | 'duplicate' | 'over-cap';
 
 export interface Exclusion {
@@ -97,7 +100,13 @@ export function planFromCatalog(options: PlanOptions): PlanResult {
       const modality = (str(r.Modality) ?? '').toUpperCase();
       const uid = str(r.SeriesInstanceUID);
       const images = num(r.ImageCount);
-      if (!uid || !/^[0-9.]+$/.test(uid)) return exclude(ds.name, modality || 'NONE', 'invalid-row', images);
+      // Values become path components and identifiers: a UID is ≤ 64 characters (PS3.5 §9.1); a collection
+      // name longer than a file name can be, or with control characters, is not a real one.
+      const collection = str(r.Collection);
+      if (!uid || !/^[0-9.]+$/.test(uid) || uid.length > 64) return exclude(ds.name, modality || 'NONE', 'invalid-row', images);
+      if (collection !== undefined && (Buffer.byteLength(collection) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(collection))) {
+        return exclude(ds.name, modality || 'NONE', 'invalid-row', images);
+      }
       const label = classOf(modality, classMap);
       if (!label) return exclude(ds.name, modality || 'NONE', 'modality-not-mapped', images);
       if ((globalModalities && !globalModalities.has(modality)) || (dsModalities && !dsModalities.has(modality))) {
@@ -108,7 +117,7 @@ export function planFromCatalog(options: PlanOptions): PlanResult {
       taken.add(uid);
       const entry: PlannedSeries = {
         dataset: ds.name,
-        collection: str(r.Collection) ?? c.collection,
+        collection: collection ?? c.collection,
         patientId: str(r.PatientID) ?? '',
         studyUid: str(r.StudyInstanceUID) ?? '',
         seriesUid: uid,

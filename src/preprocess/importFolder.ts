@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { ConfigError, InputError, isEtlError, messageOf } from '../core/errors.ts';
+import { ConfigError, DataError, InputError, isEtlError, messageOf } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
 import { safeSegment } from '../core/paths.ts';
@@ -75,16 +75,35 @@ export function syntheticUid(...parts: string[]): string {
   return `2.25.${BigInt('0x' + h.subarray(0, 16).toString('hex')).toString(10)}`;
 }
 
-function walk(dir: string, root: string, out: FileInfo[]): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+/** Files under `dir`; a folder or file that cannot be listed or stat'ed is reported to `unreadable` and skipped. */
+function walk(dir: string, root: string, out: FileInfo[], unreadable: (rel: string, err: unknown) => void): void {
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join('/');
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (dir === root) throw err;
+    return unreadable(rel(dir) + '/', err);
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, root, out);
+    if (e.isDirectory()) walk(p, root, out, unreadable);
     else if (e.isFile()) {
-      const st = fs.statSync(p);
-      out.push({ path: p, rel: path.relative(root, p).split(path.sep).join('/'), size: st.size, mtimeMs: st.mtimeMs });
+      try {
+        const st = fs.statSync(p);
+        out.push({ path: p, rel: rel(p), size: st.size, mtimeMs: st.mtimeMs });
+      } catch (err) {
+        unreadable(rel(p), err);
+      }
     }
   }
+}
+
+/** A file system error on input (permissions, I/O): a reject with the system's reason, never a bug. */
+function unreadableError(rel: string, err: unknown): DataError {
+  const code = (err as { code?: unknown }).code;
+  return new DataError('FILE_UNREADABLE', `${rel} cannot be read: ${typeof code === 'string' ? `${code} ` : ''}${messageOf(err)}`);
 }
 
 export function labelFor(modality: string | undefined): string | undefined {
@@ -124,7 +143,18 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
   }
 
   const all: FileInfo[] = [];
-  walk(root, root, all);
+  const prior = { files: 0, imageFiles: 0, rejects: [] as Array<{ code: string; skip: boolean }> };
+  const reject = (rel: string, err: DataError) => {
+    prior.files++;
+    prior.imageFiles++;
+    prior.rejects.push({ code: err.code, skip: false });
+    ctx.rejects.record({ stage: STAGE, key: `${dataset}/${rel}`, dataset, file: rel, error: err });
+  };
+  try {
+    walk(root, root, all, (rel, err) => reject(rel, unreadableError(rel, err)));
+  } catch (err) {
+    throw new InputError('FOLDER_UNREADABLE', `${options.dir} cannot be listed: ${messageOf(err)}`, { hint: 'check its permissions' });
+  }
   const images = all.filter((f) => isImageName(f.rel));
   if (images.length > 0 && !fixedLabel) {
     throw new ConfigError(`${options.dir} holds ${images.length} PNG/JPEG files, which carry no modality`, {
@@ -133,7 +163,6 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
   }
 
   // DICOM: read each header (a prefix of the file) to group by series.
-  const prior = { files: 0, imageFiles: 0, rejects: [] as Array<{ code: string; skip: boolean }> };
   const series = new Map<string, { header: DicomHeader; files: FileInfo[] }>();
   let ignored = 0;
   let dicomFiles = 0;
@@ -158,6 +187,10 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
         header = readDicomHeader(await files.read());
       }
     } catch (err) {
+      if (!isEtlError(err) || err.code === 'FILE_UNREADABLE') {
+        reject(f.rel, isEtlError(err) ? (err as DataError) : unreadableError(f.rel, err));
+        continue;
+      }
       const looksDicom = ext === '.dcm' || ext === '.dicom' || isDicmMagic(f.path);
       if (!looksDicom) {
         ignored++;

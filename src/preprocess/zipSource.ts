@@ -149,20 +149,23 @@ export async function openSeriesZip(file: string, maxEntryBytes = MAX_IMAGE_BYTE
   };
 }
 
-/** Plain files (folder import): `path` absolute, `name` as reported in rejects. */
+/** Plain files (folder import): `path` absolute, `name` as reported in rejects. A file that cannot be read is FILE_UNREADABLE. */
 export function folderFiles(items: Array<{ path: string; name: string; size: number }>): SeriesFiles {
+  const unreadable = (name: string) => (err: unknown): never => {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT') throw new DataError('FILE_MISSING', `${name}: the file is gone (${messageOf(err)})`);
+    throw new DataError('FILE_UNREADABLE', `${name} cannot be read: ${typeof code === 'string' ? `${code} ` : ''}${messageOf(err)}`);
+  };
   return {
     files: items.map((it) => ({
       name: it.name,
       size: it.size,
-      read: async () => fsp.readFile(it.path).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? new DataError('FILE_MISSING', `${it.name}: the file is gone (${err.message})`) : err;
-      }),
+      read: async () => fsp.readFile(it.path).catch(unreadable(it.name)),
       readPrefix: async (bytes: number) => {
-        const fh = await fsp.open(it.path, 'r');
+        const fh = await fsp.open(it.path, 'r').catch(unreadable(it.name));
         try {
           const buf = Buffer.alloc(Math.min(bytes, it.size));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, 0).catch(unreadable(it.name));
           return buf.subarray(0, bytesRead);
         } finally {
           await fh.close();
