@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { asEnvironmentError } from './errors.ts';
+import { hostTag, pidAlive } from './pids.ts';
 
 /**
  * Crash-safe writes: data goes to a temporary sibling name, is fsynced, then renamed into place,
@@ -11,7 +12,7 @@ import { asEnvironmentError } from './errors.ts';
  */
 
 export function tempPathFor(finalPath: string): string {
-  const rand = crypto.randomBytes(4).toString('hex');
+  const rand = hostTag() + crypto.randomBytes(2).toString('hex');
   return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${process.pid}.${rand}.tmp`);
 }
 
@@ -132,7 +133,30 @@ export class AtomicFile {
   }
 }
 
-/** Remove stale temporary files left by crashed runs under `dir` (recursively). */
+/** A temp of another host is only judged by age: older than a day, its run is gone. */
+const FOREIGN_TEMP_MAX_AGE_MS = 24 * 3600_000;
+
+/**
+ * Whether a temporary file or build folder was left by a run that is gone: its name carries the
+ * writer's pid and host tag (`.<name>.<pid>.<tag><rand>.tmp`, `.build-<pid>-<tag><rand>.tmp`); on
+ * this host the pid must be dead; from another host (or an unknown layout) the temp must be a day old.
+ * Never a live run's temp, and never this process's.
+ */
+export function isDeadRunTemp(name: string, mtimeMs: number, now = Date.now()): boolean {
+  if (!isTempName(name)) return false;
+  const m = /[.-](\d+)[.-]([0-9a-f]{8})\.tmp$/.exec(name);
+  if (m) {
+    const pid = Number(m[1]);
+    if (pid === process.pid) return false;
+    if (m[2]!.startsWith(hostTag())) return !pidAlive(pid);
+  }
+  return now - mtimeMs > FOREIGN_TEMP_MAX_AGE_MS;
+}
+
+/**
+ * Remove temporary files and build folders left by dead runs under `dir` (recursively; see
+ * isDeadRunTemp). Returns how many were removed.
+ */
 export async function removeStaleTemps(dir: string): Promise<number> {
   let removed = 0;
   let entries: fs.Dirent[];
@@ -143,11 +167,13 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   }
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) removed += await removeStaleTemps(p);
-    else if (isTempName(e.name)) {
-      await fsp.rm(p, { force: true });
-      removed++;
-    }
+    if (isTempName(e.name)) {
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st && isDeadRunTemp(e.name, st.mtimeMs)) {
+        await fsp.rm(p, { recursive: true, force: true });
+        removed++;
+      }
+    } else if (e.isDirectory()) removed += await removeStaleTemps(p);
   }
   return removed;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LockedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { pidAlive } from '../core/pids.ts';
 
 /**
  * One run of a pipeline at a time: `state/<pipeline>.lock` is created with O_EXCL and holds who took
@@ -114,16 +115,7 @@ export function isStale(info: LockInfo): boolean {
   return info.pidStart !== undefined && start !== undefined && info.pidStart !== start;
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive };
 
 function tryCreate(file: string, info: LockInfo): boolean {
   let fd: number;

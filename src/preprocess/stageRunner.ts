@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, DataError, EnvironmentError } from '../core/errors.ts';
-import { writeJsonAtomic } from '../core/fsAtomic.ts';
+import { removeStaleTemps, writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { StagingRecord } from '../core/types.ts';
 import { createSeriesPool, forEachBounded } from './pool.ts';
 import type { SeriesOutcome, SeriesTask } from './preprocessSeries.ts';
@@ -87,6 +88,8 @@ const EARLY_BUDGET_MIN = 1000;
  */
 export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
   const start = performance.now();
+  const stale = await removeStaleTemps(path.join(ctx.paths.root, 'staging'));
+  if (stale > 0) ctx.log.info(`removed ${stale} temporary file(s) left by an earlier run that is gone`);
   const streamed = !Array.isArray(jobs);
   const todo = streamed ? undefined : jobs.filter((j) => !isUpToDate(j, options.configHash));
   const result: StageRunResult = {

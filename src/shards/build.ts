@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
-import { stableJson, writeFileAtomicSync } from '../core/fsAtomic.ts';
+import { removeStaleTemps, stableJson, writeFileAtomicSync } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { WHOLE, formatPartition, inPartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASSES, SPLITS, type Split } from '../core/types.ts';
@@ -125,6 +125,8 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
 
   const datasetRoot = ctx.paths.datasetRoot(options.name);
   fs.mkdirSync(datasetRoot, { recursive: true });
+  const stale = await removeStaleTemps(datasetRoot);
+  if (stale > 0) ctx.log.info(`removed ${stale} build folder(s) or temporary file(s) left by an earlier run that is gone`);
   const buildDir = buildDirFor(datasetRoot);
   fs.mkdirSync(buildDir);
   // One memory budget for all splits: each stays in memory while the rows collected so far fit.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { InputError } from '../core/errors.ts';
 import { writeFileAtomicSync } from '../core/fsAtomic.ts';
+import { hostTag } from '../core/pids.ts';
 
 /**
  * Publishing a dataset version, crash-safe:
@@ -17,7 +18,7 @@ import { writeFileAtomicSync } from '../core/fsAtomic.ts';
  */
 
 export function buildDirFor(datasetRoot: string): string {
-  return path.join(datasetRoot, `.build-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+  return path.join(datasetRoot, `.build-${process.pid}-${hostTag()}${crypto.randomBytes(2).toString('hex')}.tmp`);
 }
 
 function fsyncDir(dir: string): void {
@@ -48,7 +49,7 @@ export function publishVersion(buildDir: string, datasetRoot: string, version: s
 
 export function switchCurrent(datasetRoot: string, version: string): 'symlink' | 'file' {
   const current = path.join(datasetRoot, 'current');
-  const tmp = path.join(datasetRoot, `.current.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(datasetRoot, `.current.${process.pid}.${hostTag()}${crypto.randomBytes(2).toString('hex')}.tmp`);
   try {
     fs.symlinkSync(version, tmp);
   } catch (err) {
