@@ -261,7 +261,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       leakage: leak,
       batchIndex: await writeBatchIndex(buildDir, shards),
     };
-    const version = 'v' + sha256Hex(stableJson(body)).slice(0, 16);
+    const version = versionOf(body);
     const manifest: ShardManifest = { ...body, version };
     writeFileAtomicSync(path.join(buildDir, MANIFEST_FILE), stableJson(manifest));
     const { dir, reused } = publishVersion(buildDir, datasetRoot, version);
@@ -291,4 +291,22 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   } finally {
     await hasher?.destroy();
   }
+}
+
+/**
+ * The version is a hash of the manifest's content without where its inputs lie: the same shards built
+ * in another data directory or checkout get the same version (docs/interop.md: same bytes, same
+ * version). The paths stay in manifest.json, outside the hash, so tools can find the inputs.
+ */
+export function versionOf(body: Omit<ShardManifest, 'version'>): string {
+  const { manifest, splitFile, ...inputs } = body.inputs;
+  const hashed = {
+    ...body,
+    inputs: {
+      ...inputs,
+      ...(manifest ? { manifest: { name: manifest.name, sha256: manifest.sha256 } } : {}),
+      ...(splitFile ? { splitFile: { sha256: splitFile.sha256 } } : {}),
+    },
+  };
+  return 'v' + sha256Hex(stableJson(hashed)).slice(0, 16);
 }
