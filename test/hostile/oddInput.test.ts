@@ -8,7 +8,7 @@ import { createRunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { readRejects } from '../../src/core/rejects.ts';
 import { dataPaths, safeSegment } from '../../src/core/paths.ts';
-import { fetchTcia } from '../../src/tcia/fetch.ts';
+import { fetchTcia } from '../../src/pipeline/fetchTcia.ts';
 import { ctSlice } from '../preprocess/preprocessFixtures.ts';
 import { COLLECTION, ctSeriesZip, startHostileTcia } from './tciaWorld.ts';
 import { sendBody, startHostile } from './server.ts';
