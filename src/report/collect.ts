@@ -167,11 +167,20 @@ export function collectTiming(dataDir: string, pipeline: string | undefined, pre
       pipeline: start?.type === 'start' ? start.pipeline : (pipeline ?? '?'),
       startedAt: start?.time ?? '?',
       totalSeconds: end?.type === 'end' ? end.seconds : steps.reduce((a, s) => a + s.seconds, 0),
-      status: end?.type === 'end' ? end.status : 'in progress',
+      status: end?.type === 'end' ? end.status : statusWithoutEnd(steps, preferFile !== undefined),
       logFile: chosen.file,
       steps: steps.map((s) => ({ step: s.step, status: s.status, seconds: s.seconds, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}) })),
     },
   };
+}
+
+/**
+ * A run log without its end line: the run writing this report (its report step is its last, so every
+ * step shown has finished) is ok or failed by its steps; any other run was killed or is still going.
+ */
+function statusWithoutEnd(steps: StepLogLine[], thisRun: boolean): string {
+  if (!thisRun) return 'incomplete (no end record: killed, or still running)';
+  return steps.some((s) => s.status === 'failed') ? 'failed' : 'ok';
 }
 
 /** The newest training run directory (by metrics.jsonl modification time). */

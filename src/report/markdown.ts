@@ -5,14 +5,14 @@ import { orderedSplits, pct, secondsText, throughputOf } from './summarize.ts';
 /** The report as Markdown (for a terminal, a PR comment or a wiki): the same figures as tables. */
 export function renderMarkdown(d: ReportData): string {
   const out: string[] = [`# ${d.title}`, '', `Generated ${d.generatedAt} from \`${d.dataDir}\`.`, ''];
-  for (const n of d.notes) out.push(`> ${n}`);
+  for (const n of d.notes) out.push(`> ${md(n)}`);
   if (d.notes.length) out.push('');
 
   const ds = d.dataset;
   out.push('## Dataset', '');
   if (!ds || ds.counts.length === 0) out.push('No published dataset found.', '');
   else {
-    out.push(`Dataset **${ds.name}**${ds.version ? ` version \`${ds.version}\`` : ''}${ds.path ? ` at \`${ds.path}\`` : ''}.`, '');
+    out.push(`Dataset **${md(ds.name)}**${ds.version ? ` version \`${ds.version}\`` : ''}${ds.path ? ` at \`${ds.path}\`` : ''}.`, '');
     const splits = orderedSplits(ds.counts.map((c) => c.split));
     const classes = ds.classes?.length ? ds.classes : [...new Set(ds.counts.map((c) => c.label))].sort();
     out.push(table(['split', ...classes, 'total', 'datasets', 'locations'], splits.map((s) => {
@@ -31,12 +31,12 @@ export function renderMarkdown(d: ReportData): string {
   const e = d.evaluation;
   if (!e) out.push(d.training ? 'The training run has no evaluation yet.' : 'No training run (data-only pipeline, or training has not run).', '');
   else {
-    out.push(`${e.split} split: ${num(e.images)} images, accuracy **${pct(e.accuracy)}**, balanced accuracy **${pct(e.balancedAccuracy)}**.`, '');
+    out.push(`${md(e.split)} split: ${num(e.images)} images, accuracy **${pct(e.accuracy)}**, balanced accuracy **${pct(e.balancedAccuracy)}**.`, '');
     out.push('Confusion matrix (rows = true class, columns = predicted):', '');
     out.push(table(['true \\ predicted', ...e.classes], e.classes.map((c, i) => [c, ...(e.confusion[i] ?? []).map(num)]), 1), '');
     if (e.paper) out.push(...paperMarkdownLines(e.paper));
     if (e.perDataset.length) {
-      out.push(`### Per-dataset accuracy (${e.split})`, '');
+      out.push(`### Per-dataset accuracy (${md(e.split)})`, '');
       out.push(table(['dataset', 'class', 'location', 'images', 'correct', 'accuracy'], [...e.perDataset]
         .sort((a, b) => a.label.localeCompare(b.label) || a.dataset.localeCompare(b.dataset))
         .map((r) => [r.dataset, r.label, r.location ?? '', num(r.images), num(r.correct), pct(r.accuracy)]), 3), '');
@@ -71,7 +71,7 @@ export function renderMarkdown(d: ReportData): string {
   out.push('## Pipeline steps', '');
   if (!d.timing) out.push('No pipeline run log found.', '');
   else {
-    out.push(`Pipeline **${d.timing.pipeline}**, started ${d.timing.startedAt}, ${d.timing.status}, ${secondsText(d.timing.totalSeconds)}.`, '');
+    out.push(`Pipeline **${md(d.timing.pipeline)}**, started ${md(d.timing.startedAt)}, ${md(d.timing.status)}, ${secondsText(d.timing.totalSeconds)}.`, '');
     out.push(table(['step', 'status', 'time', 'counts', 'throughput'], d.timing.steps.map((s) => [
       s.step, s.status, secondsText(s.seconds), Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', '), throughputOf(s) ?? '',
     ]), 2), '');
@@ -81,7 +81,7 @@ export function renderMarkdown(d: ReportData): string {
 
 /** A GitHub table; columns from `firstNumeric` on are right-aligned. */
 function table(head: string[], rows: string[][], firstNumeric: number): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const cell = (s: string) => md(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const align = head.map((_, i) => (i >= firstNumeric ? '---:' : '---'));
   return [`| ${head.map(cell).join(' | ')} |`, `| ${align.join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
@@ -94,4 +94,12 @@ function fx(n: number | undefined): string {
 }
 function pctOpt(n: number | undefined): string {
   return n === undefined ? '' : pct(n);
+}
+
+/**
+ * Text from the data (dataset names, reject reasons, server messages) as Markdown text: renderers
+ * pass raw HTML through, so `<`, `>` and `&` become entities (code spans need none).
+ */
+function md(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -33,8 +33,11 @@ export function secondsText(s: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** "123 images/s" from a step's counts (images, else samples, else series), when it ran. */
-const DATA_STEPS = new Set(['fetch', 'preprocess', 'shard', 'verify', 'train', 'evaluate']);
+/**
+ * "123 images/s" from a step's counts (images, else samples, else series), when it ran. Not for
+ * verify: its counts are the dataset's size while its time may be a reused check (millions/s).
+ */
+const DATA_STEPS = new Set(['fetch', 'preprocess', 'shard', 'train', 'evaluate']);
 
 export function throughputOf(s: StepTiming): string | undefined {
   if (s.status !== 'ran' || s.seconds <= 0 || !DATA_STEPS.has(s.step)) return undefined;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { EtlError, InputError } from '../core/errors.ts';
 import type { Split } from '../core/types.ts';
 import type { LeakageReport } from '../curate/index.ts';
 import type { ShardFileInfo } from './writer.ts';
@@ -54,14 +54,20 @@ export interface ShardManifest {
   batchIndex?: { file: string; sha256: string };
 }
 
+/** A published version whose manifest cannot be read is damaged data, like a corrupt shard: exit 3. */
+export class ManifestUnreadableError extends EtlError {
+  override readonly exitCode = 3;
+}
+
 export function readShardManifest(dir: string): ShardManifest {
   const file = path.join(dir, MANIFEST_FILE);
   let value: ShardManifest;
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardManifest;
+    if (!value || typeof value !== 'object') throw new Error(`expected a JSON object, got ${value === null ? 'null' : typeof value}`);
   } catch (err) {
-    throw new InputError('SHARDS_NO_MANIFEST', `${file} is missing or not JSON: ${(err as Error).message}`, {
-      hint: 'a dataset version is complete only once its manifest.json exists; rebuild it with `etl shard`',
+    throw new ManifestUnreadableError('SHARDS_NO_MANIFEST', `${file} is missing or not a readable manifest: ${(err as Error).message}`, {
+      hint: 'a dataset version is complete only once its manifest.json exists; rebuild it with `etl shard` (same inputs and seed give the same bytes)',
     });
   }
   if (value.format !== MANIFEST_FORMAT) {
