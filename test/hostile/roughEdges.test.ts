@@ -52,3 +52,22 @@ describe('etl verify on an unreadable manifest', () => {
     expect(exitCodeOf(err)).toBe(3);
   });
 });
+
+describe('usage hints', () => {
+  const etlDir = new URL('../../src/cli/etl/', import.meta.url);
+  it('name the command, never the values typed after it, and suggest the near option', async () => {
+    const { usageHint } = await import('../../src/cli/main.ts');
+    expect(usageHint('etl', etlDir, ['shard', 'x', '128', '--batchh', '3'], 'Unknown argument: batchh', ['batch', 'name', 'manifest']))
+      .toBe('did you mean --batch? run `etl shard --help`');
+    expect(usageHint('etl', etlDir, ['fetch', 'tcia', 'LIDC'], 'Missing required argument: x')).toBe('run `etl fetch tcia --help`');
+    expect(usageHint('etl', etlDir, ['shrd'], 'Did you mean shard?')).toBe('run `etl --help` for the list of commands');
+    expect(usageHint('etl', etlDir, ['shard', '--zzzzzz'], 'Unknown argument: zzzzzz', ['batch'])).toBe('run `etl shard --help`');
+  });
+
+  it('the CLI: a mistyped flag exits 2 suggesting the near flag', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['bin/etl.js', 'fetch', 'tcia', '--collectoin', 'X'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument: collectoin\n  hint: did you mean --collection\? run `etl fetch tcia --help`/);
+  });
+});
