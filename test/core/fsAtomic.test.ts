@@ -26,10 +26,12 @@ describe('atomic files', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  it('removeStaleTemps deletes only temporary names, recursively', async () => {
+  it('removeStaleTemps deletes only temporary names, recursively (an unknown layout once it is a day old)', async () => {
     const dir = tmp();
     fs.mkdirSync(path.join(dir, 'x'));
     fs.writeFileSync(path.join(dir, 'x', '.s.zip.123.ab12.tmp'), 'half');
+    const old = new Date(Date.now() - 2 * 24 * 3600_000);
+    fs.utimesSync(path.join(dir, 'x', '.s.zip.123.ab12.tmp'), old, old);
     fs.writeFileSync(path.join(dir, 'x', 's.zip'), 'whole');
     await writeFileAtomic(path.join(dir, 'y.json'), '{}');
     expect(await removeStaleTemps(dir)).toBe(1);

@@ -24,7 +24,9 @@ describe('inspectDicom', () => {
     expect(r.frames[0]!.paddingPixels).toBeGreaterThan(0);
     expect(r.frames[0]!.min).toBe(-2000 - 1024);
     expect(fs.statSync(raw).size).toBe(24 * 40 * 1 * 4);
-    const values = new Float32Array(fs.readFileSync(raw).buffer.slice(0));
+    // A small file's Buffer may be a view into Node's shared pool: copy exactly its bytes.
+    const bytes = fs.readFileSync(raw);
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
     expect(values[0]).toBe(-3024); // padded corner, modality units
     const meta = await sharp(png).metadata();
     expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([40, 24, 1, 'png']);
