@@ -235,15 +235,16 @@ async function shardRows(): Promise<void> {
   const files = shardFiles(big, 'b');
   const reader = path.join(root, 'bench/readEpoch.mjs');
   const readRun = () => proc(node, [reader, big, 'b']);
-  const catRun = () => proc('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} > /dev/null`]);
+  // Through a pipe: `cat > /dev/null` may be served without copying a byte (splice to /dev/null).
+  const catRun = () => proc('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} | wc -c > /dev/null`]);
   readRun();
   catRun();
   const [rd, ct] = alternate(readRun, catRun);
   const rdW = median(rd!.map((p) => p.wall));
   const ctW = median(ct!.map((p) => p.wall));
-  row('shard read, random batch order, warm, vs cat, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s`, `cat ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
+  row('shard read, random batch order, warm, vs cat piped to wc -c, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
   const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
-  row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
+  row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
   const pa = python('pyarrow');
   if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable', null, '≥ 1×', null);
   else {
