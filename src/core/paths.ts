@@ -12,6 +12,10 @@ export interface DataPaths {
   rawDir(collection: string): string;
   rawZip(collection: string, seriesUid: string): string;
   rawSidecar(collection: string, seriesUid: string): string;
+  /** Verified objects of a series still being fetched from IDC (a dot folder: preprocess ignores it). */
+  rawParts(collection: string, seriesUid: string): string;
+  /** A cached IDC index release. */
+  idcIndex(release: string): string;
   stagingDir(collection: string): string;
   staging(collection: string, seriesUid: string): string;
   stagingSidecar(collection: string, seriesUid: string): string;
@@ -52,6 +56,8 @@ export function dataPaths(root: string): DataPaths {
     rawDir: (c) => path.join(r, 'raw', seg(c)),
     rawZip: (c, s) => path.join(r, 'raw', seg(c), `${seg(s)}.zip`),
     rawSidecar: (c, s) => path.join(r, 'raw', seg(c), `${seg(s)}.json`),
+    rawParts: (c, s) => path.join(r, 'raw', seg(c), `.${seg(s)}.parts`),
+    idcIndex: (release) => path.join(r, 'catalog', 'idc', seg(release), 'idc_index.parquet'),
     stagingDir: (c) => path.join(r, 'staging', seg(c)),
     staging: (c, s) => path.join(r, 'staging', seg(c), `${seg(s)}.arrow`),
     stagingSidecar: (c, s) => path.join(r, 'staging', seg(c), `${seg(s)}.json`),

@@ -82,6 +82,8 @@ export interface RawSeriesRecord {
   entries: Array<{ name: string; size: number; md5?: string }>;
   downloadedAt: string;
   apiUrl: string;
+  /** Which archive served the series (absent: TCIA); for IDC, `apiUrl` is `<endpoint>/<bucket>/<prefix>`. */
+  source?: 'tcia' | 'idc';
   /** The plan entry this series was fetched for (label, body part, instances to keep). */
   planned: PlannedSeries;
 }

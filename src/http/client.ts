@@ -34,11 +34,13 @@ export interface RequestSpec {
   method?: 'GET' | 'POST';
   data?: string;
   headers?: Record<string, string>;
+  /** Statuses whose body is the answer (default 200; a Range request also takes 206). */
+  accept?: readonly number[];
   limits: RequestLimits;
   signal?: AbortSignal;
 }
 
-/** A 200 response being read: `body` yields its chunks, counted against the limits. */
+/** An accepted (200) response being read: `body` yields its chunks, counted against the limits. */
 export interface OpenResponse {
   url: string;
   headers: Record<string, unknown>;
@@ -85,8 +87,8 @@ export class HttpClient {
   }
 
   /**
-   * One request under the retry policy: `consume` reads the body of a 200 answer and returns the
-   * result; any other status is an HttpStatusError. Each attempt gets fresh limits.
+   * One request under the retry policy: `consume` reads the body of an accepted answer (200) and
+   * returns the result; any other status is an HttpStatusError. Each attempt gets fresh limits.
    */
   request<T>(spec: RequestSpec, consume: (res: OpenResponse, attempt: number) => Promise<T>): Promise<T> {
     const signals = [this.signal, spec.signal].filter((s): s is AbortSignal => s !== undefined);
@@ -140,7 +142,7 @@ export class HttpClient {
       }
       stream = res.data;
       guard.headers();
-      if (res.status !== 200) {
+      if (!(spec.accept ?? [200]).includes(res.status)) {
         const body = await readSnippet(stream);
         const ra = res.headers['retry-after'];
         throw new HttpStatusError(url, res.status, body, parseRetryAfter(typeof ra === 'string' ? ra : undefined));

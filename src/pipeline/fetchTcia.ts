@@ -4,8 +4,8 @@ import { ConfigError, InputError, RejectBudgetError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
-import { DEFAULT_CAPS, type CapOrder, collectionOf, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
-import { labelsOf, normalizeClassMap, type ClassMap } from '../core/classMap.ts';
+import { DEFAULT_CAPS, type CapOrder, validateSelection, collectionOf, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
+import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
 import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
 
@@ -141,56 +141,24 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
     if (collections.length === 0) throw new ConfigError('--collection needs a name', { hint: 'e.g. --collection LIDC-IDRI' });
     source = { kind: 'collections', collections: collections.sort() };
   }
-  const labels = labelsOf(classMap);
-  if (o.caps) {
-    for (const k of Object.keys(o.caps)) {
-      if (!labels.includes(k)) throw new ConfigError(`--cap: unknown class "${k}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class, e.g. --cap CT=50000,MR=100000' });
-    }
-    caps = { ...caps, ...o.caps };
-  }
-  if (o.capOrder) {
-    if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`--cap-order must be tcia or spread, got "${String(o.capOrder)}"`);
-    capOrder = o.capOrder;
-  }
-  if (o.modalities) {
-    for (const m of o.modalities) {
-      if (!(m.toUpperCase() in classMap)) {
-        throw new ConfigError(`--modality ${m}: the class map drops it (known: ${Object.keys(classMap).sort().join(', ')})`, {
-          hint: 'only modalities mapped to a class can be fetched; SEG, RTSTRUCT, SR, NM, US, XA are excluded',
-        });
-      }
-    }
-  }
-  const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(`--concurrency must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${DEFAULT_CONCURRENCY}` });
-  }
-  const maxRejectRate = o.maxRejectRate ?? 0.01;
-  if (!(maxRejectRate >= 0 && maxRejectRate <= 1)) {
-    throw new ConfigError(`--max-reject-rate must be between 0 and 1, got ${maxRejectRate}`, { hint: 'e.g. 0.01 allows 1 % failed series' });
-  }
-  if (o.planName !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.planName)) {
-      throw new ConfigError(`--plan-name "${o.planName}" must be letters, digits, ".", "_" or "-"`, { hint: 'it becomes plans/<name>.json' });
-    }
-    planName = o.planName;
-  }
-  if (o.retry?.maxAttempts !== undefined && (!Number.isInteger(o.retry.maxAttempts) || o.retry.maxAttempts < 1)) {
-    throw new ConfigError(`--max-attempts must be a whole number ≥ 1, got ${o.retry.maxAttempts}`);
-  }
+  const sel = validateSelection(
+    { modalities: o.modalities, caps: o.caps, capOrder: o.capOrder, concurrency: o.concurrency, maxRejectRate: o.maxRejectRate, planName: o.planName, maxAttempts: o.retry?.maxAttempts },
+    classMap,
+    { caps, capOrder, planName, concurrency: DEFAULT_CONCURRENCY },
+  );
   return {
     apiUrl,
     source,
     datasets,
     externalDatasets,
-    modalities: o.modalities ? [...new Set(o.modalities.map((m) => m.toUpperCase()))].sort() : undefined,
+    modalities: sel.modalities,
     classMap,
-    caps,
-    capOrder,
-    concurrency,
+    caps: sel.caps,
+    capOrder: sel.capOrder,
+    concurrency: sel.concurrency,
     partition: o.partition ?? WHOLE,
-    planName,
-    maxRejectRate,
+    planName: sel.planName,
+    maxRejectRate: sel.maxRejectRate,
     verifyExisting: o.verifyExisting ?? false,
     reuseCatalog: o.reuseCatalog ?? false,
     planOnly: o.planOnly ?? false,

@@ -2,7 +2,8 @@
 export { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, readCatalog } from './catalog.ts';
 export { DEFAULT_API_URL, TciaClient } from './client.ts';
 export { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
-export { type SeriesStatus } from './download.ts';
+export { readSidecar, sha256File, type SeriesOutcome, type SeriesStatus } from './download.ts';
+export { verifySeriesZip } from './verifyZip.ts';
 export { downloadSeriesList, type DownloadListResult } from './downloadSeriesList.ts';
 export { formatTciaDate } from './endpoints.ts';
 export { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';

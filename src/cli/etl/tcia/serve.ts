@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { listCollectionDirs, FAULT_KINDS, startStandIn, type FaultKind } from '../../../standins/tcia/index.ts';
+import { S3_FAULT_KINDS, startS3StandIn, type S3FaultKind, type S3StandIn } from '../../../standins/s3/index.ts';
 
 interface ServeArgs {
   data: string;
@@ -15,6 +16,9 @@ interface ServeArgs {
   faults?: string;
   seed: number;
   zipLevel: number;
+  s3: boolean;
+  s3Port: number;
+  s3Faults?: string;
 }
 
 export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
@@ -30,6 +34,9 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       .option('fault-rate', { type: 'number', default: 0, describe: 'probability per request of injecting a fault' })
       .option('faults', { type: 'string', describe: `fault kinds, comma-separated: ${FAULT_KINDS.join(',')}` })
       .option('seed', { type: 'number', default: 1, describe: 'seed of the fault generator' })
+      .option('s3', { type: 'boolean', default: false, describe: 'also serve the same collections as IDC does: an S3 endpoint with one object per instance and a generated idc_index.parquet (for `etl fetch idc`)' })
+      .option('s3-port', { type: 'number', default: 0, describe: 'port of the S3 stand-in (0 = any free port)' })
+      .option('s3-faults', { type: 'string', describe: `S3 fault kinds (with --fault-rate), comma-separated: ${S3_FAULT_KINDS.join(',')}` })
       .option('zip-level', { type: 'number', default: 6, describe: 'deflate level of getImage ZIPs, 1-9 (6 = the real server; lower = less CPU)' }) as never,
   handler: runCommand<ServeArgs>(async (args, ctx) => {
     const dataDir = path.resolve(args.data);
@@ -58,8 +65,25 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       zipCompressionLevel: args.zipLevel,
       log: ctx.log,
     });
-    // Scripts read the URL from stdout; everything else goes to stderr.
+    let s3: S3StandIn | undefined;
+    if (args.s3) {
+      const s3Faults = parseS3Faults(args.s3Faults);
+      s3 = await startS3StandIn({
+        dataDir,
+        port: args.s3Port,
+        host: args.host,
+        latencyMs: args.latencyMs,
+        ...(args.bandwidthMbps !== undefined ? { bandwidthMbps: args.bandwidthMbps } : {}),
+        faultRate: s3Faults.length ? args.faultRate : 0,
+        faults: s3Faults,
+        seed: args.seed,
+        log: ctx.log,
+      });
+    }
+    // Scripts read the URLs from stdout; everything else goes to stderr.
     process.stdout.write(server.url + '\n');
+    if (s3) process.stdout.write(`${s3.url}\n${s3.indexUrl}\n`);
+    if (s3) ctx.log.info(`IDC stand-in: etl fetch idc --endpoint ${s3.url} --index ${s3.indexUrl} --collection …`);
     ctx.log.info(`serving ${dataDir} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -68,6 +92,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       process.once('SIGTERM', stop);
     });
     await server.close();
+    await s3?.close();
     const stats = server.stats();
     return {
       title: 'tcia stand-in stopped',
@@ -96,4 +121,12 @@ function parseFaults(s: string | undefined): FaultKind[] {
   const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
   if (bad.length > 0) throw new ConfigError(`--faults: unknown kind(s) ${bad.join(', ')}`, { hint: `use ${FAULT_KINDS.join(',')}` });
   return kinds as FaultKind[];
+}
+
+function parseS3Faults(s: string | undefined): S3FaultKind[] {
+  if (!s) return [];
+  const kinds = s.split(',').map((k) => k.trim()).filter(Boolean);
+  const bad = kinds.filter((k) => !(S3_FAULT_KINDS as readonly string[]).includes(k));
+  if (bad.length > 0) throw new ConfigError(`--s3-faults: unknown kind(s) ${bad.join(', ')}`, { hint: `use ${S3_FAULT_KINDS.join(',')}` });
+  return kinds as S3FaultKind[];
 }

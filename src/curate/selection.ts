@@ -1,0 +1,78 @@
+import { ConfigError } from '../core/errors.ts';
+import { DEFAULT_CAPS, type CapOrder } from './caps.ts';
+import { labelsOf, type ClassMap } from '../core/classMap.ts';
+
+/**
+ * The options every fetch shares whatever the archive (TCIA, IDC): caps, cap order, modality
+ * filter, concurrency, reject budget, plan name, attempts. Checked before any network work.
+ */
+export interface SelectionInput {
+  modalities?: string[] | undefined;
+  caps?: Record<string, number> | undefined;
+  capOrder?: CapOrder | undefined;
+  concurrency?: number | undefined;
+  maxRejectRate?: number | undefined;
+  planName?: string | undefined;
+  maxAttempts?: number | undefined;
+}
+
+export interface Selection {
+  modalities: string[] | undefined;
+  caps: Record<string, number>;
+  capOrder: CapOrder;
+  concurrency: number;
+  maxRejectRate: number;
+  planName: string;
+}
+
+/** `base` holds what a dataset manifest set (caps, cap order, plan name); options override it. */
+export function validateSelection(o: SelectionInput, classMap: ClassMap, base: { caps?: Record<string, number>; capOrder?: CapOrder; planName: string; concurrency: number }): Selection {
+  const labels = labelsOf(classMap);
+  let caps: Record<string, number> = { ...(base.caps ?? DEFAULT_CAPS) };
+  if (o.caps) {
+    for (const k of Object.keys(o.caps)) {
+      if (!labels.includes(k)) throw new ConfigError(`--cap: unknown class "${k}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class, e.g. --cap CT=50000,MR=100000' });
+    }
+    caps = { ...caps, ...o.caps };
+  }
+  let capOrder: CapOrder = base.capOrder ?? 'tcia';
+  if (o.capOrder) {
+    if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`--cap-order must be tcia or spread, got "${String(o.capOrder)}"`);
+    capOrder = o.capOrder;
+  }
+  if (o.modalities) {
+    for (const m of o.modalities) {
+      if (!(m.toUpperCase() in classMap)) {
+        throw new ConfigError(`--modality ${m}: the class map drops it (known: ${Object.keys(classMap).sort().join(', ')})`, {
+          hint: 'only modalities mapped to a class can be fetched; SEG, RTSTRUCT, SR, NM, US, XA are excluded',
+        });
+      }
+    }
+  }
+  const concurrency = o.concurrency ?? base.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError(`--concurrency must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${base.concurrency}` });
+  }
+  const maxRejectRate = o.maxRejectRate ?? 0.01;
+  if (!(maxRejectRate >= 0 && maxRejectRate <= 1)) {
+    throw new ConfigError(`--max-reject-rate must be between 0 and 1, got ${maxRejectRate}`, { hint: 'e.g. 0.01 allows 1 % failed series' });
+  }
+  let planName = base.planName;
+  if (o.planName !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.planName)) {
+      throw new ConfigError(`--plan-name "${o.planName}" must be letters, digits, ".", "_" or "-"`, { hint: 'it becomes plans/<name>.json' });
+    }
+    planName = o.planName;
+  }
+  if (o.maxAttempts !== undefined && (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1)) {
+    throw new ConfigError(`--max-attempts must be a whole number ≥ 1, got ${o.maxAttempts}`);
+  }
+  return {
+    modalities: o.modalities ? [...new Set(o.modalities.map((m) => m.toUpperCase()))].sort() : undefined,
+    caps,
+    capOrder,
+    concurrency,
+    maxRejectRate,
+    planName,
+  };
+}
