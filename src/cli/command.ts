@@ -67,7 +67,11 @@ export function printSummary(ctx: RunContext, summary: Summary, seconds: number)
     figures.rejects = `${ctx.rejects.count} (${ctx.rejects.byReason().slice(0, 4).map((r) => `${r.reason} ×${r.count}`).join(', ')}) → ${ctx.rejects.file ?? 'memory'}`;
   }
   figures.time = `${seconds.toFixed(1)} s`;
-  ctx.log.info(`── ${summary.title} ──`);
+  // The title line carries the whole summary as fields for log collectors (--log-format json).
+  ctx.log.info(`── ${summary.title} ──`, {
+    event: 'summary', title: summary.title, figures: summary.figures, seconds: Number(seconds.toFixed(3)),
+    rejects: ctx.rejects.count, rejectsByReason: Object.fromEntries(ctx.rejects.byReason().map((r) => [r.reason, r.count])),
+  });
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
   for (const [k, v] of Object.entries(figures)) ctx.log.info(`  ${k.padEnd(width)}  ${v}`);
 }

@@ -21,10 +21,31 @@ export interface LoggerOptions {
   scope?: string;
 }
 
+/**
+ * A progress bar drawn on stderr's last line registers here, so that log lines written meanwhile
+ * clear the bar first and redraw it below themselves instead of being glued onto it.
+ */
+export interface TerminalLine {
+  clear(): void;
+  redraw(): void;
+}
+let terminalLine: TerminalLine | undefined;
+
+export function setTerminalLine(line: TerminalLine | undefined): void {
+  terminalLine = line;
+}
+
+/** A line on stderr, above the progress bar when one is drawn. */
+export function writeStderrLine(line: string): void {
+  terminalLine?.clear();
+  process.stderr.write(line + '\n');
+  terminalLine?.redraw();
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = RANK[options.level ?? 'info'];
   const format = options.format ?? 'text';
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? writeStderrLine;
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
     if (format === 'json') {
@@ -32,7 +53,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       return;
     }
     const tag = level === 'info' ? '' : `${level} `;
-    const extra = fields && Object.keys(fields).length > 0 ? ' ' + formatFields(fields) : '';
+    // A structured event (`event` field) says in its text what its fields hold: print only the text.
+    const extra = fields && Object.keys(fields).length > 0 && fields.event === undefined ? ' ' + formatFields(fields) : '';
     write(`${tag}${msg}${extra}`);
   };
   return {

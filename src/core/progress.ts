@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Logger } from './log.ts';
+import { setTerminalLine, type Logger } from './log.ts';
 
 /** Progress of one long step: a bar on a TTY, a periodic log line otherwise. */
 export interface Progress {
@@ -40,6 +40,8 @@ export function createProgress(label: string, total: number, options: ProgressOp
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { rate: '0' });
+    const drawn = bar;
+    setTerminalLine({ clear: () => process.stderr.write('\r\x1b[2K'), redraw: () => drawn.render() });
   }
   const rate = () => {
     const s = (performance.now() - start) / 1000;
@@ -57,7 +59,13 @@ export function createProgress(label: string, total: number, options: ProgressOp
       if (now - lastLog >= intervalMs) {
         lastLog = now;
         const pct = total > 0 ? ` (${((100 * done) / total).toFixed(1)}%)` : '';
-        options.logger.info(`${label}: ${done}/${total} ${unit}${pct}, ${rate().toFixed(1)} ${unit}/s`);
+        const r = rate();
+        const eta = r > 0 && total > done ? (total - done) / r : undefined;
+        // Fields for log collectors (--log-format json): the text is for people.
+        options.logger.info(`${label}: ${done}/${total} ${unit}${pct}, ${r.toFixed(1)} ${unit}/s`, {
+          event: 'progress', stage: label, done, total, unit, ...(bytes > 0 ? { bytes } : {}),
+          rate: Number(r.toFixed(3)), ...(eta !== undefined ? { etaSeconds: Math.round(eta) } : {}),
+        });
       }
     },
     setTotal(t) {
@@ -65,6 +73,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
       bar?.setTotal(t);
     },
     stop() {
+      if (bar) setTerminalLine(undefined);
       bar?.stop();
       return { done, bytes, seconds: (performance.now() - start) / 1000 };
     },
