@@ -6,5 +6,6 @@ export { ObjectStore, type DownloadedObject } from './objectStore.ts';
 export { parseListPage, isPlainMd5, type ListedObject, type ListPage } from './listXml.ts';
 export { parseS5cmdManifest, loadS5cmdManifest, type S5cmdManifest } from './s5cmdManifest.ts';
 export { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
+export { downloadIdcSeriesList } from './downloadList.ts';
 export { idcCatalog, s5cmdBaseName, type IdcCatalog } from './catalog.ts';
 export { validateIndexSpec } from './indexSource.ts';

@@ -3,10 +3,15 @@ import type { Partition } from '../core/partition.ts';
 import type { DatasetManifest } from '../curate/index.ts';
 import type { PreprocessConfig } from '../preprocess/index.ts';
 import type { VerifyReport } from '../shards/index.ts';
+import type { Endpoint } from '../idc/index.ts';
+import type { ResolvedIdcOptions } from './fetchIdc.ts';
 import type { ResolvedFetchOptions } from './fetchTcia.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';
 import type { PipelineState } from './state.ts';
+
+export const FETCH_SOURCES = ['tcia', 'idc', 'auto'] as const;
+export type FetchSource = (typeof FETCH_SOURCES)[number];
 
 export const STEP_NAMES = ['catalog', 'plan', 'fetch', 'preprocess', 'import', 'split', 'shard', 'verify', 'publish', 'train', 'evaluate', 'report'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -29,6 +34,13 @@ export interface StepEnv {
   splitManifestFile: string;
   splitManifest: DatasetManifest;
   fetch: ResolvedFetchOptions;
+  /** Where series come from: the TCIA API, IDC (index + buckets), or TCIA's plan with each series from IDC when it has it. */
+  source: FetchSource;
+  /** IDC index (file or URL) and endpoint, for source idc and auto. */
+  idcIndex: string;
+  idcEndpoint: Endpoint;
+  /** source idc: the fetch options. */
+  idc: ResolvedIdcOptions | undefined;
   preprocess: PreprocessConfig;
   /** Collections the catalog keeps current. */
   collections: string[];

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
@@ -8,10 +7,10 @@ import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
 import { collectionOf, datasetSource, idcCollectionIdOf, idcCollectionOf, loadManifest, planFromCatalog, planJson, validateSelection, type CapOrder, type PlanDataset } from '../curate/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
 import {
-  DEFAULT_INDEX_URL, ObjectStore, fetchIdcSeries, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
+  DEFAULT_INDEX_URL, ObjectStore, downloadIdcSeriesList, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
   type Endpoint, type IdcCatalog, type IndexFilter, type S5cmdManifest,
 } from '../idc/index.ts';
-import type { SeriesStatus } from '../tcia/index.ts';
+import type { DownloadListResult } from '../tcia/index.ts';
 import { budgetError, type FetchResult } from './fetchTcia.ts';
 
 /**
@@ -173,37 +172,10 @@ export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ct
     await writeFileAtomic(planFile, planJson(plan));
     ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${plan.summary.reduce((n, s) => n + s.images, 0)} images to keep after caps (IDC index ${release})`);
     // 3. download
-    const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
-    const failedSeries: FetchResult['failedSeries'] = [];
-    let bytes = 0;
-    let images = 0;
-    const dlStart = performance.now();
-    if (!o.planOnly && plan.series.length > 0) {
-      const objects = pLimit(o.concurrency);
-      // Enough series in flight to keep `objects` busy when series have one instance each (XR).
-      const series = pLimit(Math.max(2, o.concurrency));
-      const progress = ctx.progress('download', plan.series.length, 'series');
-      await Promise.all(
-        plan.series.map((s) =>
-          series(async () => {
-            if (ctx.signal.aborted) return;
-            const loc = cat.locations.get(s.seriesUid)!;
-            const bucket = o.endpoint.bucket(loc.bucket);
-            const r = await fetchIdcSeries(s, { bucket, prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting });
-            counts[r.status]++;
-            bytes += r.bytes;
-            images += r.images;
-            if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
-            progress.tick(1, r.bytes);
-          }).catch((err: unknown) => {
-            if (!ctx.signal.aborted) throw err;
-          }),
-        ),
-      );
-      progress.stop();
-    }
-    const dlSeconds = (performance.now() - dlStart) / 1000;
-    failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+    const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
+    const dl = o.planOnly ? empty : await downloadIdcSeriesList(store, plan.series, cat.locations, ctx, { endpoint: o.endpoint, concurrency: o.concurrency, verifyExisting: o.verifyExisting });
+    const { counts, failedSeries, bytes, images } = dl;
+    const dlSeconds = dl.seconds;
     const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;
     const result: IdcFetchResult = {
       planFile, plan, excluded,

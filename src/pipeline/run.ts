@@ -7,8 +7,10 @@ import { ConfigError, EtlError, exitCodeOf, isEtlError, messageOf } from '../cor
 import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import { loadManifest } from '../curate/index.ts';
 import { resolvePreprocessConfig } from '../preprocess/index.ts';
+import { resolveEndpoint, validateIndexSpec } from '../idc/index.ts';
+import { validateIdcOptions } from './fetchIdc.ts';
 import { validateFetchOptions } from './fetchTcia.ts';
-import { STEP_NAMES, type Step, type StepEnv, type StepName } from './env.ts';
+import { FETCH_SOURCES, STEP_NAMES, type FetchSource, type Step, type StepEnv, type StepName } from './env.ts';
 import { digestOf } from './fingerprint.ts';
 import { loadPipelineFile, parsePipeline, resolveFrom, type LoadedPipeline } from './load.ts';
 import { acquireLock } from './lock.ts';
@@ -47,6 +49,11 @@ export interface RunPipelineOptions {
   partition?: Partition;
   /** Run only the steps from split on, over what every partition staged (`etl merge`). */
   mergeOnly?: boolean;
+  /** Where series come from (default tcia): see FetchSource. */
+  source?: FetchSource;
+  /** IDC index file or URL (default: the latest idc-index-data release) and endpoint (aws, gcs or a URL). */
+  idcIndex?: string;
+  idcEndpoint?: string;
 }
 
 export interface PipelineResult {
@@ -164,6 +171,28 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     }
     fetch.datasets = (fetch.datasets ?? []).filter((d) => wanted.has(d.collection.toUpperCase()));
   }
+  const sourceKind = options.source ?? 'tcia';
+  if (!(FETCH_SOURCES as readonly string[]).includes(sourceKind)) throw new ConfigError(`--source must be one of ${FETCH_SOURCES.join(', ')}, got "${sourceKind}"`);
+  const idcIndex = sourceKind === 'tcia' ? (options.idcIndex ?? '') : validateIndexSpec(options.idcIndex);
+  const idcEndpoint = resolveEndpoint(options.idcEndpoint);
+  const idc =
+    sourceKind === 'idc'
+      ? validateIdcOptions({
+          index: idcIndex,
+          endpoint: idcEndpoint.url,
+          manifest: manifestFile,
+          ...(tcia.modalities ? { modalities: tcia.modalities } : {}),
+          ...(tcia.caps ? { caps: tcia.caps } : {}),
+          ...(tcia.capOrder ? { capOrder: tcia.capOrder } : {}),
+          ...(tcia.maxRejectRate !== undefined ? { maxRejectRate: tcia.maxRejectRate } : {}),
+          partition,
+          planName,
+        })
+      : undefined;
+  if (idc && idc.source.kind === 'manifest') {
+    const keep = new Set((fetch.datasets ?? []).map((d) => d.name));
+    idc.source.datasets = idc.source.datasets.filter((d) => keep.has(d.name));
+  }
   const pre = def.preprocess;
   const preprocess = resolvePreprocessConfig({ size: pre.size, fit: pre.fit, normalize: pre.normalize, ...(pre.colour ? { colour: pre.colour } : {}) });
   if (def.train && def.train.imageSize > pre.size) {
@@ -189,6 +218,10 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     splitManifestFile,
     splitManifest,
     fetch,
+    source: sourceKind,
+    idcIndex,
+    idcEndpoint,
+    idc,
     preprocess,
     collections: [...new Set((fetch.datasets ?? []).map((d) => d.collection))].sort(),
     digests: {},

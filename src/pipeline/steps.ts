@@ -6,9 +6,11 @@ import { loadPlan, splitDatasets, splitFilePath } from '../curate/index.ts';
 import { preprocess, canonicalConfig, importFolder } from '../preprocess/index.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/index.ts';
-import { applyTciaSpelling, fetchTcia } from './fetchTcia.ts';
+import { fetchAuto } from './fetchAuto.ts';
+import { DEFAULT_IDC_CONCURRENCY, fetchIdc } from './fetchIdc.ts';
+import { applyTciaSpelling, fetchTcia, type FetchResult } from './fetchTcia.ts';
 import { generateReport } from '../report/index.ts';
-import type { Step, StepEnv } from './env.ts';
+import type { Step, StepEnv, StepOutcome } from './env.ts';
 import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';
 import { removeWithdrawn, syncCatalog } from './incremental.ts';
 import { datasetSteps } from './datasetSteps.ts';
@@ -42,12 +44,17 @@ const catalog: Step = {
   name: 'catalog',
   probe: true,
   applies: () => true,
-  inputs: (env) => ({ collections: env.collections }),
+  inputs: (env) => ({ collections: env.collections, ...(env.source === 'idc' ? { source: 'idc', index: env.idcIndex } : {}) }),
   outputs: (env) => {
-    const files = env.collections.map((c) => env.ctx.paths.catalog(c));
+    const files = env.collections.map((c) => env.ctx.paths.catalog(env.source === 'idc' ? `${c}.idc` : c));
     return sidecarsDigest(files).digest;
   },
   async run(env) {
+    if (env.idc) {
+      // IDC: the index release is the catalog; planning from it writes catalog/<Collection>.idc.json.
+      const r = await fetchIdc({ ...env.idc, planOnly: true }, env.ctx);
+      return { changed: true, counts: { mode: 'idc index', release: r.release, collections: r.collections, series: r.planned } } as StepOutcome;
+    }
     const s = env.state;
     const runNumber = s.successfulRuns + 1;
     const prevInputs = s.steps.catalog?.inputs;
@@ -98,6 +105,7 @@ const plan: Step = {
   name: 'plan',
   applies: () => true,
   inputs: (env) => ({
+    source: env.source,
     catalog: env.digests.catalog,
     manifest: fileDigest(env.manifestFile),
     datasets: env.fetch.datasets,
@@ -109,7 +117,7 @@ const plan: Step = {
   }),
   outputs: (env) => planDigest(env.ctx.paths.plan(env.planName)),
   async run(env) {
-    const r = await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true, planOnly: true }, env.ctx);
+    const r = env.idc ? await fetchIdc({ ...env.idc, planOnly: true }, env.ctx) : await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true, planOnly: true }, env.ctx);
     const cappedOut = r.excluded.filter((e) => e.reason === 'over-cap').reduce((n, e) => n + e.series, 0);
     return { counts: { series: r.planned, images: r.plan.series.reduce((n, s) => n + s.keep, 0), 'over cap': cappedOut } };
   },
@@ -125,9 +133,14 @@ const fetchStep: Step = {
     return sidecarsDigest(p.series.map((s) => env.ctx.paths.rawSidecar(s.collection, s.seriesUid))).digest;
   },
   async run(env) {
-    const r = await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, env.ctx);
+    const r: FetchResult & { servedBy?: { idc: number; tcia: number } } = env.idc
+      ? await fetchIdc(env.idc, env.ctx)
+      : env.source === 'auto'
+        ? await fetchAuto({ tcia: { ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, idc: { index: env.idcIndex, endpoint: env.idcEndpoint, concurrency: DEFAULT_IDC_CONCURRENCY } }, env.ctx)
+        : await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, env.ctx);
     return {
       counts: {
+        ...(r.servedBy ? { 'from IDC': r.servedBy.idc, 'from TCIA': r.servedBy.tcia } : {}),
         series: r.planned,
         downloaded: r.counts.verified,
         present: r.counts.skipped + r.counts.updated + r.counts.recovered,

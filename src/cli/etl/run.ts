@@ -8,6 +8,9 @@ interface RunArgs {
   apiUrl?: string;
   force: boolean;
   partition?: string;
+  source?: 'tcia' | 'idc' | 'auto';
+  idcIndex?: string;
+  idcEndpoint?: string;
 }
 
 export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
@@ -18,12 +21,15 @@ export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
       .version(false)
       .positional('pipeline', { type: 'string', demandOption: true, describe: 'pipeline file, e.g. pipelines/nightly.yaml' })
       .option('api-url', { type: 'string', describe: 'override source.tcia.apiUrl (a mirror or the stand-in)' })
+      .option('source', { choices: ['tcia', 'idc', 'auto'] as const, describe: 'where series come from: the TCIA API (default), IDC (index + public buckets), or auto (TCIA\'s plan, each series from IDC when its index has it)' })
+      .option('idc-index', { type: 'string', describe: 'IDC index file or URL (default: the latest idc-index-data release)' })
+      .option('idc-endpoint', { type: 'string', describe: 'IDC object endpoint: aws (default), gcs or a URL' })
       .option('force', { type: 'boolean', default: false, describe: 'run every step even when up to date' })
       .option('partition', { type: 'string', describe: 'i/P: catalog, plan, fetch and preprocess this slice only; then `etl merge`' }) as never,
   handler: runCommand<RunArgs>(async (args, ctx) => {
     const r = await runPipeline(
       args.pipeline,
-      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), force: args.force, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
+      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.source ? { source: args.source } : {}), ...(args.idcIndex ? { idcIndex: args.idcIndex } : {}), ...(args.idcEndpoint ? { idcEndpoint: args.idcEndpoint } : {}), force: args.force, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
       ctx,
     );
     return pipelineSummary(`run ${r.pipeline}`, r);

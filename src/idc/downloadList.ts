@@ -1,0 +1,53 @@
+import pLimit from 'p-limit';
+import type { RunContext } from '../core/context.ts';
+import type { PlannedSeries } from '../core/types.ts';
+import type { DownloadListResult, SeriesStatus } from '../tcia/index.ts';
+import type { Endpoint } from './endpoints.ts';
+import type { ObjectStore } from './objectStore.ts';
+import { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
+
+/**
+ * Every planned series → verified ZIP under raw/ from IDC's buckets. `concurrency` bounds object
+ * requests across all series (not series), so one-instance XR series and 500-slice CT series both
+ * keep the link full. A series that fails is counted, not thrown: the caller decides about the
+ * reject budget. Same result shape as the TCIA `downloadSeriesList`.
+ */
+export async function downloadIdcSeriesList(
+  store: ObjectStore,
+  series: readonly PlannedSeries[],
+  locations: ReadonlyMap<string, SeriesLocation>,
+  ctx: RunContext,
+  o: { endpoint: Endpoint; concurrency: number; verifyExisting: boolean },
+): Promise<DownloadListResult> {
+  const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
+  const failedSeries: DownloadListResult['failedSeries'] = [];
+  let bytes = 0;
+  let images = 0;
+  const start = performance.now();
+  if (series.length > 0) {
+    const objects = pLimit(o.concurrency);
+    // Enough series in flight to keep `objects` busy when series have one instance each.
+    const inFlight = pLimit(Math.max(2, o.concurrency));
+    const progress = ctx.progress('download', series.length, 'series');
+    await Promise.all(
+      series.map((s) =>
+        inFlight(async () => {
+          if (ctx.signal.aborted) return;
+          const loc = locations.get(s.seriesUid);
+          if (!loc) throw new Error(`no IDC location for planned series ${s.seriesUid}`);
+          const r = await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting });
+          counts[r.status]++;
+          bytes += r.bytes;
+          images += r.images;
+          if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+          progress.tick(1, r.bytes);
+        }).catch((err: unknown) => {
+          if (!ctx.signal.aborted) throw err;
+        }),
+      ),
+    );
+    progress.stop();
+  }
+  failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+  return { counts, failedSeries, bytes, images, seconds: (performance.now() - start) / 1000 };
+}
