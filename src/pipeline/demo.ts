@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunContext } from '../core/context.ts';
 import { startStandIn } from '../standins/tcia/index.ts';
-import { SYNTH_FILE, synthesize, type SynthRecord } from '../standins/synth/index.ts';
+import { SYNTH_FILE, SYNTH_GENERATOR, synthesize, type SynthRecord } from '../standins/synth/index.ts';
 import { runPipeline, type PipelineResult } from './run.ts';
 
 /**
@@ -62,7 +62,7 @@ export async function runDemo(o: DemoOptions, ctx: RunContext): Promise<DemoResu
 function isDemoArchive(dir: string, seed: number): boolean {
   try {
     const r = JSON.parse(fs.readFileSync(path.join(dir, SYNTH_FILE), 'utf8')) as SynthRecord;
-    return r.preset === 'demo' && r.seed === seed;
+    return r.preset === 'demo' && r.seed === seed && r.generator === SYNTH_GENERATOR;
   } catch {
     return false;
   }

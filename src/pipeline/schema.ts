@@ -109,6 +109,9 @@ export const pipelineSchema = section({
     backend: text('a backend: auto, cpu, wasm, webgpu, tensorflow'),
     plateauPatience: int(0, 1000),
     seed: int(0, 2 ** 32 - 1),
+    /** Training augmentation, as `train modality --augment` (none, default, or a list). */
+    augment: text('none, default or a list such as crop=0.5,flip,noise=0.02').optional(),
+    classWeights: oneOf(['none', 'balanced'] as const).optional(),
   }).optional(),
   publish: section({
     /** Published versions to keep besides `current` (older ones are pruned). */

@@ -74,6 +74,8 @@ const train: Step = {
         backend: t.backend as BackendRequest,
         plateauPatience: t.plateauPatience,
         seed: t.seed,
+        ...(t.augment !== undefined ? { augment: t.augment } : {}),
+        ...(t.classWeights !== undefined ? { classWeights: t.classWeights } : {}),
         out: dir,
         resume,
       },

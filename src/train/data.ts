@@ -145,6 +145,8 @@ export interface DatasetFacts {
   locations: Record<string, string>;
   /** Images per dataset per split (shard manifest). */
   datasetCounts: Partial<Record<Split, Record<string, number>>>;
+  /** Images per class name per split (shard manifest). */
+  classCounts?: Partial<Record<Split, Record<string, number>>>;
 }
 
 export type OpenedSource = BatchSource & { close(): Promise<void>; facts: DatasetFacts; manifest: ShardManifest };
@@ -174,8 +176,12 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
     }
   }
   const datasetCounts: DatasetFacts['datasetCounts'] = {};
-  for (const [split, summary] of Object.entries(manifest.splits)) datasetCounts[split as Split] = summary.datasetCounts;
-  return { preprocess: findPreprocessConfig(dataDir, manifest.inputs.configHash), locations, datasetCounts };
+  const classCounts: DatasetFacts['classCounts'] = {};
+  for (const [split, summary] of Object.entries(manifest.splits)) {
+    datasetCounts[split as Split] = summary.datasetCounts;
+    classCounts[split as Split] = summary.classCounts;
+  }
+  return { preprocess: findPreprocessConfig(dataDir, manifest.inputs.configHash), locations, datasetCounts, classCounts };
 }
 
 /** The preprocessing config with hash `hash`, from the metadata of a staging file made with it. */

@@ -3,4 +3,4 @@ export { BACKEND_CHOICES, type BackendRequest } from './backend.ts';
 export { classifyFiles } from './classify.ts';
 export { formatDoctor, runDoctor } from './doctor.ts';
 export { evaluateRun } from './evaluate.ts';
-export { trainModality, type TrainOptions } from './loop.ts';
+export { CLASS_WEIGHTINGS, trainModality, type ClassWeighting, type TrainOptions } from './loop.ts';

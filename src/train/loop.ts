@@ -9,6 +9,8 @@ import type { Split } from '../core/types.ts';
 import { buildModel, isArch, ARCHS, trainableParams } from './archs/index.ts';
 import { selectBackend, BACKEND_CHOICES, type BackendRequest, type BackendSelection } from './backend.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, unpackTensor } from './checkpoint.ts';
+import { augmentBatch, isAugmenting, parseAugment, NO_AUGMENT, type Augment } from './augment.ts';
+import { balancedClassWeights, classCountsOf } from './classWeights.ts';
 import { openBatchSource, type Batch, type BatchSource, type DatasetFacts } from './data.ts';
 import { imagesToInput, inputTransform, saveModelDir, type InputTransform, type ModelMeta } from './modelStore.ts';
 import { plateauStep, SgdWithDecay, type PlateauState } from './sgd.ts';
@@ -41,6 +43,10 @@ export interface TrainOptions {
   backend?: BackendRequest;
   width?: number;
   imageSize?: number;
+  /** Training-time augmentation: `none` (default), `default`, or e.g. `crop=0.5,flip,intensity=0.2,noise=0.02`. */
+  augment?: string;
+  /** `balanced`: weight each image's loss by N / (classes × images of its class) in train; `none` (default). */
+  classWeights?: ClassWeighting;
   /** Stop (with a checkpoint) once this many optimizer steps are done in total. */
   maxSteps?: number;
   /** Also checkpoint every this many minutes within an epoch (default 10; 0 = only at epoch ends). */
@@ -50,6 +56,9 @@ export interface TrainOptions {
   /** Called after every optimizer step (tests: tensor counts; CLI hooks). */
   onStep?: (info: StepInfo) => void;
 }
+
+export type ClassWeighting = 'none' | 'balanced';
+export const CLASS_WEIGHTINGS: readonly ClassWeighting[] = ['none', 'balanced'];
 
 export interface TrainConfig {
   format: 'medimg-train/1';
@@ -71,6 +80,11 @@ export interface TrainConfig {
   input: InputTransform;
   params: number;
   backendRequest: BackendRequest;
+  /** Absent in runs made before augmentation existed (= none). */
+  augment?: Augment;
+  classWeights?: ClassWeighting;
+  /** Loss weight per class index (balanced weighting), from the train split's class counts. */
+  lossWeights?: number[];
   createdAt: string;
 }
 
@@ -156,6 +170,10 @@ function validate(o: TrainOptions): void {
   if (o.lr === 0) throw new ConfigError('--lr must be > 0');
   if (o.width !== undefined && !(o.width > 0 && o.width <= 4)) throw new ConfigError(`--width must be in (0, 4], got ${o.width}`, { hint: 'e.g. 0.25 for a quick run' });
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new ConfigError(`--seed must be an integer, got ${o.seed}`);
+  if (o.augment !== undefined) parseAugment(o.augment);
+  if (o.classWeights !== undefined && !CLASS_WEIGHTINGS.includes(o.classWeights)) {
+    throw new ConfigError(`--class-weights must be one of ${CLASS_WEIGHTINGS.join(', ')}, got "${o.classWeights}"`);
+  }
   if (o.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(o.backend)) {
     throw new ConfigError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${o.backend}"`);
   }
@@ -183,10 +201,18 @@ interface HostBatch {
   cursor: number;
 }
 
-function copyBatch(b: Batch, rows: [number, number], pixels: number): HostBatch {
+/** Augmentation applied to training batches as they are copied: the spec, the run seed and the epoch. */
+export interface AugmentAt {
+  spec: Augment;
+  seed: number;
+}
+
+function copyBatch(b: Batch, rows: [number, number], pixels: number, augment?: AugmentAt & { epoch: number }): HostBatch {
   const [s, e] = rows;
+  const images = b.images.slice(s * pixels, e * pixels);
+  if (augment) augmentBatch(images, e - s, b.width, augment.spec, { seed: augment.seed, epoch: augment.epoch, shard: b.shard, batchIndex: b.batchIndex, firstRow: s });
   return {
-    images: b.images.slice(s * pixels, e * pixels),
+    images,
     labels: b.labels.slice(s, e),
     datasets: b.datasets.slice(s, e),
     size: e - s,
@@ -201,7 +227,7 @@ function copyBatch(b: Batch, rows: [number, number], pixels: number): HostBatch 
 export async function* hostBatches(
   source: BatchSource,
   split: Split,
-  opts: { seed: number; epoch: number; shuffle: boolean; startCursor: number; skipChunks: number; batch: number },
+  opts: { seed: number; epoch: number; shuffle: boolean; startCursor: number; skipChunks: number; batch: number; augment?: AugmentAt },
 ): AsyncGenerator<HostBatch & { chunk: number; chunks: number; last: boolean }> {
   const pixels = source.height * source.width;
   const it = source
@@ -215,7 +241,8 @@ export async function* hostBatches(
       pending = undefined;
       if (r.done) break;
       const parts = chunksOf(r.value.size, opts.batch);
-      const copies = parts.map((rows) => copyBatch(r.value, rows, pixels));
+      const aug = opts.augment ? { ...opts.augment, epoch: opts.epoch } : undefined;
+      const copies = parts.map((rows) => copyBatch(r.value, rows, pixels, aug));
       pending = it.next();
       for (let c = skip; c < copies.length; c++) yield { ...copies[c]!, chunk: c, chunks: copies.length, last: c === copies.length - 1 };
       skip = 0;
@@ -302,18 +329,25 @@ export function makeTrainStep(
   sgd: SgdWithDecay,
   numClasses: number,
   transform: InputTransform,
+  lossWeights?: readonly number[],
 ): (images: Uint8Array, labels: Int32Array, n: number) => Promise<{ loss: number; preds: Int32Array }> {
   return async (images, labels, n) => {
     let predT: tf.Tensor | undefined;
-    const { x, y } = tf.tidy(() => ({ x: imagesToInput(images, n, transform), y: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses) }));
+    const { x, y, w } = tf.tidy(() => ({
+      x: imagesToInput(images, n, transform),
+      y: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses),
+      // Weighted mean: Σ wᵢ·lossᵢ / n (the weights average ≈ 1 over an epoch).
+      w: lossWeights ? tf.tensor1d(Float32Array.from(labels, (l) => lossWeights[l] ?? 1)) : undefined,
+    }));
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor2D;
       predT = tf.keep(tf.argMax(logits, 1));
-      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+      if (!w) return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+      return tf.div(tf.losses.softmaxCrossEntropy(y, logits, w, undefined, tf.Reduction.SUM), n) as tf.Scalar;
     }, variables);
     sgd.apply(grads);
     tf.dispose(grads);
-    tf.dispose([x, y]);
+    tf.dispose(w ? [x, y, w] : [x, y]);
     const [lv, pv] = await Promise.all([value.data(), predT!.data()]);
     tf.dispose([value, predT!]);
     return { loss: lv[0]!, preds: pv as Int32Array };
@@ -386,6 +420,9 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
   }
 
   const transform = inputTransform(source.height, imageSize);
+  const augment = saved ? saved.augment ?? NO_AUGMENT : parseAugment(options.augment ?? 'none');
+  const classWeights = saved ? saved.classWeights ?? 'none' : options.classWeights ?? 'none';
+  const lossWeights = saved ? saved.lossWeights : classWeights === 'balanced' ? balancedClassWeights(await classCountsOf(source, 'train'), source.classNames) : undefined;
   const model = buildModel(arch, { imageSize, numClasses: source.classNames.length, width, seed });
   const config: TrainConfig = saved
     ? { ...saved, epochs: options.epochs ?? saved.epochs }
@@ -409,6 +446,9 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
         input: transform,
         params: trainableParams(model),
         backendRequest: options.backend ?? 'auto',
+        augment,
+        classWeights,
+        ...(lossWeights ? { lossWeights } : {}),
         createdAt: new Date().toISOString(),
       };
   await fsp.mkdir(runDir, { recursive: true });
@@ -428,7 +468,7 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
     plateau: { best: null, badEpochs: 0 },
     sums: zeroSums(),
     metrics: [],
-    rng: { seed, note: 'weights from seed; batch order from (seed, epoch); no other randomness' },
+    rng: { seed, note: 'weights from seed; batch order from (seed, epoch); augmentation from (seed, epoch, batch, row); no other randomness' },
   };
   if (saved) {
     const ck = await loadCheckpoint<TrainState>(latestCheckpoint(ckptDir)!);
@@ -459,7 +499,11 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
     await writeFileAtomic(path.join(runDir, 'metrics.jsonl'), state.metrics.map((m) => JSON.stringify(m)).join('\n') + (state.metrics.length ? '\n' : ''));
   };
 
-  const step = makeTrainStep(model, variables, sgd, source.classNames.length, transform);
+  const step = makeTrainStep(model, variables, sgd, source.classNames.length, transform, lossWeights);
+  const augmentAt = isAugmenting(augment) ? { spec: augment, seed } : undefined;
+  if (augmentAt || lossWeights) {
+    ctx.log.info(`augmentation ${augmentAt ? JSON.stringify(augment) : 'none'}; class weights ${lossWeights ? lossWeights.map((x, i) => `${source.classNames[i]} ${x.toFixed(2)}`).join(', ') : 'none'}`);
+  }
   let interrupted = false;
   let stoppedAtMax = false;
   let lastCkpt = performance.now();
@@ -471,7 +515,7 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
       const progress = ctx.progress(`epoch ${e + 1}/${config.epochs}`, trainRows, 'img');
       progress.tick(state.sums.images);
       let lastLog = performance.now();
-      for await (const b of hostBatches(source, 'train', { seed, epoch: e, shuffle: true, startCursor: state.cursor, skipChunks: state.chunk, batch })) {
+      for await (const b of hostBatches(source, 'train', { seed, epoch: e, shuffle: true, startCursor: state.cursor, skipChunks: state.chunk, batch, ...(augmentAt ? { augment: augmentAt } : {}) })) {
         const t0 = performance.now();
         const { loss, preds: pv } = await step(b.images, b.labels, b.size);
         let correct = 0;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ARCHS } from '../../train/archs/index.ts';
-import { BACKEND_CHOICES, type BackendRequest, trainModality, type TrainOptions } from '../../train/index.ts';
+import { BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, trainModality, type TrainOptions } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 /** The library's options as flags; `--data-dir` comes from the global options, library hooks stay out. */
@@ -27,13 +27,15 @@ export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendRequest, describe: 'tfjs backend (auto: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu)' })
       .option('width', { type: 'number', describe: 'channel multiplier (default 1; e.g. 0.25 for demos)' })
       .option('image-size', { type: 'number', describe: 'model input size; shard images are resized on the device (default: shard size)' })
+      .option('augment', { type: 'string', describe: 'training augmentation: none (default), default (crop=0.4,flip,intensity=0.25,noise=0.02) or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' })
+      .option('class-weights', { choices: CLASS_WEIGHTINGS, describe: 'balanced: weight the loss by N / (classes × images of the class) in train (default none)' })
       .option('max-steps', { type: 'number', describe: 'stop after this many optimizer steps in total (smoke runs; resumable)' })
       .option('checkpoint-minutes', { type: 'number', describe: 'also checkpoint within an epoch this often (default 10; 0 = epoch ends only)' }) as never,
   handler: runCommand<ModalityArgs>(async (args, ctx) => {
     // The loop applies every default with `??`, so flags left unset pass through as undefined.
-    const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes } = args;
+    const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights } = args;
     const r = await trainModality(
-      { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes },
+      { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights },
       ctx,
     );
     const last = r.metrics.at(-1);

@@ -98,8 +98,8 @@ export async function imageInstance(p: SeriesPlan, i: number): Promise<Uint8Arra
         RescaleIntercept: CT_INTERCEPT,
         RescaleSlope: 1,
         RescaleType: 'HU',
-        WindowCenter: head ? 40 : p.location === 'chest' ? -600 : 40,
-        WindowWidth: head ? 80 : p.location === 'chest' ? 1500 : 400,
+        WindowCenter: head ? 40 : p.location === 'chest' ? -600 : p.location === 'knee' ? 300 : 40,
+        WindowWidth: head ? 80 : p.location === 'chest' ? 1500 : p.location === 'knee' ? 1500 : 400,
       });
       if (params.contrast) ds.ContrastBolusAgent = 'OMNIPAQUE';
       if (params.padding) {
@@ -184,7 +184,7 @@ export async function imageInstance(p: SeriesPlan, i: number): Promise<Uint8Arra
     case 'XR': {
       const view = params.views[i % params.views.length]!;
       pixels = renderXr(
-        { location: p.location as XrLocation, rows: p.rows, cols: p.cols, bitsStored: params.bitsStored, photometric: params.photometric, lateral: view === 'LL' },
+        { location: p.location as XrLocation, rows: p.rows, cols: p.cols, bitsStored: params.bitsStored, photometric: params.photometric, lateral: view === 'LL', burnIn: params.burnIn, marker: params.laterality ?? (i % 2 ? 'L' : 'R') },
         p.seed,
         imageSeed,
       );
@@ -198,6 +198,7 @@ export async function imageInstance(p: SeriesPlan, i: number): Promise<Uint8Arra
         WindowCenter: Math.round(max / 2),
         WindowWidth: max,
         KVP: p.modality === 'MG' ? 29 : 110,
+        BurnedInAnnotation: params.burnIn ? 'YES' : 'NO',
       });
       if (p.modality === 'CR') ds.PixelSpacing = [p.pixelSpacing, p.pixelSpacing];
       else {
@@ -211,7 +212,6 @@ export async function imageInstance(p: SeriesPlan, i: number): Promise<Uint8Arra
           RescaleType: 'US',
           PixelIntensityRelationship: 'LOG',
           PixelIntensityRelationshipSign: params.photometric === 'MONOCHROME1' ? -1 : 1,
-          BurnedInAnnotation: 'NO',
         });
       }
       if (p.modality === 'MG') {

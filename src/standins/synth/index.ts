@@ -50,9 +50,17 @@ export interface SynthSummary {
   nonImage: number;
 }
 
+/**
+ * Revision of the generators' output: bumped when the same (preset, seed) renders different collections,
+ * so a cached archive (the demo's) is regenerated rather than mixed with the new manifest.
+ */
+export const SYNTH_GENERATOR = 2;
+
 /** `<out>/synth.json`: what made this folder; written last, so its presence means "complete". */
 export interface SynthRecord {
   version: 1;
+  /** SYNTH_GENERATOR that wrote it (absent: revision 1). */
+  generator?: number;
   preset: SynthPreset;
   seed: number;
   summary: SynthSummary;
@@ -111,7 +119,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthSummary> {
       else byCollection.set(spec.collection, { spec, plans: [...plans[i]!] });
     }
     for (const [collection, g] of byCollection) await writeJsonAtomic(path.join(tmp, collection, 'collection.json'), collectionRecord(g.spec, g.plans));
-    const record: SynthRecord = { version: 1, preset: opts.preset, seed, summary, releases: [] };
+    const record: SynthRecord = { version: 1, generator: SYNTH_GENERATOR, preset: opts.preset, seed, summary, releases: [] };
     await writeJsonAtomic(path.join(tmp, SYNTH_FILE), record);
     await swapInto(tmp, out);
     opts.log?.debug(`synth ${opts.preset} done`, { seconds: ((performance.now() - started) / 1000).toFixed(1) });

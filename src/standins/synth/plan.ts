@@ -20,7 +20,7 @@ export type SeriesParams =
   | { type: 'CT'; padding: boolean; contrast: boolean; kernel: string; kvp: number }
   | { type: 'MR'; contrast: MrContrast; scanner: number; fieldStrength: number }
   | { type: 'PT' }
-  | { type: 'XR'; bitsStored: number; photometric: 'MONOCHROME1' | 'MONOCHROME2'; views: string[]; laterality?: 'L' | 'R' };
+  | { type: 'XR'; bitsStored: number; photometric: 'MONOCHROME1' | 'MONOCHROME2'; views: string[]; laterality?: 'L' | 'R'; burnIn: boolean };
 
 export interface ImageRef {
   seriesUid: string;
@@ -123,14 +123,14 @@ export const dicomDate = (iso: string) => iso.replaceAll('-', '');
 function descriptions(modality: ImageModality, location: Location, params: SeriesParams, r: Rng): [study: string, series: string, protocol: string] {
   switch (params.type) {
     case 'CT': {
-      const body = { chest: 'CHEST', abdomen: 'ABD/PELVIS', head: 'HEAD' }[location as 'chest'] ?? 'BODY';
+      const body = { chest: 'CHEST', abdomen: 'ABD/PELVIS', head: 'HEAD', knee: 'KNEE' }[location as 'chest'] ?? 'BODY';
       const c = params.contrast ? 'W CONTRAST' : 'WO CONTRAST';
       return [`CT ${body} ${c}`, `${r.pick(['5.0', '2.5', '1.25', '3.0'])}mm ${params.kernel}`, `${body} ${r.pick(['ROUTINE', 'STANDARD', 'LOW DOSE'])}`];
     }
     case 'MR': {
       const plane = location === 'knee' ? r.pick(['SAG', 'COR']) : 'AX';
       const name = `${plane} ${params.contrast}${params.contrast === 'PD' ? ' FS' : ''}`;
-      const body = { brain: 'MRI BRAIN W/WO CONTRAST', knee: 'MRI KNEE WO CONTRAST', abdomen: 'MRI ABDOMEN W/WO' }[location as 'brain'] ?? 'MRI';
+      const body = { brain: 'MRI BRAIN W/WO CONTRAST', knee: 'MRI KNEE WO CONTRAST', abdomen: 'MRI ABDOMEN W/WO', chest: 'MRI CHEST WO' }[location as 'brain'] ?? 'MRI';
       return [body, name, `${name.replaceAll(' ', '_')}_${r.int(1, 9)}`];
     }
     case 'PT':
@@ -150,7 +150,7 @@ function seriesParams(spec: CollectionSpec, r: Rng, seriesIndexInStudy: number):
       return {
         type: 'CT',
         padding: r.chance(0.4),
-        contrast: spec.location !== 'head' && r.chance(0.5),
+        contrast: spec.location !== 'head' && spec.location !== 'knee' && r.chance(0.5),
         kernel: r.pick(['B30f', 'STANDARD', 'FC10', 'B']),
         kvp: r.pick([100, 120, 120, 140]),
       };
@@ -167,10 +167,11 @@ function seriesParams(spec: CollectionSpec, r: Rng, seriesIndexInStudy: number):
       const photometric = spec.modality === 'MG' ? (r.chance(0.2) ? 'MONOCHROME1' : 'MONOCHROME2') : r.chance(0.45) ? 'MONOCHROME1' : 'MONOCHROME2';
       if (spec.modality === 'MG') {
         const view = ['CC', 'MLO'][seriesIndexInStudy % 2]!;
-        return { type: 'XR', bitsStored, photometric, views: [view], laterality: seriesIndexInStudy < 2 ? 'R' : 'L' };
+        return { type: 'XR', bitsStored, photometric, views: [view], laterality: seriesIndexInStudy < 2 ? 'R' : 'L', burnIn: r.chance(0.5) };
       }
       const views = spec.location === 'chest' ? ['PA', 'LL'] : ['AP', 'LAT', 'OBL'];
-      return { type: 'XR', bitsStored, photometric, views };
+      // Most CR/DX carry burned-in text (site, date, lead markers); the header says so.
+      return { type: 'XR', bitsStored, photometric, views, burnIn: r.chance(0.75) };
     }
   }
 }

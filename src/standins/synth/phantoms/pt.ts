@@ -1,10 +1,10 @@
 import { boxBlur, ellipse, image, resize, ADD } from '../raster.ts';
 import { Rng, normalNoise } from '../random.ts';
-import { drawChest, drawHead, type Drawer, type Tissues } from './anatomy.ts';
+import { drawAbdomen, drawChest, drawHead, type Drawer, type Tissues } from './anatomy.ts';
 
-export type PtLocation = 'chest' | 'head';
+export type PtLocation = 'chest' | 'head' | 'abdomen';
 
-const DRAW: Record<PtLocation, Drawer> = { chest: drawChest, head: drawHead };
+const DRAW: Record<PtLocation, Drawer> = { chest: drawChest, head: drawHead, abdomen: drawAbdomen };
 
 /** FDG uptake relative to blood pool: faint body, hot brain cortex, heart, kidneys. */
 const UPTAKE: Tissues = {

@@ -1,5 +1,6 @@
 import { ellipse, image, resize, smoothField, ADD, type Img } from '../raster.ts';
 import { Rng, normalNoise } from '../random.ts';
+import { burnInAnnotation } from './burnIn.ts';
 
 export type XrLocation = 'chest' | 'extremity' | 'breast';
 
@@ -11,6 +12,9 @@ export interface XrSeries {
   photometric: 'MONOCHROME1' | 'MONOCHROME2';
   /** Lateral projection (chest LL); other views are frontal. */
   lateral?: boolean;
+  /** Burned-in side marker and text (BurnedInAnnotation YES). */
+  burnIn?: boolean;
+  marker?: 'L' | 'R';
 }
 
 /**
@@ -71,6 +75,7 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
       out[i] = s < 0 ? 0 : s > max ? max : s;
     }
   }
+  if (series.burnIn) burnInAnnotation(out, w, h, inv ? 0 : max, series.marker ?? 'R', ir);
   return out;
 }
 

@@ -1,0 +1,163 @@
+import { deriveSeed, seededRandom } from '../core/hash.ts';
+import { ConfigError } from '../core/errors.ts';
+
+/**
+ * Training-time augmentation of uint8 images (pure kernels on typed arrays, no tfjs): random resized
+ * crop, flips, intensity/contrast jitter and Gaussian noise. Every image's draw comes from
+ * (seed, epoch, shard, batch, row), never from arrival order or micro-batch size, so the same seed
+ * gives the same batches and a resumed run continues with exactly the images it would have seen.
+ * Hand-written because the steps run on the host before upload, where no image library's
+ * resampling is both seedable per image and this cheap at 64².
+ */
+
+export interface Augment {
+  /** Random resized crop: smallest area fraction kept (torchvision's scale[0]); aspect 3/4–4/3. 0 = off. */
+  crop: number;
+  /** Horizontal and vertical flips, each with probability ½. */
+  flip: boolean;
+  /** Intensity jitter: gamma in [1/(1+a), 1+a], contrast ×[1−a, 1+a] about the mean, brightness ±a/2. 0 = off. */
+  intensity: number;
+  /** Additive Gaussian noise, standard deviation as a fraction of full scale. 0 = off. */
+  noise: number;
+}
+
+export const NO_AUGMENT: Augment = { crop: 0, flip: false, intensity: 0, noise: 0 };
+/** `--augment default`: what the demo uses. */
+export const DEFAULT_AUGMENT: Augment = { crop: 0.4, flip: true, intensity: 0.25, noise: 0.02 };
+
+export const isAugmenting = (a: Augment | undefined): a is Augment => !!a && (a.crop > 0 || a.flip || a.intensity > 0 || a.noise > 0);
+
+/**
+ * Parses `none`, `default`, or a comma list of `crop[=minArea]`, `flip`, `intensity[=a]`, `noise[=sd]`
+ * (bare names take the default's value), e.g. `crop=0.5,flip,noise=0.03`.
+ */
+export function parseAugment(text: string): Augment {
+  const t = text.trim();
+  if (t === '' || t === 'none') return { ...NO_AUGMENT };
+  if (t === 'default') return { ...DEFAULT_AUGMENT };
+  const out: Augment = { ...NO_AUGMENT };
+  for (const part of t.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, raw] = part.split('=', 2) as [string, string | undefined];
+    const num = (lo: number, hi: number, dflt: number) => {
+      const v = raw === undefined ? dflt : Number(raw);
+      if (!Number.isFinite(v) || v < lo || v > hi) {
+        throw new ConfigError(`--augment ${name} must be a number in [${lo}, ${hi}], got "${raw}"`, { hint: 'e.g. --augment crop=0.5,flip,intensity=0.2,noise=0.02' });
+      }
+      return v;
+    };
+    if (name === 'crop') out.crop = num(0.05, 1, DEFAULT_AUGMENT.crop);
+    else if (name === 'flip') {
+      if (raw !== undefined) throw new ConfigError(`--augment flip takes no value, got "${part}"`);
+      out.flip = true;
+    } else if (name === 'intensity') out.intensity = num(0, 0.9, DEFAULT_AUGMENT.intensity);
+    else if (name === 'noise') out.noise = num(0, 0.5, DEFAULT_AUGMENT.noise);
+    else throw new ConfigError(`--augment: unknown augmentation "${name}"`, { hint: 'use none, default, or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' });
+  }
+  return out;
+}
+
+/** Seed of one row of one shard batch in one epoch. */
+export function rowSeed(seed: number, epoch: number, shard: number, batchIndex: number, row: number): number {
+  return deriveSeed('augment', seed, epoch, shard, batchIndex, row);
+}
+
+/** Box of a random resized crop (x, y, w, h in pixels) of a size×size image. */
+function cropBox(size: number, minArea: number, rnd: () => number): [number, number, number, number] {
+  if (minArea >= 1) return [0, 0, size, size];
+  for (let tries = 0; tries < 10; tries++) {
+    const area = size * size * (minArea + (1 - minArea) * rnd());
+    const ratio = Math.exp(Math.log(3 / 4) + (Math.log(4 / 3) - Math.log(3 / 4)) * rnd());
+    const w = Math.sqrt(area * ratio);
+    const h = Math.sqrt(area / ratio);
+    if (w <= size && h <= size) return [rnd() * (size - w), rnd() * (size - h), w, h];
+  }
+  return [0, 0, size, size];
+}
+
+/** Standard normal from two uniforms (Box–Muller). */
+function gauss(rnd: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+}
+
+/**
+ * Augments one size×size image from `src` into `dst` (distinct buffers). Order: crop (bilinear
+ * resample of the box back to size×size) with flips folded into the sampling, then gamma, contrast
+ * about the image mean, brightness, noise, rounding to uint8.
+ */
+export function augmentImage(src: Uint8Array, dst: Uint8Array, size: number, a: Augment, seed: number): void {
+  const rnd = seededRandom(seed);
+  const [bx, by, bw, bh] = a.crop > 0 ? cropBox(size, a.crop, rnd) : [0, 0, size, size];
+  const fx = a.flip && rnd() < 0.5;
+  const fy = a.flip && rnd() < 0.5;
+  const sx = bw / size;
+  const sy = bh / size;
+  const last = size - 1;
+  const f = new Float32Array(size * size);
+  let sum = 0;
+  for (let y = 0; y < size; y++) {
+    const yy = fy ? last - y : y;
+    let v = by + (yy + 0.5) * sy - 0.5;
+    if (v < 0) v = 0;
+    else if (v > last) v = last;
+    const y0 = Math.floor(v);
+    const y1 = y0 < last ? y0 + 1 : y0;
+    const wy = v - y0;
+    for (let x = 0; x < size; x++) {
+      const xx = fx ? last - x : x;
+      let u = bx + (xx + 0.5) * sx - 0.5;
+      if (u < 0) u = 0;
+      else if (u > last) u = last;
+      const x0 = Math.floor(u);
+      const x1 = x0 < last ? x0 + 1 : x0;
+      const wx = u - x0;
+      const top = src[y0 * size + x0]! * (1 - wx) + src[y0 * size + x1]! * wx;
+      const bot = src[y1 * size + x0]! * (1 - wx) + src[y1 * size + x1]! * wx;
+      const p = (top * (1 - wy) + bot * wy) / 255;
+      f[y * size + x] = p;
+      sum += p;
+    }
+  }
+  let gamma = 1;
+  let contrast = 1;
+  let bright = 0;
+  if (a.intensity > 0) {
+    gamma = Math.exp((2 * rnd() - 1) * Math.log(1 + a.intensity));
+    contrast = 1 + (2 * rnd() - 1) * a.intensity;
+    bright = (rnd() - 0.5) * a.intensity;
+  }
+  const mean = gamma === 1 ? sum / f.length : meanPow(f, gamma);
+  const noiseRnd = a.noise > 0 ? seededRandom(deriveSeed(seed, 'noise')) : null;
+  for (let i = 0; i < f.length; i++) {
+    let p = gamma === 1 ? f[i]! : f[i]! ** gamma;
+    p = (p - mean) * contrast + mean + bright;
+    if (noiseRnd) p += a.noise * gauss(noiseRnd);
+    const q = Math.round(p * 255);
+    dst[i] = q < 0 ? 0 : q > 255 ? 255 : q;
+  }
+}
+
+function meanPow(f: Float32Array, g: number): number {
+  let s = 0;
+  for (let i = 0; i < f.length; i++) s += f[i]! ** g;
+  return s / f.length;
+}
+
+/**
+ * Augments rows [0, n) of a batch in place. `firstRow` is the batch row of images[0] (micro-batches
+ * of a shard batch), so the draw of a row does not depend on how the shard batch was split.
+ */
+export function augmentBatch(
+  images: Uint8Array,
+  n: number,
+  size: number,
+  a: Augment,
+  at: { seed: number; epoch: number; shard: number; batchIndex: number; firstRow: number },
+): void {
+  const pixels = size * size;
+  const src = new Uint8Array(pixels);
+  for (let i = 0; i < n; i++) {
+    const img = images.subarray(i * pixels, (i + 1) * pixels);
+    src.set(img);
+    augmentImage(src, img, size, a, rowSeed(at.seed, at.epoch, at.shard, at.batchIndex, at.firstRow + i));
+  }
+}
