@@ -6,8 +6,10 @@ import { SPLITS, type Split } from '../core/types.ts';
  * dataset with a split in the manifest never moves. Objective (lower is better), per class c:
  *   Σ_split (images(c, split) / images(c) − target(split))²
  *   + LOCATION_WEIGHT · Σ_split max(0, min(2, locations(c)) − locations(c, split))
- * i.e. image fractions close to the targets and ≥ 2 body locations per class in every split where
- * the data has them (the paper's constraint). Exhaustive search for few free datasets, else greedy
+ * plus, once per split, UNSEEN_WEIGHT if validate (test) holds no class × location pair that train
+ * lacks although the data could give it one (some class at ≥ 3 locations): image fractions close to
+ * the targets, ≥ 2 body locations per class in every split where the data has them (the paper's
+ * constraint), and validate and test that measure generalisation to a location unseen in training. Exhaustive search for few free datasets, else greedy
  * (largest first) plus local improvement by moves and swaps; the seed only breaks ties, so the same
  * counts and seed always give the same proposal.
  */
@@ -26,6 +28,8 @@ export interface BalanceInput {
   /** Fractions for train, validate, test (normalised to sum 1). */
   targets: readonly [number, number, number];
   seed: number;
+  /** Ask validate and test for a class × location pair unseen in train (default true). */
+  unseenPairs?: boolean;
 }
 
 export interface BalanceResult {
@@ -34,10 +38,13 @@ export interface BalanceResult {
   score: number;
   /** Per class: achieved fraction per split and locations per split. */
   perClass: Record<string, { total: number; fractions: Record<Split, number>; locations: Record<Split, number>; locationsWanted: number }>;
+  /** Class × location pairs of validate and test that train lacks, as "CLASS location". */
+  unseen: { validate: string[]; test: string[] };
   search: 'exhaustive' | 'greedy+local';
 }
 
 export const LOCATION_WEIGHT = 10;
+export const UNSEEN_WEIGHT = 5;
 const EXHAUSTIVE_MAX = 9;
 
 export function balanceSplits(input: BalanceInput): BalanceResult {
@@ -69,6 +76,7 @@ export function balanceSplits(input: BalanceInput): BalanceResult {
   const totals = new Float64Array(nC);
   for (const v of dsImages.values()) v.forEach((x, i) => (totals[i]! += x));
   const wantLocs = classLocations.map((s) => Math.min(2, s.size));
+  const wantUnseen = (input.unseenPairs ?? true) && classLocations.some((s) => s.size >= 3);
 
   // Mutable state: images per (class, split) and location multiplicities per (class, split).
   const counts = new Float64Array(nC * 3);
@@ -84,6 +92,16 @@ export function balanceSplits(input: BalanceInput): BalanceResult {
       else m.set(l, n);
     }
   };
+  /** Pairs (class, location) in split s that train (split 0) lacks. */
+  const unseenIn = (s: number) => {
+    const out: string[] = [];
+    for (let c = 0; c < nC; c++) for (const l of locCounts[c * 3 + s]!.keys()) if (!locCounts[c * 3]!.has(l)) out.push(`${classes[c]} ${l}`);
+    return out.sort();
+  };
+  const hasUnseen = (s: number) => {
+    for (let c = 0; c < nC; c++) for (const l of locCounts[c * 3 + s]!.keys()) if (!locCounts[c * 3]!.has(l)) return true;
+    return false;
+  };
   const score = () => {
     let total = 0;
     for (let c = 0; c < nC; c++) {
@@ -93,6 +111,7 @@ export function balanceSplits(input: BalanceInput): BalanceResult {
         total += f * f + LOCATION_WEIGHT * Math.max(0, wantLocs[c]! - locCounts[c * 3 + s]!.size);
       }
     }
+    if (wantUnseen) for (const s of [1, 2]) if (!hasUnseen(s)) total += UNSEEN_WEIGHT;
     return total;
   };
   for (const d of datasets) {
@@ -215,5 +234,5 @@ export function balanceSplits(input: BalanceInput): BalanceResult {
     });
     perClass[c] = { total: totals[ci]!, fractions, locations, locationsWanted: wantLocs[ci]! };
   });
-  return { proposed, score: score(), perClass, search };
+  return { proposed, score: score(), perClass, unseen: { validate: unseenIn(1), test: unseenIn(2) }, search };
 }

@@ -72,6 +72,8 @@ export interface SplitTableRow {
   location: string;
   datasets: number;
   images: number;
+  /** A validate/test class × location that train has no image of: accuracy there measures generalisation. */
+  unseenInTrain?: boolean;
 }
 
 /** Figure 3 of the paper as data: images per split × class × location. */
@@ -79,6 +81,8 @@ export interface SplitTable {
   rows: SplitTableRow[];
   /** images per split per class */
   totals: Record<string, Record<string, number>>;
+  /** Per validate/test: its class × location pairs that train lacks, as "CLASS location". */
+  unseen: { validate: string[]; test: string[] };
 }
 
 export interface SplitFile {
@@ -194,22 +198,31 @@ export function buildSplitTable(cells: CountCell[], assignments: Readonly<Record
     t[c.label] = (t[c.label] ?? 0) + c.images;
   }
   const splitRank = (s: string) => (SPLITS as readonly string[]).indexOf(s) + 1 || 99;
-  return {
-    rows: [...rows.values()]
-      .map((r) => ({ ...r.row, datasets: r.datasets.size }))
-      .sort((a, b) => splitRank(a.split) - splitRank(b.split) || a.label.localeCompare(b.label) || a.location.localeCompare(b.location)),
-    totals,
-  };
+  const trainPairs = new Set([...rows.values()].filter((r) => r.row.split === 'train').map((r) => `${r.row.label} ${r.row.location}`));
+  const out = [...rows.values()]
+    .map((r) => {
+      const row: SplitTableRow = { ...r.row, datasets: r.datasets.size };
+      if ((r.row.split === 'validate' || r.row.split === 'test') && !trainPairs.has(`${r.row.label} ${r.row.location}`)) row.unseenInTrain = true;
+      return row;
+    })
+    .sort((a, b) => splitRank(a.split) - splitRank(b.split) || a.label.localeCompare(b.label) || a.location.localeCompare(b.location));
+  const unseenOf = (split: Split) => out.filter((r) => r.split === split && r.unseenInTrain).map((r) => `${r.label} ${r.location}`);
+  return { rows: out, totals, unseen: { validate: unseenOf('validate'), test: unseenOf('test') } };
 }
 
 export function formatSplitTable(t: SplitTable): string {
-  const head = ['split', 'class', 'location', 'datasets', 'images'];
-  const body = t.rows.map((r) => [r.split, r.label, r.location, String(r.datasets), String(r.images)]);
+  const head = ['split', 'class', 'location', 'datasets', 'images', ''];
+  const body = t.rows.map((r) => [r.split, r.label, r.location, String(r.datasets), String(r.images), r.unseenInTrain ? 'location unseen in train' : '']);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i >= 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  const line = (cols: string[]) => cols.map((c, i) => (i === 3 || i === 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
   const lines = [line(head), ...body.map(line)];
   for (const [split, byClass] of Object.entries(t.totals)) {
     lines.push(`${split}: ${Object.entries(byClass).sort().map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  }
+  // Older split files (before the flag) have no `unseen`.
+  for (const split of ['validate', 'test'] as const) {
+    const pairs = t.unseen?.[split] ?? [];
+    if (t.totals[split]) lines.push(`${split}: ${pairs.length ? `class × location unseen in train: ${pairs.join(', ')}` : 'every class × location is also in train (no test of unseen locations)'}`);
   }
   return lines.join('\n');
 }

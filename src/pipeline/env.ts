@@ -64,7 +64,24 @@ export interface RunFacts {
   runDir?: string;
   reportHtml?: string;
   reportMarkdown?: string;
-  evaluation?: { accuracy: number; balancedAccuracy: number; images: number; split: string };
+  evaluation?: EvaluationFigures;
+}
+
+/** Headline figures of a split's evaluation. */
+export interface SplitFigures {
+  accuracy: number;
+  balancedAccuracy: number;
+  images: number;
+  /** Balanced accuracy on the class × location pairs train lacks, and those pairs (absent: none). */
+  unseen?: { pairs: string[]; balancedAccuracy: number | null };
+}
+
+/** What the evaluate step found: the test split, and the validate split next to it. */
+export interface EvaluationFigures extends SplitFigures {
+  split: string;
+  validation?: SplitFigures;
+  /** The paper's headline for the same manifest, when it has one. */
+  paper?: { arch: string; accuracy: number; balancedAccuracy: number };
 }
 
 export type StepCounts = Record<string, number | string>;

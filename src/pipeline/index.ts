@@ -4,3 +4,4 @@ export { DEFAULT_CONCURRENCY, budgetError, fetchSummaryFigures, fetchTcia, valid
 export { DEFAULT_IDC_CONCURRENCY, fetchIdc, validateIdcOptions, type FetchIdcOptions, type IdcFetchResult, type ResolvedIdcOptions } from './fetchIdc.ts';
 export { mergePartitions } from './merge.ts';
 export { runPipeline, type PipelineResult } from './run.ts';
+export type { EvaluationFigures, SplitFigures } from './env.ts';

@@ -10,7 +10,7 @@ import { resolvePreprocessConfig } from '../preprocess/index.ts';
 import { resolveEndpoint, validateIndexSpec } from '../idc/index.ts';
 import { validateIdcOptions } from './fetchIdc.ts';
 import { validateFetchOptions } from './fetchTcia.ts';
-import { FETCH_SOURCES, STEP_NAMES, type FetchSource, type Step, type StepEnv, type StepName } from './env.ts';
+import { FETCH_SOURCES, STEP_NAMES, type EvaluationFigures, type FetchSource, type SplitFigures, type Step, type StepEnv, type StepName } from './env.ts';
 import { digestOf } from './fingerprint.ts';
 import { loadPipelineFile, parsePipeline, resolveFrom, type LoadedPipeline } from './load.ts';
 import { acquireLock } from './lock.ts';
@@ -67,7 +67,7 @@ export interface PipelineResult {
   skipped: number;
   dataset?: { name: string; version?: string; dir?: string };
   run?: { id: string; dir: string };
-  evaluation?: { accuracy: number; balancedAccuracy: number; images: number; split: string; paper?: { arch: string; accuracy: number; balancedAccuracy: number } };
+  evaluation?: EvaluationFigures;
   report?: { html: string; markdown: string };
   /** Set when a stale lock of a dead process was taken over. */
   tookOverLock?: { pid: number; host: string; startedAt: string };
@@ -331,8 +331,23 @@ function safe<T>(f: () => T): T | undefined {
 }
 
 function readEvaluation(runDir: string): PipelineResult['evaluation'] {
-  const e = collectEvaluation(runDir, 'test').value;
-  return e ? { accuracy: e.accuracy, balancedAccuracy: e.balancedAccuracy, images: e.images, split: e.split, ...(e.paper?.headline ? { paper: e.paper.headline } : {}) } : undefined;
+  const figures = (split: string) => {
+    const file = path.join(runDir, `eval-${split}.json`);
+    const e = collectEvaluation(runDir, split).value;
+    if (!e) return undefined;
+    const unseen = safe(() => (JSON.parse(fs.readFileSync(file, 'utf8')) as { unseen?: SplitFigures['unseen'] | null }).unseen);
+    return {
+      accuracy: e.accuracy,
+      balancedAccuracy: e.balancedAccuracy,
+      images: e.images,
+      ...(unseen ? { unseen: { pairs: unseen.pairs, balancedAccuracy: unseen.balancedAccuracy } } : {}),
+      ...(e.paper?.headline ? { paper: e.paper.headline } : {}),
+    };
+  };
+  const test = figures('test');
+  const validation = figures('validate');
+  if (validation) delete validation.paper;
+  return test ? { ...test, split: 'test', ...(validation ? { validation } : {}) } : undefined;
 }
 
 function inline(def: PipelineDefinition): LoadedPipeline {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { BackendRequest } from '../train/index.ts';
-import type { Step, StepEnv } from './env.ts';
+import type { EvaluationFigures, SplitFigures, Step, StepEnv } from './env.ts';
 import { digestOf, fileDigest, listingDigest } from './fingerprint.ts';
 
 /**
@@ -109,12 +109,38 @@ const evaluate: Step = {
     const dir = runDirOf(env);
     if (!dir) throw new InputError('RUN_NOT_FOUND', 'no training run to evaluate');
     const { evaluateRun } = await import('../train/index.ts');
-    const r = await evaluateRun({ runDir: dir, split: 'test' }, env.ctx);
-    const paper = r.report.paper?.headline;
-    env.facts.evaluation = { accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, images: r.images, split: 'test', ...(paper ? { paper } : {}) };
-    return { counts: { images: r.images, accuracy: Number(r.accuracy.toFixed(4)), 'balanced accuracy': Number(r.balancedAccuracy.toFixed(4)) } };
+    // Validation next to test: a model that learned body location rather than modality scores
+    // well on one and badly on the other; the summary shows both.
+    let paper: EvaluationFigures['paper'];
+    const figures = async (split: 'validate' | 'test'): Promise<SplitFigures> => {
+      const r = await evaluateRun({ runDir: dir, split }, env.ctx);
+      const u = r.report.unseen;
+      if (r.report.paper?.headline) paper = r.report.paper.headline;
+      return { accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, images: r.images, ...(u ? { unseen: { pairs: u.pairs, balancedAccuracy: u.balancedAccuracy } } : {}) };
+    };
+    const validation = (await hasRows(env, 'validate')) ? await figures('validate') : undefined;
+    const test = await figures('test');
+    env.facts.evaluation = { ...test, split: 'test', ...(validation ? { validation } : {}), ...(paper ? { paper } : {}) };
+    const pct4 = (x: number) => Number(x.toFixed(4));
+    return {
+      counts: {
+        images: test.images,
+        accuracy: pct4(test.accuracy),
+        'balanced accuracy': pct4(test.balancedAccuracy),
+        ...(validation ? { 'validate balanced accuracy': pct4(validation.balancedAccuracy) } : {}),
+      },
+    };
   },
 };
+
+/** Whether the published dataset has rows in `split` (its shard manifest). */
+async function hasRows(env: StepEnv, split: 'validate' | 'test'): Promise<boolean> {
+  const version = datasetVersionOf(env);
+  if (!version) return false;
+  const { readShardManifest } = await import('../shards/manifest.ts');
+  const m = readShardManifest(path.join(env.ctx.paths.datasetRoot(env.def.shard.name), version));
+  return (m.splits[split]?.rows ?? 0) > 0;
+}
 
 export function trainSteps(): Step[] {
   return [train, evaluate];

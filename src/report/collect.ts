@@ -288,6 +288,7 @@ export function collectEvaluation(runDir: string, split = 'test', locations?: Ma
       correct,
       accuracy: num(r, 'accuracy') ?? (n > 0 ? correct / n : 0),
       ...(location ? { location } : {}),
+      ...(typeof r.unseenInTrain === 'boolean' ? { unseenInTrain: r.unseenInTrain } : {}),
     };
   });
   const perClass = classes.map((label, i) => {

@@ -1,7 +1,7 @@
 import type { CountRow, ReportData } from './model.ts';
 import { PALETTE, compact, esc, hBarChart, heatmap, legend, lineChart, stackedBarChart } from './svg.ts';
 import { paperHtml } from './paperTable.ts';
-import { orderedLocations, orderedSplits, pct, secondsText, sumBy, throughputOf } from './summarize.ts';
+import { GENERALISATION_GAP, orderedLocations, orderedSplits, pct, secondsText, sumBy, throughputOf } from './summarize.ts';
 
 /** One self-contained HTML page: inline CSS, inline SVG, no scripts, no external assets. */
 export function renderHtml(d: ReportData): string {
@@ -40,6 +40,7 @@ function header(d: ReportData): string {
     cards.push(['images', total.toLocaleString('en-US')]);
     cards.push(['datasets', String(new Set(d.dataset.counts.map((c) => c.dataset)).size)]);
   }
+  if (d.validation) cards.push([`${d.validation.split} balanced accuracy`, pct(d.validation.balancedAccuracy)]);
   if (d.evaluation) {
     cards.push([`${d.evaluation.split} accuracy`, pct(d.evaluation.accuracy)]);
     cards.push([`${d.evaluation.split} balanced accuracy`, pct(d.evaluation.balancedAccuracy)]);
@@ -119,6 +120,15 @@ function evaluationSection(d: ReportData): string {
     const why = d.training ? 'the training run has no evaluation yet: run `train evaluate`' : 'no training run: this pipeline builds data only, or training has not run yet';
     return section('Evaluation', `<p class="missing">No evaluation — ${esc(why)}.</p>`);
   }
+  const gap = d.validation ? Math.abs(d.validation.balancedAccuracy - e.balancedAccuracy) : 0;
+  const warn =
+    gap > GENERALISATION_GAP
+      ? `<p class="notes">Validation and ${esc(e.split)} balanced accuracy differ by ${(100 * gap).toFixed(1)} points: one of the splits holds data the model does not generalise to (see the rows marked “unseen in train”).</p>`
+      : '';
+  return warn + (d.validation ? evaluationBlock(d.validation) : '') + evaluationBlock(e);
+}
+
+function evaluationBlock(e: NonNullable<ReportData['evaluation']>): string {
   const matrix = heatmap({ title: `Confusion matrix (${e.split}, rows = true class)`, rows: e.classes, cols: e.classes, values: e.confusion, normalizeRows: true, colLabel: 'predicted' });
   const perClass = e.perClass?.length
     ? `<table><tr><th>class</th><th class="n">images</th><th class="n">recall</th><th class="n">precision</th></tr>${e.perClass
@@ -127,8 +137,11 @@ function evaluationSection(d: ReportData): string {
     : '';
   const per = [...e.perDataset].sort((a, b) => a.label.localeCompare(b.label) || a.dataset.localeCompare(b.dataset));
   const perTable = per.length
-    ? `<h3>Per-dataset accuracy (${esc(e.split)} split)</h3><table><tr><th>dataset</th><th>class</th><th>location</th><th class="n">images</th><th class="n">correct</th><th class="n">accuracy</th></tr>${per
-        .map((r) => `<tr${r.accuracy < 0.5 ? ' class="bad"' : ''}><td>${esc(r.dataset)}</td><td>${esc(r.label)}</td><td>${esc(r.location ?? '')}</td><td class="n">${r.images.toLocaleString('en-US')}</td><td class="n">${r.correct.toLocaleString('en-US')}</td><td class="n">${pct(r.accuracy)}</td></tr>`)
+    ? `<h3>Per-dataset accuracy (${esc(e.split)} split)</h3><table><tr><th>dataset</th><th>class</th><th>location</th><th class="n">images</th><th class="n">correct</th><th class="n">accuracy</th><th>class × location in train</th></tr>${per
+        .map(
+          (r) =>
+            `<tr${r.accuracy < 0.5 ? ' class="bad"' : ''}><td>${esc(r.dataset)}</td><td>${esc(r.label)}</td><td>${esc(r.location ?? '')}</td><td class="n">${r.images.toLocaleString('en-US')}</td><td class="n">${r.correct.toLocaleString('en-US')}</td><td class="n">${pct(r.accuracy)}</td><td>${r.unseenInTrain ? '<b>unseen in train</b>' : r.unseenInTrain === false ? 'seen' : ''}</td></tr>`,
+        )
         .join('')}</table>`
     : '';
   return section(

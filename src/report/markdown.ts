@@ -28,18 +28,18 @@ export function renderMarkdown(d: ReportData): string {
   }
 
   out.push('## Evaluation', '');
-  const e = d.evaluation;
-  if (!e) out.push(d.training ? 'The training run has no evaluation yet.' : 'No training run (data-only pipeline, or training has not run).', '');
-  else {
+  if (!d.evaluation) out.push(d.training ? 'The training run has no evaluation yet.' : 'No training run (data-only pipeline, or training has not run).', '');
+  // Validation first, then the test split: the two side by side show whether the model generalises.
+  for (const e of d.evaluation ? [d.validation, d.evaluation].filter((x) => x !== undefined) : []) {
     out.push(`${md(e.split)} split: ${num(e.images)} images, accuracy **${pct(e.accuracy)}**, balanced accuracy **${pct(e.balancedAccuracy)}**.`, '');
     out.push('Confusion matrix (rows = true class, columns = predicted):', '');
     out.push(table(['true \\ predicted', ...e.classes], e.classes.map((c, i) => [c, ...(e.confusion[i] ?? []).map(num)]), 1), '');
     if (e.paper) out.push(...paperMarkdownLines(e.paper));
     if (e.perDataset.length) {
       out.push(`### Per-dataset accuracy (${md(e.split)})`, '');
-      out.push(table(['dataset', 'class', 'location', 'images', 'correct', 'accuracy'], [...e.perDataset]
+      out.push(table(['dataset', 'class', 'location', 'images', 'correct', 'accuracy', 'class × location in train'], [...e.perDataset]
         .sort((a, b) => a.label.localeCompare(b.label) || a.dataset.localeCompare(b.dataset))
-        .map((r) => [r.dataset, r.label, r.location ?? '', num(r.images), num(r.correct), pct(r.accuracy)]), 3), '');
+        .map((r) => [r.dataset, r.label, r.location ?? '', num(r.images), num(r.correct), pct(r.accuracy), r.unseenInTrain ? '**unseen**' : r.unseenInTrain === false ? 'seen' : '']), 3), '');
     }
   }
 

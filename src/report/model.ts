@@ -84,6 +84,8 @@ export interface PerDatasetRow {
   correct: number;
   accuracy: number;
   location?: string;
+  /** Train has no image of this class at this location (from the evaluation; absent: unknown). */
+  unseenInTrain?: boolean;
 }
 
 export interface EvaluationSection {
@@ -117,6 +119,8 @@ export interface ReportData {
   timing?: TimingSection;
   training?: TrainingSection;
   evaluation?: EvaluationSection;
+  /** The same run on the validate split (shown next to the test split). */
+  validation?: EvaluationSection;
   /** Sentences about what could not be read (shown at the top). */
   notes: string[];
 }

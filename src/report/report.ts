@@ -61,6 +61,7 @@ export function collectReport(o: ReportOptions, ctx: RunContext): ReportData {
   const training = runDir ? take(collectTraining(runDir)) : undefined;
   const locations = new Map((dataset?.counts ?? []).map((c) => [c.dataset, c.location]));
   const evaluation = runDir ? take(collectEvaluation(runDir, o.split ?? 'test', locations)) : undefined;
+  const validation = runDir && (o.split ?? 'test') === 'test' ? collectEvaluation(runDir, 'validate', locations).value : undefined;
   const data: ReportData = {
     title: o.title ?? `medimg-etl report${datasetName ? ` — ${datasetName}` : ''}`,
     generatedAt: new Date().toISOString(),
@@ -73,6 +74,7 @@ export function collectReport(o: ReportOptions, ctx: RunContext): ReportData {
   if (timing) data.timing = timing;
   if (training) data.training = training;
   if (evaluation) data.evaluation = evaluation;
+  if (validation) data.validation = validation;
   return data;
 }
 

@@ -1,4 +1,7 @@
 import { SPLITS } from '../core/types.ts';
+
+/** Validation and test balanced accuracy further apart than this (a fraction) are called out: the model does not generalise to one of them. */
+export const GENERALISATION_GAP = 0.15;
 import type { CountRow, StepTiming } from './model.ts';
 
 /** train, validate, test first (in that order), then any other split names alphabetically. */

@@ -147,6 +147,8 @@ export interface DatasetFacts {
   datasetCounts: Partial<Record<Split, Record<string, number>>>;
   /** Images per class name per split (shard manifest). */
   classCounts?: Partial<Record<Split, Record<string, number>>>;
+  /** Class × location pairs ("CT chest") that train holds (split file, else the manifest); absent → unknown. */
+  trainPairs?: string[];
 }
 
 export type OpenedSource = BatchSource & { close(): Promise<void>; facts: DatasetFacts; manifest: ShardManifest };
@@ -159,10 +161,14 @@ export async function openBatchSource(dataDir: string, name: string, version?: s
 
 export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetFacts {
   const locations: Record<string, string> = {};
+  let trainPairs: Set<string> | undefined;
+  const inTrain = (dataset: string, split?: string | null) => (manifest.inputs.assignments?.[dataset] ?? split) === 'train';
   const splitPath = manifest.inputs.splitFile?.path;
   if (splitPath && fs.existsSync(splitPath)) {
     try {
-      for (const c of loadSplitFile(splitPath).counts) locations[c.dataset] ??= c.location;
+      const counts = loadSplitFile(splitPath).counts;
+      trainPairs = new Set(counts.filter((c) => c.images > 0 && inTrain(c.dataset, c.split)).map((c) => `${c.label} ${c.location}`));
+      for (const c of counts) locations[c.dataset] ??= c.location;
     } catch {
       /* fall back to the manifest below */
     }
@@ -170,7 +176,9 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
   const manifestPath = manifest.inputs.manifest?.path;
   if (manifestPath && fs.existsSync(manifestPath)) {
     try {
-      for (const d of loadManifest(manifestPath).datasets) locations[d.name] ??= d.location;
+      const datasets = loadManifest(manifestPath).datasets;
+      trainPairs ??= new Set(datasets.filter((d) => inTrain(d.name, d.split)).flatMap((d) => (d.classes ?? []).map((c) => `${c} ${d.location}`)));
+      for (const d of datasets) locations[d.name] ??= d.location;
     } catch {
       /* locations stay unknown */
     }
@@ -181,7 +189,13 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
     datasetCounts[split as Split] = summary.datasetCounts;
     classCounts[split as Split] = summary.classCounts;
   }
-  return { preprocess: findPreprocessConfig(dataDir, manifest.inputs.configHash), locations, datasetCounts, classCounts };
+  return {
+    preprocess: findPreprocessConfig(dataDir, manifest.inputs.configHash),
+    locations,
+    datasetCounts,
+    classCounts,
+    ...(trainPairs ? { trainPairs: [...trainPairs].sort() } : {}),
+  };
 }
 
 /** The preprocessing config with hash `hash`, from the metadata of a staging file made with it. */

@@ -8,7 +8,7 @@ import { selectBackend, type BackendRequest } from './backend.ts';
 import { confusionSvg, curvesSvg, svgToPng } from './charts.ts';
 import { openBatchSource, type BatchSource, type DatasetFacts } from './data.ts';
 import { evaluateSplit, type EpochMetrics, type TrainConfig } from './loop.ts';
-import { confusionMatrix, groupAccuracy, summarize, type ClassMetrics, type GroupAccuracy } from './metrics.ts';
+import { confusionMatrix, groupAccuracy, pairAccuracy, summarize, type ClassMetrics, type GroupAccuracy, type PairAccuracy } from './metrics.ts';
 import { loadModelDir } from './modelStore.ts';
 import { comparePaperFromFile, paperMarkdown, type PaperComparison } from './paperComparison.ts';
 
@@ -54,6 +54,10 @@ export interface EvalReport {
   groups: GroupAccuracy[];
   /** The paper's Table 3 and headline beside ours (test split of a manifest with paper figures). */
   paper?: PaperComparison;
+  /** Accuracy per class × location, with `unseenInTrain` where train has no image of that pair. */
+  pairs: PairAccuracy[];
+  /** Images, accuracy and balanced accuracy over the rows of pairs unseen in train (null: none or unknown). */
+  unseen: { pairs: string[]; images: number; accuracy: number | null; balancedAccuracy: number | null } | null;
   /** File names (relative to the run dir) of the charts. */
   charts: { confusionSvg: string; confusionPng: string; curvesSvg: string | null; curvesPng: string | null };
 }
@@ -105,18 +109,45 @@ export function evalMarkdown(r: EvalReport): string {
     '',
     `![confusion matrix](${r.charts.confusionPng})`,
     '',
+    '## Accuracy per class × location',
+    '',
+    r.unseen
+      ? `Pairs unseen in training (${r.unseen.pairs.join(', ')}): ${r.unseen.images} images, accuracy ${pct(r.unseen.accuracy)}, balanced accuracy ${pct(r.unseen.balancedAccuracy)}.`
+      : 'No class × location of this split is missing from train (or train\'s pairs are unknown).',
+    '',
+    '| modality | location | datasets | images | accuracy | location unseen in training |',
+    '|---|---|---:|---:|---:|---|',
+    ...r.pairs.map((p) => `| ${p.modality} | ${p.location} | ${p.datasets} | ${p.images} | ${pct(p.accuracy)} | ${p.unseenInTrain ? 'yes' : p.unseenInTrain === false ? 'no' : '?'} |`),
+    '',
     '## Accuracy per dataset, location and modality (paper Table 3)',
     '',
-    '| modality | location | dataset | images | accuracy | most frequent error |',
-    '|---|---|---|---:|---:|---|',
+    '| modality | location | dataset | images | accuracy | most frequent error | location unseen in training |',
+    '|---|---|---|---:|---:|---|---|',
     ...r.groups.map(
-      (g) => `| ${g.modality} | ${g.location} | ${g.dataset} | ${g.images} | ${pct(g.accuracy)} | ${g.topConfusion ? `${g.topConfusion.className} ×${g.topConfusion.images}` : '–'} |`,
+      (g) =>
+        `| ${g.modality} | ${g.location} | ${g.dataset} | ${g.images} | ${pct(g.accuracy)} | ${g.topConfusion ? `${g.topConfusion.className} ×${g.topConfusion.images}` : '–'} | ${g.unseenInTrain ? 'yes' : g.unseenInTrain === false ? 'no' : '?'} |`,
     ),
     '',
   ];
   if (r.paper) lines.push(...paperMarkdown(r.paper));
   if (r.charts.curvesPng) lines.push('## Training curves', '', `![training curves](${r.charts.curvesPng})`, '');
   return lines.join('\n');
+}
+
+/** Accuracy and balanced accuracy over the rows whose (dataset, class) group is unseen in train. */
+function unseenSummary(labels: Int32Array, preds: Int32Array, datasets: string[], groups: GroupAccuracy[], classNames: string[]): EvalReport['unseen'] {
+  const keys = new Set(groups.filter((g) => g.unseenInTrain).map((g) => `${g.dataset}\u0000${g.modality}`));
+  if (keys.size === 0) return null;
+  const l: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (!keys.has(`${datasets[i]}\u0000${classNames[labels[i]!]}`)) continue;
+    l.push(labels[i]!);
+    p.push(preds[i]!);
+  }
+  const sum = summarize(confusionMatrix(l, p, classNames.length), classNames);
+  const pairs = [...new Set(groups.filter((g) => g.unseenInTrain).map((g) => `${g.modality} ${g.location}`))].sort();
+  return { pairs, images: sum.images, accuracy: sum.accuracy, balancedAccuracy: sum.balancedAccuracy };
 }
 
 export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Promise<EvaluateResult> {
@@ -148,6 +179,10 @@ export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Pr
     const cm = confusionMatrix(ev.labels!, ev.preds!, meta.classNames.length);
     const sum = summarize(cm, meta.classNames);
     const groups = groupAccuracy(ev.labels!, ev.preds!, ev.datasets!, meta.classNames, (d) => facts?.locations[d] ?? 'unknown');
+    const trainPairs = facts?.trainPairs ? new Set(facts.trainPairs) : undefined;
+    if (trainPairs) for (const g of groups) g.unseenInTrain = !trainPairs.has(`${g.modality} ${g.location}`);
+    const pairs = pairAccuracy(groups, trainPairs);
+    const unseen = unseenSummary(ev.labels!, ev.preds!, ev.datasets!, groups, meta.classNames);
     const base = `eval-${split}`;
     const metrics = readMetrics(runDir);
     const charts: EvalReport['charts'] = {
@@ -180,6 +215,8 @@ export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Pr
       confusion: cm,
       perClass: sum.perClass,
       groups,
+      pairs,
+      unseen,
       charts,
     };
     const manifestPath = opened?.manifest.inputs.manifest?.path ?? options.manifestPath;

@@ -82,6 +82,38 @@ export interface GroupAccuracy {
   accuracy: number;
   /** Most frequent wrong prediction, if any. */
   topConfusion: { className: string; images: number } | null;
+  /** True when train holds no image of this class at this location (absent when train's pairs are unknown). */
+  unseenInTrain?: boolean;
+}
+
+/** Accuracy per class × body location over all datasets of a split (recall of the class there). */
+export interface PairAccuracy {
+  modality: string;
+  location: string;
+  datasets: number;
+  images: number;
+  correct: number;
+  accuracy: number;
+  unseenInTrain?: boolean;
+}
+
+/** Groups summed per (modality, location); `trainPairs` ("CT chest") marks the pairs train lacks. */
+export function pairAccuracy(groups: readonly GroupAccuracy[], trainPairs?: ReadonlySet<string>): PairAccuracy[] {
+  const m = new Map<string, PairAccuracy>();
+  for (const g of groups) {
+    const key = `${g.modality} ${g.location}`;
+    let p = m.get(key);
+    if (!p) {
+      p = { modality: g.modality, location: g.location, datasets: 0, images: 0, correct: 0, accuracy: 0 };
+      if (trainPairs) p.unseenInTrain = !trainPairs.has(key);
+      m.set(key, p);
+    }
+    p.datasets++;
+    p.images += g.images;
+    p.correct += g.correct;
+  }
+  for (const p of m.values()) p.accuracy = p.images > 0 ? p.correct / p.images : 0;
+  return [...m.values()].sort((a, b) => a.modality.localeCompare(b.modality) || a.location.localeCompare(b.location));
 }
 
 export function groupAccuracy(

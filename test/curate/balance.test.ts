@@ -20,9 +20,9 @@ function fractions(c: CountCell[], a: Record<string, Split>, label: string): Rec
 }
 
 describe('auto split balancer', () => {
-  it('meets the target fractions and ≥ 2 locations per class in every split', () => {
+  it('meets the target fractions and ≥ 2 locations per class in every split (without the unseen-pair goal)', () => {
     const c = cells();
-    const r = balanceSplits({ cells: c, assigned: {}, targets: [0.7, 0.15, 0.15], seed: 1 });
+    const r = balanceSplits({ cells: c, assigned: {}, targets: [0.7, 0.15, 0.15], seed: 1, unseenPairs: false });
     expect(r.search).toBe('greedy+local');
     for (const label of ['CT', 'MR']) {
       const f = fractions(c, r.proposed, label);
@@ -31,6 +31,24 @@ describe('auto split balancer', () => {
       expect(Math.abs(f.test - 0.15)).toBeLessThan(0.08);
       for (const s of ['train', 'validate', 'test'] as const) expect(r.perClass[label]!.locations[s]).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('by default gives validate and test each a class × location pair train lacks, keeping ≥ 2 train locations per class', () => {
+    const c = cells();
+    const r = balanceSplits({ cells: c, assigned: {}, targets: [0.7, 0.15, 0.15], seed: 1 });
+    expect(r.unseen.validate.length).toBeGreaterThanOrEqual(1);
+    expect(r.unseen.test.length).toBeGreaterThanOrEqual(1);
+    const trainPairs = new Set(c.filter((x) => r.proposed[x.dataset] === 'train').map((x) => `${x.label} ${x.location}`));
+    for (const pair of [...r.unseen.validate, ...r.unseen.test]) expect(trainPairs.has(pair)).toBe(false);
+    for (const label of ['CT', 'MR']) {
+      expect(r.perClass[label]!.locations.train).toBeGreaterThanOrEqual(2);
+      // Holding out a whole location costs some balance: fractions stay within 0.15 of the targets.
+      const f = fractions(c, r.proposed, label);
+      expect(Math.abs(f.train - 0.7)).toBeLessThan(0.15);
+    }
+    // Without a class at ≥ 3 locations no pair can be held out while train keeps 2: no such goal.
+    const two = c.filter((x) => ['chest', 'abdomen', 'brain', 'knee'].includes(x.location));
+    expect(balanceSplits({ cells: two, assigned: {}, targets: [0.7, 0.15, 0.15], seed: 1 }).unseen).toEqual({ validate: [], test: [] });
   });
 
   it('never moves an assigned dataset and proposes only for the others', () => {

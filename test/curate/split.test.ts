@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { loadSplitFile, parseTargets, splitDatasets } from '../../src/curate/split.ts';
+import { buildSplitTable, formatSplitTable, loadSplitFile, parseTargets, splitDatasets } from '../../src/curate/split.ts';
 import { quietContext, stageSeries, tempDataDir, writeManifest } from '../shards/fixtures.ts';
 
 async function setup() {
@@ -55,6 +55,25 @@ describe('etl split', () => {
     expect(r.proposal!.fixed).toEqual({ 'CT-chest': 'test', 'MR-brain': 'train' });
     // The manifest itself is untouched.
     expect(JSON.parse(fs.readFileSync(mf, 'utf8')).datasets).toHaveLength(2);
+  });
+
+  it('flags validate/test class × location pairs that train lacks, in the table and its text', () => {
+    const cells = [
+      { dataset: 'A', label: 'CT', location: 'chest', images: 10 },
+      { dataset: 'B', label: 'CT', location: 'head', images: 5 },
+      { dataset: 'C', label: 'MR', location: 'brain', images: 7 },
+      { dataset: 'D', label: 'CT', location: 'chest', images: 3 },
+      { dataset: 'E', label: 'MR', location: 'knee', images: 4 },
+    ];
+    const t = buildSplitTable(cells, { A: 'train', C: 'train', B: 'validate', D: 'validate', E: 'test' });
+    expect(t.rows.filter((r) => r.unseenInTrain).map((r) => `${r.split} ${r.label} ${r.location}`)).toEqual(['validate CT head', 'test MR knee']);
+    expect(t.rows.find((r) => r.split === 'validate' && r.location === 'chest')!.unseenInTrain).toBeUndefined();
+    expect(t.unseen).toEqual({ validate: ['CT head'], test: ['MR knee'] });
+    const text = formatSplitTable(t);
+    expect(text).toMatch(/validate\s+CT\s+head\s+1\s+5\s+location unseen in train/);
+    expect(text).toContain('validate: class × location unseen in train: CT head');
+    const seen = formatSplitTable(buildSplitTable(cells.slice(0, 4), { A: 'train', B: 'train', C: 'train', D: 'validate' }));
+    expect(seen).toContain('validate: every class × location is also in train');
   });
 
   it('parses --targets and rejects bad ones', () => {

@@ -6,6 +6,7 @@ import { createRunContext, type RunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { synthesize } from '../../src/standins/synth/index.ts';
 import { classifyFiles } from '../../src/train/classify.ts';
+import { openBatchSource } from '../../src/train/data.ts';
 import { evaluateRun, type EvalReport } from '../../src/train/evaluate.ts';
 import { trainModality, type EpochMetrics, type TrainOptions, type TrainResult } from '../../src/train/loop.ts';
 import { buildSyntheticShards, LOCATIONS } from './fixtures.ts';
@@ -87,6 +88,26 @@ describe('train modality (wasm, real shard reader)', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(fs.existsSync(path.join(runA.runDir, 'curves.png'))).toBe(true);
     expect(fs.readFileSync(r.markdownPath, 'utf8')).toContain('| CT |');
+  });
+
+  it('marks class × location pairs unseen in training, per dataset and per pair, with their own accuracy', async () => {
+    const source = await openBatchSource(root, 'synthetic');
+    try {
+      expect(source.facts.trainPairs).toEqual(['CT chest', 'MR brain', 'PT abdomen', 'XR extremity']);
+      // Move the test CT dataset to a body location train has no CT of.
+      source.facts.locations['SYN-test-CT'] = 'knee';
+      const r = await evaluateRun({ runDir: runA.runDir, split: 'test', backend: 'wasm', source }, ctx);
+      const ct = r.report.groups.find((g) => g.dataset === 'SYN-test-CT')!;
+      expect(ct).toMatchObject({ location: 'knee', unseenInTrain: true });
+      expect(r.report.groups.filter((g) => g.unseenInTrain)).toHaveLength(1);
+      expect(r.report.pairs.map((p) => [p.modality, p.location, p.unseenInTrain])).toEqual([
+        ['CT', 'knee', true], ['MR', 'brain', false], ['PT', 'abdomen', false], ['XR', 'extremity', false],
+      ]);
+      expect(r.report.unseen).toEqual({ pairs: ['CT knee'], images: ct.images, accuracy: ct.accuracy, balancedAccuracy: ct.accuracy });
+      expect(fs.readFileSync(r.markdownPath, 'utf8')).toMatch(/\| CT \| knee \| 1 \| 16 \| [0-9.]+ % \| yes \|/);
+    } finally {
+      await source.close();
+    }
   });
 
   it('classifies DICOM files (and reports non-image and corrupt files) into a CSV', async () => {

@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { parsePartition } from '../../core/partition.ts';
 import { runPipeline, type PipelineResult } from '../../pipeline/index.ts';
+import type { EvaluationFigures, SplitFigures } from '../../pipeline/index.ts';
+import { GENERALISATION_GAP } from '../../report/index.ts';
 import { runCommand, type GlobalArgs, type Summary } from '../command.ts';
 
 interface RunArgs {
@@ -36,6 +38,22 @@ export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
   }),
 };
 
+const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`);
+
+/** Validation and test side by side, their unseen-location pairs, and a warning when they disagree. */
+export function evaluationFigures(e: EvaluationFigures): Record<string, string> {
+  const out: Record<string, string> = {};
+  const line = (s: SplitFigures) =>
+    `accuracy ${pct(s.accuracy)}, balanced ${pct(s.balancedAccuracy)} (${s.images} images)` +
+    (s.unseen ? `; locations unseen in train (${s.unseen.pairs.join(', ')}): balanced ${pct(s.unseen.balancedAccuracy)}` : '');
+  if (e.validation) out['validate'] = line(e.validation);
+  out[e.split] = line(e);
+  if (e.validation && Math.abs(e.validation.balancedAccuracy - e.balancedAccuracy) > GENERALISATION_GAP) {
+    out.warning = `validate and ${e.split} balanced accuracy differ by ${(100 * Math.abs(e.validation.balancedAccuracy - e.balancedAccuracy)).toFixed(1)} points (> ${100 * GENERALISATION_GAP}): the model does not generalise to one of them; see the per-dataset rows in the report`;
+  }
+  return out;
+}
+
 export function pipelineSummary(title: string, r: PipelineResult): Summary {
   const figures: Record<string, string | number> = {
     steps: `${r.ran} ran, ${r.skipped} skipped${r.ran === 0 ? ' (everything up to date)' : ''}`,
@@ -43,7 +61,7 @@ export function pipelineSummary(title: string, r: PipelineResult): Summary {
   if (r.dataset?.version) figures.dataset = `${r.dataset.name} ${r.dataset.version} → ${r.dataset.dir}`;
   if (r.run) figures['training run'] = r.run.dir;
   if (r.evaluation) {
-    figures[`${r.evaluation.split} accuracy`] = `${(100 * r.evaluation.accuracy).toFixed(1)}% (balanced ${(100 * r.evaluation.balancedAccuracy).toFixed(1)}%, ${r.evaluation.images} images)`;
+    Object.assign(figures, evaluationFigures(r.evaluation));
     const p = r.evaluation.paper;
     if (p) figures[`paper (${p.arch})`] = `${p.accuracy.toFixed(2)}% (balanced ${p.balancedAccuracy.toFixed(2)}%); per dataset × class in the report`;
   }

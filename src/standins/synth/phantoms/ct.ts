@@ -18,6 +18,11 @@ export interface CtSeries {
   cols: number;
   /** Area outside the circular field of view set to PixelPaddingValue −2000. */
   padding: boolean;
+  /**
+   * Outside the field of view written as −3024 HU without a PixelPaddingValue, as many scanners do:
+   * min–max normalisation then shows the reconstruction disc, with air grey rather than black.
+   */
+  fovMinimum?: boolean;
   /** IV contrast: brighter vessels, kidneys, liver. */
   contrast: boolean;
 }
@@ -55,7 +60,7 @@ export function renderCt(series: CtSeries, seriesSeed: number, z: number, imageS
   const out = new Int16Array(w * h);
   const d = img.data;
   const r2 = (fovFrac * Math.min(w, h)) ** 2 / 4;
-  const outside = series.padding ? CT_PADDING_VALUE : 0;
+  const outside = series.padding || series.fovMinimum ? CT_PADDING_VALUE : 0;
   for (let y = 0; y < h; y++) {
     const dy = y + 0.5 - h / 2;
     let i = y * w;

@@ -70,6 +70,10 @@ export function renderMr(series: MrSeries, seriesSeed: number, z: number, imageS
   const noiseRel = jr.uniform(0.012, 0.04);
   const texAmp = jr.uniform(0.015, 0.05);
   const biasSeed = jr.seed();
+  // Phase-encode ghosting (motion, pulsation): a faint copy of the anatomy shifted by half the field
+  // of view along the phase axis, visible in the background: an MR-only artifact.
+  const ghost = jr.chance(0.6) ? jr.uniform(0.03, 0.1) : 0;
+  const ghostAlongX = jr.chance(0.5);
 
   const img = image(w, h, 0);
   DRAW[series.location](img, t, seriesSeed, z);
@@ -85,8 +89,15 @@ export function renderMr(series: MrSeries, seriesSeed: number, z: number, imageS
   const sigma = noiseRel * scale;
   const out = new Uint16Array(w * h);
   const d = img.data;
+  const hw = Math.floor(w / 2);
+  const hh = Math.floor(h / 2);
   for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
+    let v = d[i]!;
+    if (ghost > 0) {
+      const x = i % w;
+      const y = (i - x) / w;
+      v += ghost * d[ghostAlongX ? y * w + ((x + hw) % w) : ((y + hh) % h) * w + x]!;
+    }
     const s = v > 0 ? v * (1 + tex[i]! * texAmp) * Math.exp(bias[i]! * biasAmp) * scale : 0;
     const re = s + n1[i]! * sigma;
     const im = n2[i]! * sigma;
