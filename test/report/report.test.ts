@@ -57,6 +57,37 @@ describe('report', () => {
     expect(html).toContain('No rejected files');
   });
 
+  it('shows validation next to test, marks locations unseen in train, and warns when the two differ by > 15 points', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-report-'));
+    try {
+      const run = path.join(dir, 'runs', 'r1');
+      fs.mkdirSync(run, { recursive: true });
+      const ev = (split: string, acc: number, unseenInTrain: boolean) => JSON.stringify({
+        split, classNames: ['CT', 'MR'], confusion: [[10 * acc, 10 - 10 * acc], [0, 10]], accuracy: acc, balancedAccuracy: acc, images: 20,
+        groups: [{ dataset: `${split}-CT`, modality: 'CT', location: 'knee', images: 10, correct: 10 * acc, accuracy: acc, unseenInTrain }],
+      });
+      fs.writeFileSync(path.join(run, 'eval-test.json'), ev('test', 0.9, true));
+      fs.writeFileSync(path.join(run, 'eval-validate.json'), ev('validate', 0.6, false));
+      const ctx = createRunContext({ dataDir: dir, logger: memoryLogger(), rejectsInMemory: true });
+      const out = await generateReport({ dataDir: dir, runDir: run }, ctx);
+      expect(out.data.validation?.perDataset[0]).toMatchObject({ dataset: 'validate-CT', unseenInTrain: false });
+      expect(out.data.evaluation?.perDataset[0]).toMatchObject({ dataset: 'test-CT', unseenInTrain: true });
+      const html = fs.readFileSync(out.html, 'utf8');
+      expect(html).toContain('Evaluation on the validate split');
+      expect(html.indexOf('Evaluation on the validate split')).toBeLessThan(html.indexOf('Evaluation on the test split'));
+      expect(html).toContain('<b>unseen in train</b>');
+      expect(html).toContain('differ by 30.0 points');
+      const md = fs.readFileSync(out.markdown, 'utf8');
+      expect(md).toContain('validate split: 20 images');
+      expect(md).toContain('**unseen**');
+      // Close figures: no warning.
+      fs.writeFileSync(path.join(run, 'eval-validate.json'), ev('validate', 0.85, false));
+      expect(fs.readFileSync((await generateReport({ dataDir: dir, runDir: run }, ctx)).html, 'utf8')).not.toContain('differ by');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads metrics, evaluation and rejects files; an empty data dir gives an empty report', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-report-'));
     try {
