@@ -74,32 +74,32 @@ const MRM: ReadonlyArray<readonly [number, number]> = [[256, 256], [256, 256], [
 const PTM: ReadonlyArray<readonly [number, number]> = [[128, 128], [144, 144], [168, 168], [192, 192], [200, 200]];
 
 /**
- * Demo: 18 collections, every class at 3–4 body locations overall and at ≥ 2 in train, and body
- * locations shared between classes (chest: all four; head: CT, MR, PT), so location is no shortcut
- * to modality. Validate and test each hold class × location pairs train lacks (MR abdomen and XR
- * breast; CT knee and PT abdomen) next to seen ones: their accuracy shows whether the model learned
- * modality or anatomy. Splits are by dataset.
+ * Demo: 18 collections, every class at 3–4 body locations overall and at ≥ 2 in train, and train's
+ * body locations shared between classes (chest: CT, PT, XR; abdomen and knee: CT, MR; head: MR, PT),
+ * so anatomy does not tell the class. Validate and test each hold class × location pairs train lacks
+ * (CT head, XR breast; MR chest, PT abdomen) next to seen ones: their accuracy shows whether the
+ * model learned modality or anatomy. Splits are by dataset.
  */
 const DEMO: CollectionSpec[] = [
-  // train
+  // train: chest holds CT, PT, XR; abdomen and knee both CT and MR; the head both MR and PT
   { collection: 'SYN-LungCT-Chest', modality: 'CT', location: 'chest', split: 'train', site: 'Synthetic Site A', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 2], instances: [24, 36], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'implicit', 'jpegLossless'], nonImage: ['SEG'], corrupt: ['truncated'], releaseFrom: '2019-01-10' },
   { collection: 'SYN-AbdoCT', modality: 'CT', location: 'abdomen', split: 'train', site: 'Synthetic Site B', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [26, 36], matrices: CT512, transferSyntaxes: ['implicit', 'rle', 'jpegLs'], releaseFrom: '2019-04-02' },
-  { collection: 'SYN-HeadCT', modality: 'CT', location: 'head', split: 'train', site: 'Synthetic Site I', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'j2k', 'jpegLs'], nonImage: ['RTSTRUCT'], releaseFrom: '2020-06-01' },
+  { collection: 'SYN-KneeCT', modality: 'CT', location: 'knee', split: 'train', site: 'Synthetic Site R', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'rle'], releaseFrom: '2020-12-01' },
   { collection: 'SYN-BrainMR', modality: 'MR', location: 'brain', split: 'train', site: 'Synthetic Site C', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'implicit', 'rle', 'jpegLs'], nonImage: ['SR'], releaseFrom: '2019-02-20' },
   { collection: 'SYN-KneeMR', modality: 'MR', location: 'knee', split: 'train', site: 'Synthetic Site D', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], releaseFrom: '2019-08-15' },
-  { collection: 'SYN-CardiacMR', modality: 'MR', location: 'chest', split: 'train', site: 'Synthetic Site Q', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [14, 22], matrices: [[192, 192], [256, 256]], transferSyntaxes: ['implicit', 'jpegLossless', 'explicit'], releaseFrom: '2019-09-30' },
+  { collection: 'SYN-AbdoMR', modality: 'MR', location: 'abdomen', split: 'train', site: 'Synthetic Site J', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['implicit', 'explicit', 'jpegLossless'], releaseFrom: '2020-02-14' },
   { collection: 'SYN-PET-Chest', modality: 'PT', location: 'chest', split: 'train', site: 'Synthetic Site E', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [35, 47], matrices: PTM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], corrupt: ['random'], releaseFrom: '2019-05-05' },
   { collection: 'SYN-PET-Brain', modality: 'PT', location: 'head', split: 'train', site: 'Synthetic Site F', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [30, 40], matrices: PTM, transferSyntaxes: ['implicit', 'jpegLs'], releaseFrom: '2020-01-20' },
   { collection: 'SYN-ChestCR', modality: 'CR', location: 'chest', split: 'train', site: 'Synthetic Site G', patients: 120, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [1, 2], matrices: [[800, 688], [768, 768], [832, 704]], transferSyntaxes: ['jpegLs', 'jpegLossless', 'explicit', 'rle', 'jpegLs'], releaseFrom: '2019-11-11' },
   { collection: 'SYN-Extremity-DX', modality: 'DX', location: 'extremity', split: 'train', site: 'Synthetic Site H', patients: 80, studiesPerPatient: [1, 1], seriesPerStudy: [1, 2], instances: [1, 1], matrices: [[768, 640], [704, 576]], transferSyntaxes: ['jpegLs', 'rle', 'jpegLossless', 'explicit'], releaseFrom: '2020-03-03' },
-  // validate: MR abdomen and XR breast are locations train has no MR / XR of
-  { collection: 'SYN-NSCLC-CT', modality: 'CT', location: 'chest', split: 'validate', site: 'Synthetic Site M', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [28, 36], matrices: CT512, transferSyntaxes: ['jpegLossless', 'explicit', 'jpegLs'], corrupt: ['truncated'], releaseFrom: '2020-10-10' },
-  { collection: 'SYN-AbdoMR', modality: 'MR', location: 'abdomen', split: 'validate', site: 'Synthetic Site J', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['implicit', 'explicit', 'jpegLossless'], releaseFrom: '2020-02-14' },
+  // validate: CT head (train has MR and PT heads, no CT) and XR breast are pairs train lacks
+  { collection: 'SYN-HeadCT', modality: 'CT', location: 'head', split: 'validate', site: 'Synthetic Site I', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'j2k', 'jpegLs'], nonImage: ['RTSTRUCT'], releaseFrom: '2020-06-01' },
+  { collection: 'SYN-GliomaMR', modality: 'MR', location: 'brain', split: 'validate', site: 'Synthetic Site N', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['explicit', 'jpegLs', 'implicit'], releaseFrom: '2021-01-05' },
   { collection: 'SYN-PET-WB', modality: 'PT', location: 'chest', split: 'validate', site: 'Synthetic Site K', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [30, 40], matrices: PTM, transferSyntaxes: ['explicit', 'rle'], releaseFrom: '2020-09-09' },
   { collection: 'SYN-Mammo-MG', modality: 'MG', location: 'breast', split: 'validate', site: 'Synthetic Site L', patients: 25, studiesPerPatient: [1, 1], seriesPerStudy: [4, 4], instances: [1, 1], matrices: [[896, 704], [832, 672]], transferSyntaxes: ['jpegLs', 'explicit', 'jpegLossless', 'rle'], releaseFrom: '2020-04-04' },
-  // test: CT knee and PT abdomen are locations train has no CT / PT of
-  { collection: 'SYN-KneeCT', modality: 'CT', location: 'knee', split: 'test', site: 'Synthetic Site R', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'rle'], releaseFrom: '2020-12-01' },
-  { collection: 'SYN-GliomaMR', modality: 'MR', location: 'brain', split: 'test', site: 'Synthetic Site N', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['explicit', 'jpegLs', 'implicit'], releaseFrom: '2021-01-05' },
+  // test: MR chest (train has CT, PT, XR chests, no MR) and PT abdomen are pairs train lacks
+  { collection: 'SYN-NSCLC-CT', modality: 'CT', location: 'chest', split: 'test', site: 'Synthetic Site M', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [28, 36], matrices: CT512, transferSyntaxes: ['jpegLossless', 'explicit', 'jpegLs'], corrupt: ['truncated'], releaseFrom: '2020-10-10' },
+  { collection: 'SYN-CardiacMR', modality: 'MR', location: 'chest', split: 'test', site: 'Synthetic Site Q', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [14, 22], matrices: [[192, 192], [256, 256]], transferSyntaxes: ['implicit', 'jpegLossless', 'explicit'], releaseFrom: '2019-09-30' },
   { collection: 'SYN-PET-Abdomen', modality: 'PT', location: 'abdomen', split: 'test', site: 'Synthetic Site O', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [30, 40], matrices: PTM, transferSyntaxes: ['jpegLs', 'implicit', 'explicit'], releaseFrom: '2021-03-03' },
   { collection: 'SYN-ChestDX', modality: 'DX', location: 'chest', split: 'test', site: 'Synthetic Site P', patients: 80, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [1, 1], matrices: [[832, 832], [800, 704]], transferSyntaxes: ['explicit', 'jpegLs', 'jpegLossless', 'rle'], releaseFrom: '2021-05-05' },
 ];
