@@ -86,7 +86,7 @@ export async function imageInstance(p: SeriesPlan, i: number): Promise<Uint8Arra
   });
   switch (params.type) {
     case 'CT': {
-      pixels = renderCt({ location: p.location as CtLocation, rows: p.rows, cols: p.cols, padding: params.padding, fovMinimum: !params.padding && params.fovMinimum, contrast: params.contrast }, p.seed, zOf(p, i), imageSeed);
+      pixels = renderCt({ location: p.location as CtLocation, rows: p.rows, cols: p.cols, padding: params.padding, fovMinimum: !params.padding && seedOf(p.seed, 'fov') % 2 === 0, contrast: params.contrast }, p.seed, zOf(p, i), imageSeed);
       fmt = { rows: p.rows, cols: p.cols, bitsStored: 16, signed: true };
       const head = p.location === 'head';
       Object.assign(ds, geometry(), {

@@ -17,7 +17,7 @@ export interface Scanner {
 }
 
 export type SeriesParams =
-  | { type: 'CT'; padding: boolean; fovMinimum: boolean; contrast: boolean; kernel: string; kvp: number }
+  | { type: 'CT'; padding: boolean; contrast: boolean; kernel: string; kvp: number }
   | { type: 'MR'; contrast: MrContrast; scanner: number; fieldStrength: number }
   | { type: 'PT' }
   | { type: 'XR'; bitsStored: number; photometric: 'MONOCHROME1' | 'MONOCHROME2'; views: string[]; laterality?: 'L' | 'R'; burnIn: boolean };
@@ -153,7 +153,6 @@ function seriesParams(spec: CollectionSpec, r: Rng, seriesIndexInStudy: number):
         contrast: spec.location !== 'head' && spec.location !== 'knee' && r.chance(0.5),
         kernel: r.pick(['B30f', 'STANDARD', 'FC10', 'B']),
         kvp: r.pick([100, 120, 120, 140]),
-        fovMinimum: r.chance(0.5),
       };
     case 'MR': {
       const contrasts: MrContrast[] = spec.location === 'brain' ? ['T1', 'T2', 'FLAIR'] : spec.location === 'knee' ? ['PD', 'T1', 'T2'] : ['T2', 'T1', 'PD'];
