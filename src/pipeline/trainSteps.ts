@@ -137,7 +137,7 @@ const evaluate: Step = {
 async function hasRows(env: StepEnv, split: 'validate' | 'test'): Promise<boolean> {
   const version = datasetVersionOf(env);
   if (!version) return false;
-  const { readShardManifest } = await import('../shards/manifest.ts');
+  const { readShardManifest } = await import('../shards/index.ts');
   const m = readShardManifest(path.join(env.ctx.paths.datasetRoot(env.def.shard.name), version));
   return (m.splits[split]?.rows ?? 0) > 0;
 }
