@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { DataError, asEnvironmentError } from '../core/errors.ts';
 import { AtomicFile } from '../core/fsAtomic.ts';
 import type { Logger } from '../core/log.ts';
@@ -39,6 +40,8 @@ export class ObjectStore {
   constructor(o: ObjectStoreOptions) {
     this.endpoint = o.endpoint.replace(/\/+$/, '');
     this.options = o;
+    // Every request in flight listens on the run's signal: more than Node's default 10 is expected.
+    if (o.signal) setMaxListeners(Math.max(64, 4 * (o.maxSockets ?? 64)), o.signal);
     this.http = new HttpClient({ baseUrl: this.endpoint, maxSockets: o.maxSockets ?? 64, ...opt(o) });
   }
 
