@@ -36,6 +36,8 @@ const CASES: Array<{ format: ExternalFormatName; label: string; locations: strin
   { format: 'nih-cxr14', label: 'XR', locations: ['chest'], workers: 0 },
   { format: 'rsna-bone-age', label: 'XR', locations: ['hand'], workers: 0 },
   { format: 'mura', label: 'XR', locations: ['elbow', 'finger', 'forearm'], workers: 0 },
+  // OAI is DICOM: label, patient and series from the headers (the DICOM folder importer).
+  { format: 'oai', label: 'XR', locations: ['knee'], workers: 0 },
   // Volume formats also run through the worker pool (the NIfTI library loads inside a worker).
   { format: 'mrnet', label: 'MR', locations: ['knee'], workers: 1 },
   { format: 'brats20', label: 'MR', locations: ['head'], workers: 1 },

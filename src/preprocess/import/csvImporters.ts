@@ -68,6 +68,18 @@ async function* csvSeries(
   }
 }
 
+/** The header line of a CSV (its first 4 KiB suffice; the rest is never read here). */
+function firstLine(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function existing(root: string, names: string[]): string[] {
   return names.map((n) => path.join(root, n)).filter((f) => fs.existsSync(f));
 }
@@ -131,7 +143,7 @@ export async function* rsnaBoneAgeJobs(run: ImportRun): AsyncGenerator<StageJob>
   const csvs = (await fsp.readdir(run.root)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
   let any = false;
   for (const name of csvs) {
-    const header = fs.readFileSync(path.join(run.root, name), 'utf8').split(/\r?\n/, 1)[0] ?? '';
+    const header = firstLine(path.join(run.root, name));
     const cols = header.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
     const idCol = cols.find((c) => c === 'id' || c === 'Case ID');
     if (!idCol) continue;

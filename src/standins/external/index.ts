@@ -1,3 +1,4 @@
+import { generateOai } from './oaiLayout.ts';
 import { generateChexpert, generateMura, generateNih, generateRsnaBoneAge } from './pictureLayouts.ts';
 import type { GeneratedExternal, GenerateOptions } from './types.ts';
 import { generateBrats, generateMrnet, generateNiftiFolder, generateNpyFolder } from './volumeLayouts.ts';
@@ -16,6 +17,7 @@ const GENERATORS: Record<string, (out: string, o: GenerateOptions) => Promise<Ge
   'rsna-bone-age': generateRsnaBoneAge,
   mura: generateMura,
   mrnet: generateMrnet,
+  oai: generateOai,
   brats20: generateBrats,
   nifti: generateNiftiFolder,
   npy: generateNpyFolder,
