@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { InputError } from '../../core/errors.ts';
 import type { StageJob } from '../stageRunner.ts';
 import type { FileMeta } from '../preprocessSeries.ts';
@@ -16,6 +17,11 @@ import { statFile, type FoundFile } from './walk.ts';
  */
 
 export const ROWS_PER_SERIES = 256;
+/**
+ * File lookups in flight: stat runs on libuv's thread pool, which the workers' file reads share;
+ * a whole chunk at once would queue their reads behind 256 stats.
+ */
+const STAT_CONCURRENCY = 8;
 
 interface RowTarget {
   /** Where the file may be, most likely first. */
@@ -46,10 +52,11 @@ async function* csvSeries(
   target: (row: CsvRow) => RowTarget | string,
 ): AsyncGenerator<StageJob> {
   const csvName = path.basename(csv);
+  const limit = pLimit(STAT_CONCURRENCY);
   let index = 0;
   for await (const batch of chunks(csvRows(csv, required), ROWS_PER_SERIES)) {
     const targets = batch.map((row) => ({ row, t: target(row) }));
-    const located = await Promise.all(targets.map(({ t }) => (typeof t === 'string' ? undefined : locate(run, t))));
+    const located = await Promise.all(targets.map(({ t }) => (typeof t === 'string' ? undefined : limit(() => locate(run, t)))));
     const files: FoundFile[] = [];
     const fileMeta: Record<string, FileMeta> = {};
     targets.forEach(({ row, t }, i) => {
