@@ -19,14 +19,6 @@ export const DEFAULT_CLASS_MAP: Readonly<Record<string, string>> = {
 export const SPLITS = ['train', 'validate', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
-/** Where a sample came from: a rejected or mislabelled sample can always be traced to its file. */
-export interface Provenance {
-  dataset: string;
-  seriesUid: string;
-  sopUid: string;
-  frame: number;
-}
-
 /** One series chosen by the plan (after modality filter and caps), in `plans/<name>.json`. */
 export interface PlannedSeries {
   /** Dataset name (manifest entry; the TCIA collection name when no manifest is used). */

@@ -1,7 +1,8 @@
 /** Public surface of shards/ (Arrow shards: build, publish, read, verify): other folders import only from here. */
 export { shardDataset } from './build.ts';
-export { MANIFEST_FILE, readShardManifest, type ShardManifest } from './manifest.ts';
+export { MANIFEST_FILE, readShardManifest, type ShardManifest, type SplitSummary } from './manifest.ts';
 export { readCurrent, switchCurrent } from './publish.ts';
-export { openDataset, type Batch } from './reader.ts';
+export { openDataset, epochOrder, type Batch, type DatasetHandle, type ReadOptions } from './reader.ts';
 export { DEFAULT_SHUFFLE_MEMORY_MB } from './shuffle.ts';
-export { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
+export { IntegrityError, verifyDataset, type VerifyReport, type VerifyOptions } from './verify.ts';
+export { type ShardFileInfo } from './writer.ts';

@@ -1,6 +1,6 @@
 /** Public surface of train/ (backends, architectures, training loop, evaluation, classify): other folders import only from here. */
 export { BACKEND_CHOICES, type BackendRequest } from './backend.ts';
-export { classifyFiles } from './classify.ts';
+export { classifyFiles, predictionsCsv, type ClassifyOptions, type ClassifyResult, type PredictionRow } from './classify.ts';
 export { formatDoctor, runDoctor } from './doctor.ts';
 export { evaluateRun } from './evaluate.ts';
 export { CLASS_WEIGHTINGS, trainModality, type ClassWeighting, type TrainOptions } from './loop.ts';
