@@ -27,6 +27,8 @@ export interface DataPaths {
   run(id: string): string;
   rejects: string;
   state: string;
+  /** Default folder of the external datasets' downloads (`--external-dir`). */
+  external: string;
 }
 
 /**
@@ -69,5 +71,6 @@ export function dataPaths(root: string): DataPaths {
     run: (id) => path.join(r, 'runs', seg(id)),
     rejects: path.join(r, 'rejects.jsonl'),
     state: path.join(r, 'state'),
+    external: path.join(r, 'external'),
   };
 }

@@ -5,6 +5,7 @@ import type { PreprocessConfig } from '../preprocess/index.ts';
 import type { VerifyReport } from '../shards/index.ts';
 import type { Endpoint } from '../idc/index.ts';
 import type { ResolvedIdcOptions } from './fetchIdc.ts';
+import type { ExternalSource } from './externals.ts';
 import type { ResolvedFetchOptions } from './fetchTcia.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';
@@ -44,6 +45,8 @@ export interface StepEnv {
   preprocess: PreprocessConfig;
   /** Collections the catalog keeps current. */
   collections: string[];
+  /** The manifest's external datasets, found or not under the external directory. */
+  externals: ExternalSource[];
   /** Output digests of the steps so far in this run (inputs of the steps after them). */
   digests: Partial<Record<StepName, string>>;
   /** Facts steps hand to later steps within one run (e.g. the dataset version just built). */

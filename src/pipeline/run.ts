@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { ConfigError, EtlError, exitCodeOf, isEtlError, messageOf } from '../core/errors.ts';
+import { ConfigError, EtlError, InputError, exitCodeOf, isEtlError, messageOf } from '../core/errors.ts';
 import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import { loadManifest } from '../curate/index.ts';
 import { resolvePreprocessConfig } from '../preprocess/index.ts';
@@ -11,6 +11,7 @@ import { resolveEndpoint, validateIndexSpec } from '../idc/index.ts';
 import { validateIdcOptions } from './fetchIdc.ts';
 import { validateFetchOptions } from './fetchTcia.ts';
 import { FETCH_SOURCES, STEP_NAMES, type EvaluationFigures, type FetchSource, type SplitFigures, type Step, type StepEnv, type StepName } from './env.ts';
+import { locateExternals, missingExternalLine } from './externals.ts';
 import { digestOf } from './fingerprint.ts';
 import { loadPipelineFile, parsePipeline, resolveFrom, type LoadedPipeline } from './load.ts';
 import { acquireLock } from './lock.ts';
@@ -54,6 +55,10 @@ export interface RunPipelineOptions {
   /** IDC index file or URL (default: the latest idc-index-data release) and endpoint (aws, gcs or a URL). */
   idcIndex?: string;
   idcEndpoint?: string;
+  /** Folder holding the manifest's external datasets (default `<data-dir>/external`). */
+  externalDir?: string;
+  /** A missing external dataset is an error (exit 2) instead of a line saying where to get it. */
+  requireAll?: boolean;
 }
 
 export interface PipelineResult {
@@ -200,6 +205,14 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
       hint: 'train at the staged size or smaller',
     });
   }
+  const externals = locateExternals(manifest.datasets, path.resolve(options.externalDir ?? ctx.paths.external), manifestFile);
+  const missing = externals.filter((e) => !e.present);
+  if (missing.length && options.requireAll) {
+    throw new InputError('EXTERNAL_MISSING', `${missing.length} of ${externals.length} external datasets are missing: ${missing.map((e) => e.dataset.name).join(', ')}`, {
+      hint: missing.map(missingExternalLine).join('\n'),
+    });
+  }
+  if (!options.mergeOnly) for (const e of missing) ctx.log.warn(missingExternalLine(e));
   const stateName = options.mergeOnly ? def.name : planName;
   const state = readState(statePath(ctx.paths.state, stateName), stateName);
   return {
@@ -224,6 +237,7 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     idc,
     preprocess,
     collections: [...new Set((fetch.datasets ?? []).map((d) => d.collection))].sort(),
+    externals,
     digests: {},
     facts: {},
   };

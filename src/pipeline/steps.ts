@@ -4,6 +4,8 @@ import { inPartition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { loadPlan, splitDatasets, splitFilePath } from '../curate/index.ts';
 import { preprocess, canonicalConfig, importFolder } from '../preprocess/index.ts';
+import { importExternal } from '../preprocess/import/index.ts';
+import { importDefaults } from './externals.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/index.ts';
 import { fetchAuto } from './fetchAuto.ts';
@@ -212,48 +214,60 @@ function pruneUnplanned(env: StepEnv, p: Plan): number {
 }
 
 /**
- * External sources (local folders: CheXpert, MURA, …) staged like TCIA series. A folder is a source
- * that can change under us, so like the catalog this step checks every run (importFolder skips
- * series whose files are unchanged) and reports `skipped` when nothing was staged.
+ * External sources staged like TCIA series: the pipeline's DICOM/PNG folders (`source.external`) and
+ * the manifest's external datasets found under the external directory (CheXpert, MRNet, … through
+ * importExternal). Files can change under us, so like the catalog this step checks every run (the
+ * importers skip series whose files are unchanged) and reports `skipped` when nothing was staged.
  */
 const importStep: Step = {
   name: 'import',
   probe: true,
-  applies: (env) => (env.def.source.external?.length ?? 0) > 0,
-  inputs: (env) => ({ external: env.def.source.external, config: canonicalConfig(env.preprocess) }),
+  applies: (env) => (env.def.source.external?.length ?? 0) > 0 || env.externals.some((e) => e.present),
+  inputs: (env) => ({
+    external: env.def.source.external,
+    manifest: env.externals.filter((e) => e.present).map((e) => ({ dataset: e.dataset.name, format: e.format, dir: e.dir })),
+    config: canonicalConfig(env.preprocess),
+  }),
   outputs: (env) => {
-    const names = new Set((env.def.source.external ?? []).map((e) => e.dataset));
+    const names = new Set([...(env.def.source.external ?? []).map((e) => e.dataset), ...env.externals.filter((e) => e.present).map((e) => e.dataset.name)]);
     return listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json', (d) => names.has(d)).digest;
   },
   async run(env) {
-    let staged = 0;
-    let images = 0;
-    let series = 0;
-    let rejects = 0;
+    const total = { staged: 0, images: 0, series: 0, rejects: 0 };
+    const add = (r: { staged: number; images: number; series: number; rejects: number }) => {
+      total.staged += r.staged;
+      total.images += r.images;
+      total.series += r.series;
+      total.rejects += r.rejects;
+    };
+    const pre = {
+      size: env.preprocess.size,
+      fit: env.preprocess.fit,
+      normalize: env.preprocess.normalize,
+      colour: env.preprocess.colour,
+      ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
+      ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
+      partition: env.partition,
+    };
     for (const e of env.def.source.external ?? []) {
-      const r = await importFolder(
-        {
-          dir: resolveFrom(env.pipeline.baseDir, e.folder),
-          dataset: e.dataset,
-          location: e.location,
-          ...(e.modality ? { modality: e.modality } : {}),
-          ...(e.label ? { label: e.label } : {}),
-          size: env.preprocess.size,
-          fit: env.preprocess.fit,
-          normalize: env.preprocess.normalize,
-          colour: env.preprocess.colour,
-          ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
-          ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
-          partition: env.partition,
-        },
-        env.ctx,
+      add(
+        await importFolder(
+          {
+            dir: resolveFrom(env.pipeline.baseDir, e.folder),
+            dataset: e.dataset,
+            location: e.location,
+            ...(e.modality ? { modality: e.modality } : {}),
+            ...(e.label ? { label: e.label } : {}),
+            ...pre,
+          },
+          env.ctx,
+        ),
       );
-      staged += r.staged;
-      images += r.images;
-      series += r.series;
-      rejects += r.rejects;
     }
-    return { changed: staged > 0, counts: { folders: env.def.source.external?.length ?? 0, series, staged, images, rejects } };
+    const present = env.externals.filter((x) => x.present);
+    for (const x of present) add(await importExternal(env.ctx, { format: x.format, dir: x.dir, dataset: x.dataset.name, ...importDefaults(x), ...pre }));
+    const folders = (env.def.source.external?.length ?? 0) + present.length;
+    return { changed: total.staged > 0, counts: { folders, series: total.series, staged: total.staged, images: total.images, rejects: total.rejects } };
   },
 };
 

@@ -154,7 +154,8 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       } catch (error) {
         ctx.rejects.record({ stage: 'shard', key: `${s.collection}/${s.seriesUid}`, error, file: s.arrow, seriesUid: s.seriesUid });
         seen++;
-        ctx.rejects.checkBudget(seen, maxRate, 'staged series');
+        // Only this stage's rejects: earlier stages of a pipeline run (preprocess, import) had their own budgets.
+    ctx.rejects.checkBudget(seen, maxRate, 'staged series', 20, (reason) => reason.startsWith('shard:'));
         p1.tick();
         continue;
       }
@@ -181,7 +182,8 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       p1.tick();
     }
     p1.stop();
-    ctx.rejects.checkBudget(seen, maxRate, 'staged series');
+    // Only this stage's rejects: earlier stages of a pipeline run (preprocess, import) had their own budgets.
+    ctx.rejects.checkBudget(seen, maxRate, 'staged series', 20, (reason) => reason.startsWith('shard:'));
     if (skipped.size > 0) {
       ctx.log.warn(`left out samples of datasets without a split: ${[...skipped].map(([d, n]) => `${d} ×${n}`).join(', ')}`);
     }

@@ -13,6 +13,8 @@ interface RunArgs {
   source?: 'tcia' | 'idc' | 'auto';
   idcIndex?: string;
   idcEndpoint?: string;
+  externalDir?: string;
+  requireAll: boolean;
 }
 
 export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
@@ -27,11 +29,13 @@ export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
       .option('idc-index', { type: 'string', describe: 'IDC index file or URL (default: the latest idc-index-data release)' })
       .option('idc-endpoint', { type: 'string', describe: 'IDC object endpoint: aws (default), gcs or a URL' })
       .option('force', { type: 'boolean', default: false, describe: 'run every step even when up to date' })
-      .option('partition', { type: 'string', describe: 'i/P: catalog, plan, fetch and preprocess this slice only; then `etl merge`' }) as never,
+      .option('partition', { type: 'string', describe: 'i/P: catalog, plan, fetch and preprocess this slice only; then `etl merge`' })
+      .option('external-dir', { type: 'string', describe: "folder of the manifest's external datasets, each in its external.path (default: <data-dir>/external)" })
+      .option('require-all', { type: 'boolean', default: false, describe: 'a missing external dataset is an error (exit 2) instead of a line saying where to get it' }) as never,
   handler: runCommand<RunArgs>(async (args, ctx) => {
     const r = await runPipeline(
       args.pipeline,
-      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.source ? { source: args.source } : {}), ...(args.idcIndex ? { idcIndex: args.idcIndex } : {}), ...(args.idcEndpoint ? { idcEndpoint: args.idcEndpoint } : {}), force: args.force, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
+      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.source ? { source: args.source } : {}), ...(args.idcIndex ? { idcIndex: args.idcIndex } : {}), ...(args.idcEndpoint ? { idcEndpoint: args.idcEndpoint } : {}), force: args.force, ...(args.externalDir ? { externalDir: args.externalDir } : {}), requireAll: args.requireAll, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
       ctx,
     );
     return pipelineSummary(`run ${r.pipeline}`, r);
