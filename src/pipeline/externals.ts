@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { datasetSource, type ManifestDataset } from '../curate/index.ts';
-import { EXTERNAL_FORMATS, EXTERNAL_FORMAT_NAMES, type ExternalFormat, type ExternalFormatName } from '../preprocess/import/index.ts';
+import { EXTERNAL_FORMATS, EXTERNAL_FORMAT_NAMES, type ExternalFormat, type ExternalFormatName } from '../preprocess/index.ts';
 
 /**
  * The manifest's external datasets (CheXpert, MRNet, …) as a pipeline sees them: each names an

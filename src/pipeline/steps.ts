@@ -4,7 +4,7 @@ import { inPartition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { loadPlan, splitDatasets, splitFilePath } from '../curate/index.ts';
 import { preprocess, canonicalConfig, importFolder } from '../preprocess/index.ts';
-import { importExternal } from '../preprocess/import/index.ts';
+import { importExternal } from '../preprocess/index.ts';
 import { importDefaults } from './externals.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/index.ts';

@@ -7,7 +7,7 @@ import { removeStaleTemps, stableJson, writeFileAtomicSync } from '../core/fsAto
 import { sha256Hex } from '../core/hash.ts';
 import { WHOLE, formatPartition, inPartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASSES, SPLITS, type Split } from '../core/types.ts';
-import { LeakageCollector, formatLeakage, loadManifest, LeakageError, listStagedSeries, loadSplitFile } from '../curate/index.ts';
+import { LeakageCollector, datasetSource, formatLeakage, loadManifest, LeakageError, listStagedSeries, loadSplitFile } from '../curate/index.ts';
 import { readStaging } from '../preprocess/index.ts';
 import { writeBatchIndex } from './batchIndex.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, type SplitSummary } from './manifest.ts';
@@ -96,6 +96,11 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   } else {
     throw new ConfigError('etl shard needs --manifest or --split-file', { hint: 'e.g. --split-file data/splits/paper-2021.json' });
   }
+  // External datasets number their patients in their own namespaces (CheXpert's and MURA's patient00001
+  // are different people); TCIA patient IDs are comparable across collections, which the check is for.
+  const ownPatientIds = new Set(
+    inputs.manifest?.path && fs.existsSync(inputs.manifest.path) ? loadManifest(inputs.manifest.path).datasets.filter((d) => datasetSource(d) === 'external').map((d) => d.name) : [],
+  );
   if (Object.keys(assignments).length === 0) {
     throw new ConfigError('no dataset has a split assigned', { hint: 'assign splits in the manifest (etl split --auto proposes them)' });
   }
@@ -177,7 +182,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
         shuffles.get(split)!.add({
           image: x.image, label, dataset: x.dataset, patient: x.patientId, series: x.seriesUid, sop: x.sopUid, frame: x.frame, pixelHash: x.pixelHash,
         });
-        leakage.add(x.dataset, x.patientId, x.pixelHash, `${x.dataset}/${x.seriesUid}/${x.sopUid}#${x.frame}`);
+        leakage.add(x.dataset, ownPatientIds.has(x.dataset) ? `${x.dataset}/${x.patientId}` : x.patientId, x.pixelHash, `${x.dataset}/${x.seriesUid}/${x.sopUid}#${x.frame}`);
       }
       p1.tick();
     }
