@@ -24,11 +24,8 @@ export function locateExternals(datasets: readonly ManifestDataset[], externalDi
   const out: ExternalSource[] = [];
   for (const d of datasets) {
     if (datasetSource(d) !== 'external') continue;
-    if (!d.external) {
-      throw new ConfigError(`${manifestFile}: external dataset "${d.name}" has no "external" entry`, {
-        hint: 'add "external": {"format": …, "path": …, "url": …} so a pipeline can import it (see manifests/README.md)',
-      });
-    }
+    // Older manifests name externals without `external`: those come in through source.external folders or etl import.
+    if (!d.external) continue;
     const format = d.external.format as ExternalFormatName;
     if (!EXTERNAL_FORMAT_NAMES.includes(format)) {
       throw new ConfigError(`${manifestFile}: dataset "${d.name}": external.format "${d.external.format}" is not an import format`, {
