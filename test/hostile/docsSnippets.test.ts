@@ -35,8 +35,17 @@ function snippets(): Snippet[] {
   return out;
 }
 
-const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
-const missingOf = (mods: string[]) => mods.filter((m) => spawnSync('python3', ['-c', `import ${m}`]).status !== 0);
+// A pyenv/venv python3 on PATH may shadow Debian's, which is where .ci/run installs numpy and torch.
+const pythons = (process.env.MEDIMG_PYTHON ? [process.env.MEDIMG_PYTHON] : ['python3', '/usr/bin/python3']).filter(
+  (p) => spawnSync(p, ['-c', 'pass']).status === 0,
+);
+const missingOf = (py: string, mods: string[]) => mods.filter((m) => spawnSync(py, ['-c', `import ${m}`]).status !== 0);
+/** The first Python that has every module of a snippet, else the modules the first one lacks. */
+function pythonFor(mods: string[]): { py?: string; missing: string[] } {
+  if (pythons.length === 0) return { missing: ['python3'] };
+  for (const py of pythons) if (missingOf(py, mods).length === 0) return { py, missing: [] };
+  return { missing: pythons.map((py) => missingOf(py, mods)).sort((a, b) => a.length - b.length)[0]! };
+}
 const all = snippets();
 let sandbox: string;
 
@@ -56,12 +65,12 @@ describe('Python snippets in docs/', () => {
   });
 
   for (const s of all) {
-    const missing = hasPython ? missingOf(s.modules) : ['python3'];
+    const { py, missing } = pythonFor(s.modules);
     const why = missing.length > 0 ? ` (skipped: ${missing.join(', ')} not installed here)` : '';
     it.skipIf(missing.length > 0)(`${s.file} snippet ${s.index} [${s.modules.join(', ')}] runs${why}`, () => {
       // Training snippets loop for epochs: one epoch and no loader workers are enough to prove they run.
       const code = s.code.replace(/range\(10\)/g, 'range(1)').replace(/num_workers=\d+/g, 'num_workers=0');
-      const r = spawnSync('python3', ['-c', code], { cwd: sandbox, encoding: 'utf8', timeout: 600_000 });
+      const r = spawnSync(py!, ['-c', code], { cwd: sandbox, encoding: 'utf8', timeout: 600_000 });
       expect(r.stderr).not.toMatch(/Traceback/);
       expect(r.status).toBe(0);
     });
