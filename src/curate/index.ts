@@ -14,6 +14,6 @@ export {
   type DatasetSource,
   type ManifestDataset,
 } from './manifest.ts';
-export { validateSelection, type Selection } from './selection.ts';
+export { planDatasetOf, validateSelection, type Selection } from './selection.ts';
 export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
 export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, splitFilePath } from './split.ts';

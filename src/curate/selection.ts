@@ -1,6 +1,8 @@
 import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_CAPS, type CapOrder } from './caps.ts';
 import { labelsOf, type ClassMap } from '../core/classMap.ts';
+import { collectionOf, type ManifestDataset } from './manifest.ts';
+import type { PlanDataset } from './plan.ts';
 
 /**
  * The options every fetch shares whatever the archive (TCIA, IDC): caps, cap order, modality
@@ -75,4 +77,10 @@ export function validateSelection(o: SelectionInput, classMap: ClassMap, base: {
     maxRejectRate,
     planName,
   };
+}
+
+/** A manifest dataset as the plan step sees it; one used for some classes only takes those classes' modalities. */
+export function planDatasetOf(d: ManifestDataset, classMap: ClassMap): PlanDataset {
+  const modalities = d.modalities ?? (d.classes ? Object.keys(classMap).filter((m) => d.classes!.includes(classMap[m]!)).sort() : undefined);
+  return { name: d.name, collection: collectionOf(d), location: d.location, ...(modalities ? { modalities } : {}) };
 }

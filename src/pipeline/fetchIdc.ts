@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
-import { collectionOf, datasetSource, idcCollectionIdOf, idcCollectionOf, loadManifest, planFromCatalog, planJson, validateSelection, type CapOrder, type PlanDataset } from '../curate/index.ts';
+import { collectionOf, datasetSource, idcCollectionIdOf, idcCollectionOf, loadManifest, planDatasetOf, planFromCatalog, planJson, validateSelection, type CapOrder, type PlanDataset } from '../curate/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
 import {
   DEFAULT_INDEX_URL, ObjectStore, downloadIdcSeriesList, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
@@ -100,8 +100,7 @@ export function validateIdcOptions(o: FetchIdcOptions): ResolvedIdcOptions {
         externalDatasets.push(d.name);
         continue;
       }
-      const modalities = d.modalities ?? (d.classes ? Object.keys(classMap).filter((m) => d.classes!.includes(classMap[m]!)).sort() : undefined);
-      datasets.push({ name: d.name, collection: collectionOf(d), location: d.location, ...(modalities ? { modalities } : {}) });
+      datasets.push(planDatasetOf(d, classMap));
       idcIds[collectionOf(d)] = idcCollectionOf(d);
     }
     if (datasets.length === 0) throw new ConfigError(`${o.manifest} lists no TCIA/IDC datasets`, { hint: 'external datasets are imported with `etl import`, not fetched' });

@@ -4,7 +4,7 @@ import { ConfigError, InputError, RejectBudgetError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
 import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
-import { DEFAULT_CAPS, type CapOrder, validateSelection, collectionOf, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
+import { DEFAULT_CAPS, type CapOrder, planDatasetOf, validateSelection, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
 import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
 import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
@@ -125,10 +125,7 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
         continue;
       }
       if (from === 'idc') continue; // fetched from IDC, not from the TCIA API
-
-      // A dataset used for some classes only takes the modalities of those classes.
-      const modalities = d.modalities ?? (d.classes ? Object.keys(classMap).filter((m) => d.classes!.includes(classMap[m]!)).sort() : undefined);
-      datasets.push({ name: d.name, collection: collectionOf(d), location: d.location, ...(modalities ? { modalities } : {}) });
+      datasets.push(planDatasetOf(d, classMap));
     }
     if (datasets.length === 0) {
       throw new ConfigError(`${o.manifest} lists no TCIA datasets`, { hint: 'external datasets are imported with `etl import`, not fetched' });

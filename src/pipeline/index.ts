@@ -1,6 +1,6 @@
 /** Public surface of pipeline/ (the application layer: runs, steps and the compositions the CLI calls): other folders import only from here. */
 export { runDemo } from './demo.ts';
-export { DEFAULT_CONCURRENCY, budgetError, fetchSummaryFigures, fetchTcia, validateFetchOptions } from './fetchTcia.ts';
+export { DEFAULT_CONCURRENCY, budgetError, fetchSummaryFigures, fetchTcia, validateFetchOptions, type FetchResult } from './fetchTcia.ts';
 export { DEFAULT_IDC_CONCURRENCY, fetchIdc, validateIdcOptions, type FetchIdcOptions, type IdcFetchResult, type ResolvedIdcOptions } from './fetchIdc.ts';
 export { mergePartitions } from './merge.ts';
 export { runPipeline, type PipelineResult } from './run.ts';
