@@ -178,6 +178,9 @@ export function lineChart(c: LineChart): string {
   return parts.join('');
 }
 
+/** Approximate width of one title character at the chart's title font size. */
+const TITLE_CHAR_PX = 7.5;
+
 export interface Heatmap {
   title: string;
   rows: string[];
@@ -194,8 +197,9 @@ export interface Heatmap {
 export function heatmap(c: Heatmap): string {
   const cell = c.cell ?? 56;
   const m = { top: c.colLabel ? 62 : 46, right: 12, bottom: 12, left: 74 };
-  const width = m.left + cell * c.cols.length + m.right;
-  const height = m.top + cell * c.rows.length + m.bottom + (c.rowLabel ? 0 : 0);
+  // Wide enough for the title (a few classes make a grid narrower than its caption).
+  const width = Math.max(m.left + cell * c.cols.length + m.right, Math.ceil(c.title.length * TITLE_CHAR_PX) + 16);
+  const height = m.top + cell * c.rows.length + m.bottom;
   const max = Math.max(1e-9, ...c.values.flat());
   const parts: string[] = [svgOpen(width, height, c.title), title(c.title, width)];
   c.cols.forEach((name, j) => {

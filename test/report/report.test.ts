@@ -33,6 +33,14 @@ describe('svg charts', () => {
     expect(svg).toContain('A → A: 9 (90.0%)');
     expect(svg).toContain('B → A: 50 (50.0%)');
   });
+
+  it('a heatmap is wide enough for its title, however few the classes', () => {
+    const title = 'Confusion matrix (validate, rows = true class)';
+    const svg = heatmap({ title, rows: ['CT', 'MR'], cols: ['CT', 'MR'], values: [[1, 0], [0, 1]] });
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1]);
+    // 13px semi-bold titles take ~7 px a character; centred, they clip at both ends when wider.
+    expect(width).toBeGreaterThanOrEqual(title.length * 7 + 10);
+  });
 });
 
 describe('report', () => {
