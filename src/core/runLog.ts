@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dataPaths } from './paths.ts';
 
 /**
  * One JSON line per pipeline step (`logs/pipeline-<name>-<timestamp>.jsonl`): step, status
@@ -43,10 +44,6 @@ export interface RunEndLine {
 
 export type RunLogLine = RunStartLine | StepLogLine | RunEndLine;
 
-export function logsDir(dataDir: string): string {
-  return path.join(dataDir, 'logs');
-}
-
 /** `2026-11-22T14-03-05-123Z`: sortable, and legal in file names everywhere. */
 export function fileTimestamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-');
@@ -55,7 +52,7 @@ export function fileTimestamp(d = new Date()): string {
 export class RunLog {
   readonly file: string;
   constructor(dataDir: string, pipeline: string, started = new Date()) {
-    this.file = path.join(logsDir(dataDir), `pipeline-${pipeline}-${fileTimestamp(started)}.jsonl`);
+    this.file = path.join(dataPaths(dataDir).logs, `pipeline-${pipeline}-${fileTimestamp(started)}.jsonl`);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
   }
   write(line: RunLogLine): void {
@@ -79,7 +76,7 @@ export function readRunLog(file: string): RunLogLine[] {
 
 /** Run logs of a pipeline (or all pipelines), newest first. */
 export function listRunLogs(dataDir: string, pipeline?: string): string[] {
-  const dir = logsDir(dataDir);
+  const dir = dataPaths(dataDir).logs;
   let names: string[];
   try {
     names = fs.readdirSync(dir);

@@ -4,7 +4,6 @@ import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
-import { safeSegment } from '../core/paths.ts';
 import { SPLITS, type Split, type StagingRecord } from '../core/types.ts';
 import { readStaging } from '../preprocess/index.ts';
 import { balanceSplits, type BalanceResult, type CountCell } from './balance.ts';
@@ -41,7 +40,7 @@ export interface StagedSeriesRef {
  * is the commit marker: a series counts only when it and its `.arrow` file exist.
  */
 export function listStagedSeries(ctx: RunContext): StagedSeriesRef[] {
-  const root = path.join(ctx.paths.root, 'staging');
+  const root = ctx.paths.stagingRoot;
   if (!fs.existsSync(root)) return [];
   const out: StagedSeriesRef[] = [];
   for (const coll of fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
@@ -134,10 +133,6 @@ export interface SplitOutcome {
 }
 
 export const DEFAULT_TARGETS: [number, number, number] = [0.7, 0.15, 0.15];
-
-export function splitFilePath(ctx: RunContext, manifestName: string): string {
-  return path.join(ctx.paths.root, 'splits', `${safeSegment(manifestName)}.json`);
-}
 
 interface Scan {
   cells: CountCell[];
@@ -246,7 +241,7 @@ export async function splitDatasets(options: SplitOptions, ctx: RunContext): Pro
   const seed = options.seed ?? 0;
   const scan = scanStaging(ctx, manifest);
   if (scan.images === 0) {
-    throw new InputError('SPLIT_NO_DATA', `no staged samples under ${path.join(ctx.paths.root, 'staging')}`, {
+    throw new InputError('SPLIT_NO_DATA', `no staged samples under ${ctx.paths.stagingRoot}`, {
       hint: 'run `etl preprocess` (or `etl import`) first, or pass the right --data-dir',
     });
   }
@@ -285,7 +280,7 @@ export async function splitDatasets(options: SplitOptions, ctx: RunContext): Pro
     table,
     leakage,
   };
-  const file = splitFilePath(ctx, manifest.name);
+  const file = ctx.paths.splitFile(manifest.name);
   await writeJsonAtomic(file, result);
   const text = [formatSplitTable(table), leakageText];
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { splitFilePath } from '../curate/index.ts';
 import { MANIFEST_FILE, readShardManifest, readCurrent, switchCurrent, shardDataset, IntegrityError, verifyDataset } from '../shards/index.ts';
 import type { Step, StepEnv } from './env.ts';
 import { fileDigest, listingDigest } from './fingerprint.ts';
@@ -33,7 +32,7 @@ const shard: Step = {
   applies: whole,
   inputs: (env) => ({
     split: env.digests.split,
-    staging: listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json').digest,
+    staging: listingDigest(env.ctx.paths.stagingRoot, '.json').digest,
     shard: env.def.shard,
     classes: env.manifest.classes ?? null,
     strict: env.def.split.strict ?? false,
@@ -52,7 +51,7 @@ const shard: Step = {
         seed: s.seed,
         shardSizeMb: s.shardSizeMb,
         partial: s.partial,
-        splitFile: splitFilePath(env.ctx, env.splitManifest.name),
+        splitFile: env.ctx.paths.splitFile(env.splitManifest.name),
         ...(env.manifest.classes ? { classNames: env.manifest.classes } : {}),
         ...(env.def.split.strict !== undefined ? { strict: env.def.split.strict } : {}),
       },

@@ -37,7 +37,7 @@ export interface DemoResult {
 
 export async function runDemo(o: DemoOptions, ctx: RunContext): Promise<DemoResult> {
   const t0 = performance.now();
-  const archiveDir = path.resolve(o.archiveDir ?? path.join(ctx.dataDir, 'tcia-synth'));
+  const archiveDir = path.resolve(o.archiveDir ?? ctx.paths.synthArchive);
   const seed = o.seed ?? 1;
   ctx.log.info(`demo: data in ${ctx.dataDir}, synthetic archive in ${archiveDir}`);
   let generated = false;

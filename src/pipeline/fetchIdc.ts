@@ -147,7 +147,7 @@ export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ct
   const o = 'source' in options ? options : validateIdcOptions(options);
   const start = performance.now();
   let staleTempsRemoved = 0;
-  for (const d of ['raw', 'catalog', 'plans']) staleTempsRemoved += await removeStaleTemps(path.join(ctx.paths.root, d));
+  for (const d of [ctx.paths.rawRoot, ctx.paths.catalogRoot, ctx.paths.plansRoot]) staleTempsRemoved += await removeStaleTemps(d);
   if (staleTempsRemoved > 0) ctx.log.info(`removed ${staleTempsRemoved} partial download(s) left by an earlier run`);
   const store = new ObjectStore({ endpoint: o.endpoint.url, log: ctx.log, signal: ctx.signal, maxSockets: o.concurrency + 4, ...(o.retry ? { retry: o.retry } : {}) });
   try {

@@ -188,7 +188,7 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
   const start = performance.now();
   // Temp files of a killed run: partial ZIPs under raw/, half-written snapshots and plans.
   let staleTempsRemoved = 0;
-  for (const d of ['raw', 'catalog', 'plans']) staleTempsRemoved += await removeStaleTemps(path.join(ctx.paths.root, d));
+  for (const d of [ctx.paths.rawRoot, ctx.paths.catalogRoot, ctx.paths.plansRoot]) staleTempsRemoved += await removeStaleTemps(d);
   if (staleTempsRemoved > 0) ctx.log.info(`removed ${staleTempsRemoved} partial download(s) left by an earlier run`);
 
   const client = new TciaClient({ apiUrl: o.apiUrl, log: ctx.log, signal: ctx.signal, maxSockets: o.concurrency + 4, ...(o.retry ? { retry: o.retry } : {}) });

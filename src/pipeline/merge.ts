@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
 import { isTempName } from '../core/fsAtomic.ts';
+import { dataPaths } from '../core/paths.ts';
 import { loadPipelineFile, type LoadedPipeline } from './load.ts';
 import { runPipeline, type PipelineResult } from './run.ts';
 import { readState } from './state.ts';
@@ -70,7 +71,7 @@ export function partitionStatus(dataDirs: string[], name: string): { count: numb
   const done = new Map<number, Set<number>>();
   let newest: { count: number; t: number } | undefined;
   for (const d of dataDirs) {
-    const stateDir = path.join(d, 'state');
+    const stateDir = dataPaths(d).state;
     let names: string[];
     try {
       names = fs.readdirSync(stateDir);
@@ -100,7 +101,7 @@ export function partitionStatus(dataDirs: string[], name: string): { count: numb
 
 /** Link (or copy across filesystems) staging/<C>/<uid>.arrow then its .json sidecar — the commit marker last. */
 function importStaging(fromDir: string, ctx: RunContext): { series: number; files: number } {
-  const root = path.join(fromDir, 'staging');
+  const root = dataPaths(fromDir).stagingRoot;
   let series = 0;
   let files = 0;
   let colls: string[];
@@ -110,7 +111,7 @@ function importStaging(fromDir: string, ctx: RunContext): { series: number; file
     return { series, files };
   }
   for (const c of colls) {
-    const dest = path.join(ctx.paths.root, 'staging', c);
+    const dest = ctx.paths.stagingDir(c);
     fs.mkdirSync(dest, { recursive: true });
     for (const n of fs.readdirSync(path.join(root, c)).filter((x) => x.endsWith('.json') && !isTempName(x)).sort()) {
       const arrow = n.slice(0, -5) + '.arrow';
@@ -127,7 +128,7 @@ function importStaging(fromDir: string, ctx: RunContext): { series: number; file
 }
 
 function copyPlans(fromDir: string, ctx: RunContext, name: string): void {
-  const dir = path.join(fromDir, 'plans');
+  const dir = dataPaths(fromDir).plansRoot;
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -135,7 +136,7 @@ function copyPlans(fromDir: string, ctx: RunContext, name: string): void {
     return;
   }
   for (const n of names.filter((x) => x.startsWith(`${name}.part-`) && x.endsWith('.json'))) {
-    const dest = path.join(ctx.paths.root, 'plans', n);
+    const dest = ctx.paths.plan(n.slice(0, -'.json'.length));
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.copyFileSync(path.join(dir, n), dest);
   }

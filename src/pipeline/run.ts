@@ -17,7 +17,7 @@ import { loadPipelineFile, parsePipeline, resolveFrom, type LoadedPipeline } fro
 import { acquireLock } from './lock.ts';
 import { RunLog, type StepLogLine } from '../core/runLog.ts';
 import type { PipelineDefinition } from './schema.ts';
-import { readState, statePath, writeState } from './state.ts';
+import { readState, writeState } from './state.ts';
 import { PARTITIONED_STEPS, allSteps, reportDir } from './steps.ts';
 import { runIdOf } from './trainSteps.ts';
 import { readCurrent } from '../shards/index.ts';
@@ -89,7 +89,7 @@ export async function runPipeline(source: string | LoadedPipeline | PipelineDefi
   }
   const steps = allSteps().filter((s) => s.applies(env) && (!options.mergeOnly || !PARTITIONED_STEPS.has(s.name)));
 
-  const lock = acquireLock(path.join(ctx.paths.state, `${env.stateName}.lock`), env.stateName, ctx.log);
+  const lock = acquireLock(ctx.paths.pipelineLock(env.stateName), env.stateName, ctx.log);
   const started = performance.now();
   const log = new RunLog(ctx.dataDir, env.stateName, env.runStartedAt);
   env.facts.runLog = log.file;
@@ -101,7 +101,7 @@ export async function runPipeline(source: string | LoadedPipeline | PipelineDefi
       type: 'start', pipeline: env.stateName, time: env.runStartedAt.toISOString(), pid: process.pid, host: os.hostname(),
       dataDir: ctx.dataDir, apiUrl: env.apiUrl, ...(env.partition.count > 1 ? { partition: formatPartition(env.partition) } : {}),
     });
-    const file = statePath(ctx.paths.state, env.stateName);
+    const file = ctx.paths.pipelineState(env.stateName);
     ctx.log.info(`pipeline ${env.stateName}: ${steps.map((s) => s.name).join(' → ')} (data ${ctx.dataDir})`);
     for (const step of steps) {
       if (ctx.signal.aborted) throw new InterruptedError();
@@ -214,7 +214,7 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
   }
   if (!options.mergeOnly) for (const e of missing) ctx.log.warn(missingExternalLine(e));
   const stateName = options.mergeOnly ? def.name : planName;
-  const state = readState(statePath(ctx.paths.state, stateName), stateName);
+  const state = readState(ctx.paths.pipelineState(stateName), stateName);
   return {
     def,
     pipeline,

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 
 /**
@@ -29,10 +28,6 @@ export interface PipelineState {
   /** Successful-run number at which the catalog was last listed in full. */
   lastFullListingRun?: number;
   lastFullListingAt?: string;
-}
-
-export function statePath(stateDir: string, pipeline: string): string {
-  return path.join(stateDir, `${pipeline}.json`);
 }
 
 export function readState(file: string, pipeline: string): PipelineState {

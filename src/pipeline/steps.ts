@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { inPartition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
-import { loadPlan, splitDatasets, splitFilePath } from '../curate/index.ts';
+import { loadPlan, splitDatasets } from '../curate/index.ts';
 import { preprocess, canonicalConfig, importFolder } from '../preprocess/index.ts';
 import { importExternal } from '../preprocess/index.ts';
 import { importDefaults } from './externals.ts';
@@ -230,7 +230,7 @@ const importStep: Step = {
   }),
   outputs: (env) => {
     const names = new Set([...(env.def.source.external ?? []).map((e) => e.dataset), ...env.externals.filter((e) => e.present).map((e) => e.dataset.name)]);
-    return listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json', (d) => names.has(d)).digest;
+    return listingDigest(env.ctx.paths.stagingRoot, '.json', (d) => names.has(d)).digest;
   },
   async run(env) {
     const total = { staged: 0, images: 0, series: 0, rejects: 0 };
@@ -275,13 +275,13 @@ const split: Step = {
   name: 'split',
   applies: whole,
   inputs: (env) => ({
-    staging: listingDigest(path.join(env.ctx.paths.root, 'staging'), '.json').digest,
+    staging: listingDigest(env.ctx.paths.stagingRoot, '.json').digest,
     manifest: fileDigest(env.splitManifestFile),
     auto: env.def.split.auto ?? false,
     targets: env.def.split.targets ?? null,
     strict: env.def.split.strict ?? false,
   }),
-  outputs: (env) => fileDigest(splitFilePath(env.ctx, env.splitManifest.name)),
+  outputs: (env) => fileDigest(env.ctx.paths.splitFile(env.splitManifest.name)),
   async run(env) {
     const t = env.def.split.targets;
     const r = await splitDatasets(
@@ -346,7 +346,7 @@ const report: Step = {
 };
 
 export function reportDir(env: StepEnv): string {
-  return path.join(env.ctx.dataDir, 'reports', env.def.name);
+  return env.ctx.paths.report(env.def.name);
 }
 
 function fileSize(file: string): number {

@@ -37,7 +37,7 @@ export interface PreprocessResult extends StageRunResult {
 
 /** Verified series in raw/: every `<Collection>/<SeriesUID>.json` sidecar, sorted. */
 export function listRawSeries(ctx: RunContext): RawSeriesRecord[] {
-  const rawRoot = path.join(ctx.paths.root, 'raw');
+  const rawRoot = ctx.paths.rawRoot;
   if (!fs.existsSync(rawRoot)) return [];
   const out: RawSeriesRecord[] = [];
   for (const dir of fs.readdirSync(rawRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
@@ -97,7 +97,7 @@ export async function preprocess(options: PreprocessOptions, ctx: RunContext): P
     });
   }
   if (jobs.length === 0) {
-    ctx.log.warn(`preprocess: no verified series in ${path.join(ctx.paths.root, 'raw')}${part.count > 1 ? ` for partition ${part.index}/${part.count}` : ''}`, {
+    ctx.log.warn(`preprocess: no verified series in ${ctx.paths.rawRoot}${part.count > 1 ? ` for partition ${part.index}/${part.count}` : ''}`, {
       hint: 'run `etl fetch tcia` first (a series is verified once raw/<Collection>/<SeriesUID>.json exists)',
     });
   }

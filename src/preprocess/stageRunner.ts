@@ -88,7 +88,7 @@ const EARLY_BUDGET_MIN = 1000;
  */
 export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
   const start = performance.now();
-  const stale = await removeStaleTemps(path.join(ctx.paths.root, 'staging'));
+  const stale = await removeStaleTemps(ctx.paths.stagingRoot);
   if (stale > 0) ctx.log.info(`removed ${stale} temporary file(s) left by an earlier run that is gone`);
   const streamed = !Array.isArray(jobs);
   const todo = streamed ? undefined : jobs.filter((j) => !isUpToDate(j, options.configHash));

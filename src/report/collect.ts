@@ -34,7 +34,7 @@ export function collectDataset(paths: DataPaths, name: string, splitFileHint?: s
   } catch (err) {
     return { note: `dataset ${name} version ${version}: ${(err as Error).message}` };
   }
-  const splitFile = [m.inputs.splitFile?.path, splitFileHint, m.inputs.manifest ? path.join(paths.root, 'splits', `${m.inputs.manifest.name}.json`) : undefined]
+  const splitFile = [m.inputs.splitFile?.path, splitFileHint, m.inputs.manifest ? paths.splitFile(m.inputs.manifest.name) : undefined]
     .filter((f): f is string => typeof f === 'string')
     .find((f) => fs.existsSync(f));
   const counts = splitFile ? countsFromSplitFile(splitFile, m) : countsFromManifest(m);

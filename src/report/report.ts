@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { InputError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsAtomic.ts';
+import type { DataPaths } from '../core/paths.ts';
 import { collectCaps, collectDataset, collectEvaluation, collectRejects, collectTiming, collectTraining, latestRunDir, type Collected } from './collect.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -50,9 +51,9 @@ export function collectReport(o: ReportOptions, ctx: RunContext): ReportData {
     if (c.note) notes.push(c.note);
     return c.value;
   };
-  const datasetName = o.dataset ?? guessDataset(ctx.paths.root);
+  const datasetName = o.dataset ?? guessDataset(ctx.paths);
   const dataset = datasetName
-    ? take(collectDataset(ctx.paths, datasetName, o.splitManifest ? path.join(ctx.paths.root, 'splits', `${o.splitManifest}.json`) : undefined))
+    ? take(collectDataset(ctx.paths, datasetName, o.splitManifest ? ctx.paths.splitFile(o.splitManifest) : undefined))
     : undefined;
   const caps = take(collectCaps(ctx.paths, o.planName ?? o.pipeline ?? datasetName ?? ''));
   const rejects = take(collectRejects(ctx.paths.rejects));
@@ -83,7 +84,7 @@ export async function generateReport(o: ReportOptions, ctx: RunContext): Promise
     throw new InputError('RUN_NOT_FOUND', `training run ${o.runDir} not found`, { hint: `runs live under ${ctx.paths.runs}` });
   }
   const data = collectReport(o, ctx);
-  const outDir = o.outDir ?? path.join(ctx.dataDir, 'reports', o.dataset ?? data.dataset?.name ?? 'latest');
+  const outDir = o.outDir ?? ctx.paths.report(o.dataset ?? data.dataset?.name ?? 'latest');
   const html = path.join(outDir, 'report.html');
   const markdown = path.join(outDir, 'report.md');
   const page = renderHtml(data);
@@ -95,8 +96,8 @@ export async function generateReport(o: ReportOptions, ctx: RunContext): Promise
 }
 
 /** The dataset to report when none is named: the one with the newest `current`. */
-function guessDataset(root: string): string | undefined {
-  const dir = path.join(root, 'datasets');
+function guessDataset(paths: DataPaths): string | undefined {
+  const dir = paths.datasetsRoot;
   let best: { name: string; t: number } | undefined;
   let names: string[];
   try {
@@ -106,7 +107,7 @@ function guessDataset(root: string): string | undefined {
   }
   for (const n of names) {
     try {
-      const t = fs.lstatSync(path.join(dir, n, 'current')).mtimeMs;
+      const t = fs.lstatSync(paths.datasetCurrent(n)).mtimeMs;
       if (!best || t > best.t) best = { name: n, t };
     } catch {
       /* no published version */

@@ -107,7 +107,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
 
   const staged = listStagedSeries(ctx).filter((s) => inPartition(s.seriesUid, partition));
   if (staged.length === 0) {
-    throw new InputError('SHARD_NO_DATA', `no staged series under ${path.join(ctx.paths.root, 'staging')} (partition ${formatPartition(partition)})`, {
+    throw new InputError('SHARD_NO_DATA', `no staged series under ${ctx.paths.stagingRoot} (partition ${formatPartition(partition)})`, {
       hint: 'run `etl preprocess` first, or pass the right --data-dir',
     });
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dataPaths } from '../core/paths.ts';
 import { deriveSeed, seededRandom, shuffleInPlace } from '../core/hash.ts';
 import { loadManifest, loadSplitFile } from '../curate/index.ts';
 import { configFromCanonical, type PreprocessConfig, readStaging } from '../preprocess/index.ts';
@@ -200,7 +201,7 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
 
 /** The preprocessing config with hash `hash`, from the metadata of a staging file made with it. */
 export function findPreprocessConfig(dataDir: string, hash: string): PreprocessConfig | null {
-  const root = path.join(dataDir, 'staging');
+  const root = dataPaths(dataDir).stagingRoot;
   if (!fs.existsSync(root)) return null;
   for (const coll of fs.readdirSync(root).sort()) {
     const dir = path.join(root, coll);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { dataPaths } from '../core/paths.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
@@ -380,7 +381,7 @@ export async function trainModality(options: TrainOptions, ctx: RunContext): Pro
       throw new InputError('NO_CHECKPOINT', `--resume: ${runDir} has no checkpoint yet`, { hint: 'start the run again without --resume' });
     }
   } else {
-    runDir = options.out ? path.resolve(options.out) : path.join(dataDir, 'runs', timestampId(options.arch));
+    runDir = options.out ? path.resolve(options.out) : dataPaths(dataDir).run(timestampId(options.arch));
     if (fs.existsSync(path.join(runDir, 'checkpoints', 'latest.json'))) {
       throw new ConfigError(`${runDir} already holds a run`, { hint: 'add --resume to continue it, or choose another --out' });
     }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/pipeline/run.ts';
-import { readState, statePath } from '../../src/pipeline/state.ts';
+import { readState } from '../../src/pipeline/state.ts';
 import { readShardManifest } from '../../src/shards/manifest.ts';
 import { readCurrent } from '../../src/shards/publish.ts';
 import { synthesizeUpdate } from '../../src/standins/synth/index.ts';
@@ -66,7 +66,7 @@ describe('crash at any step', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain('taking over a stale lock');
     expect(readCurrent(root)).toBe(v2);
-    const state = readState(statePath(ctx.paths.state, 'crashy'), 'crashy');
+    const state = readState(ctx.paths.pipelineState('crashy'), 'crashy');
     expect(state.successfulRuns).toBe(2);
     expect(fs.existsSync(path.join(ctx.paths.state, 'crashy.lock'))).toBe(false);
 

@@ -8,7 +8,7 @@ import { acquireLock } from '../../src/pipeline/lock.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { runPipeline } from '../../src/pipeline/run.ts';
 import { listRunLogs, readRunLog } from '../../src/core/runLog.ts';
-import { readState, statePath } from '../../src/pipeline/state.ts';
+import { readState } from '../../src/pipeline/state.ts';
 import { readShardManifest } from '../../src/shards/manifest.ts';
 import { readCurrent } from '../../src/shards/publish.ts';
 import { synthesizeUpdate } from '../../src/standins/synth/index.ts';
@@ -36,7 +36,7 @@ describe('etl run', () => {
     const v1 = readCurrent(ctx.paths.datasetRoot('tiny'))!;
     expect(r1.dataset?.version).toBe(v1);
     expect(fs.existsSync(r1.report!.html)).toBe(true);
-    const state = readState(statePath(ctx.paths.state, 'tiny'), 'tiny');
+    const state = readState(ctx.paths.pipelineState('tiny'), 'tiny');
     expect(state.successfulRuns).toBe(1);
     expect(state.lastFullListingRun).toBe(1);
     expect(Object.keys(state.steps)).toHaveLength(9);
