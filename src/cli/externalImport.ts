@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from './command.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from './preprocessOptions.ts';
-import { EXTERNAL_FORMATS, importExternal, stageFigures, type ExternalFormatName } from '../preprocess/index.ts';
+import { EXTERNAL_FORMATS, importExternal, jobFigures, type ExternalFormatName } from '../preprocess/index.ts';
 
 export interface ExternalArgs extends PreprocessingArgs {
   dir: string;
@@ -36,7 +36,7 @@ export function externalImportCommand(format: ExternalFormatName): CommandModule
         ...(args.location !== undefined ? { location: args.location } : {}),
         ...(args.label !== undefined ? { label: args.label } : {}),
       });
-      return { title: `import ${format} ${r.dataset}`, figures: stageFigures(r) };
+      return { title: `import ${format} ${r.dataset}`, figures: jobFigures(r) };
     }),
   };
 }

@@ -13,7 +13,7 @@ import { isImageName } from './imageFile.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 import { resolveWorkers } from './pool.ts';
 import type { SeriesMeta } from './preprocessSeries.ts';
-import { STAGE, runStageJobs, validateRejectRate, type StageJob, type StageRunResult } from './stageRunner.ts';
+import { STAGE, runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from './jobRunner.ts';
 import { folderFiles } from './zipSource.ts';
 
 /**
@@ -54,7 +54,7 @@ export interface ImportFolderOptions extends PreprocessConfigInput {
   partition?: string | Partition;
 }
 
-export interface ImportFolderResult extends StageRunResult {
+export interface ImportFolderResult extends JobRunResult {
   config: PreprocessConfig;
   dicomFiles: number;
   /** PNG/JPEG files found. */
@@ -124,7 +124,28 @@ function digest(files: FileInfo[], extra: string[]): string {
   return sha256Hex([...extra, ...lines].join('\n'));
 }
 
-export async function importFolder(options: ImportFolderOptions, ctx: RunContext): Promise<ImportFolderResult> {
+/** The checked options of one import: what every step below needs. */
+interface ImportPlan {
+  config: PreprocessConfig;
+  /** configHash(config) and the staging files' schema metadata. */
+  hash: string;
+  metadata: Record<string, string>;
+  workers: number;
+  maxRejectRate: number;
+  part: Partition;
+  dataset: string;
+  /** `--label`, else the class of `--modality`: the label of every PNG/JPEG file. */
+  fixedLabel: string | undefined;
+  root: string;
+}
+
+/** Counts and rejects found before the pool runs (the reject budget's base), and how to record one. */
+interface PriorFindings {
+  prior: { files: number; imageFiles: number; rejects: Array<{ code: string; skip: boolean }> };
+  reject: (rel: string, err: DataError) => void;
+}
+
+function checkOptions(options: ImportFolderOptions): ImportPlan {
   const config = resolvePreprocessConfig(options);
   const workers = resolveWorkers(options.workers);
   const maxRejectRate = validateRejectRate(options.maxRejectRate);
@@ -136,13 +157,16 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
   if (options.modality !== undefined && options.label === undefined && !labelFor(options.modality)) {
     throw new ConfigError(`--modality ${options.modality} maps to no class`, { hint: 'use CT, MR, PT, CR, DX, MG or XR, or give --label' });
   }
-  const fixedLabel = options.label ?? labelFor(options.modality);
   const root = path.resolve(options.dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new InputError('FOLDER_NOT_FOUND', `${options.dir} is not a folder`, { hint: 'give the folder holding the DICOM or PNG/JPEG files' });
   }
+  const hash = configHash(config);
+  const metadata = { configHash: hash, preprocessConfig: canonicalConfig(config) };
+  return { config, hash, metadata, workers, maxRejectRate, part, dataset, fixedLabel: options.label ?? labelFor(options.modality), root };
+}
 
-  const all: FileInfo[] = [];
+function priorFindings(dataset: string, ctx: RunContext): PriorFindings {
   const prior = { files: 0, imageFiles: 0, rejects: [] as Array<{ code: string; skip: boolean }> };
   const reject = (rel: string, err: DataError) => {
     prior.files++;
@@ -150,42 +174,32 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
     prior.rejects.push({ code: err.code, skip: false });
     ctx.rejects.record({ stage: STAGE, key: `${dataset}/${rel}`, dataset, file: rel, error: err });
   };
-  try {
-    walk(root, root, all, (rel, err) => reject(rel, unreadableError(rel, err)));
-  } catch (err) {
-    throw new InputError('FOLDER_UNREADABLE', `${options.dir} cannot be listed: ${messageOf(err)}`, { hint: 'check its permissions' });
-  }
-  const images = all.filter((f) => isImageName(f.rel));
-  if (images.length > 0 && !fixedLabel) {
-    throw new ConfigError(`${options.dir} holds ${images.length} PNG/JPEG files, which carry no modality`, {
-      hint: 'give --label (e.g. XR) or --modality (e.g. DX)',
-    });
-  }
+  return { prior, reject };
+}
 
-  // DICOM: read each header (a prefix of the file) to group by series.
-  const series = new Map<string, { header: DicomHeader; files: FileInfo[] }>();
-  let ignored = 0;
-  let dicomFiles = 0;
-  const scan = ctx.progress('import: scan', all.length - images.length, 'files');
+interface DicomScan {
+  series: Map<string, { header: DicomHeader; files: FileInfo[] }>;
+  dicomFiles: number;
+  ignored: number;
+}
+
+/** DICOM: read each header (a prefix of the file) to group the files by series. */
+async function scanDicom(all: FileInfo[], dataset: string, found: PriorFindings, ctx: RunContext): Promise<DicomScan> {
+  const scan: DicomScan = { series: new Map(), dicomFiles: 0, ignored: 0 };
+  const { prior, reject } = found;
+  const progress = ctx.progress('import: scan', all.filter((f) => !isImageName(f.rel)).length, 'files');
   for (const f of all) {
     if (isImageName(f.rel)) continue;
-    scan.tick();
+    progress.tick();
     const base = path.basename(f.rel);
     const ext = path.extname(base).toLowerCase();
     if (base.toUpperCase() === 'DICOMDIR' || NOT_DICOM_EXT.has(ext)) {
-      ignored++;
+      scan.ignored++;
       continue;
     }
     let header: DicomHeader;
     try {
-      const files = folderFiles([{ path: f.path, name: f.rel, size: f.size }]).files[0]!;
-      const prefix = await files.readPrefix(SCAN_PREFIX);
-      try {
-        header = readDicomHeader(prefix);
-      } catch (err) {
-        if (prefix.length >= f.size) throw err;
-        header = readDicomHeader(await files.read());
-      }
+      header = await headerOfFile(f);
     } catch (err) {
       if (!isEtlError(err) || err.code === 'FILE_UNREADABLE') {
         reject(f.rel, isEtlError(err) ? (err as DataError) : unreadableError(f.rel, err));
@@ -193,7 +207,7 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
       }
       const looksDicom = ext === '.dcm' || ext === '.dicom' || isDicmMagic(f.path);
       if (!looksDicom) {
-        ignored++;
+        scan.ignored++;
         continue;
       }
       prior.files++;
@@ -203,34 +217,51 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
       ctx.rejects.record({ stage: STAGE, key: `${dataset}/${f.rel}`, dataset, file: f.rel, code, error: messageOf(err) });
       continue;
     }
-    dicomFiles++;
+    scan.dicomFiles++;
     const uid = header.seriesUid || syntheticUid(dataset, 'dicom-folder', path.dirname(f.rel));
-    const s = series.get(uid);
+    const s = scan.series.get(uid);
     if (s) s.files.push(f);
-    else series.set(uid, { header, files: [f] });
+    else scan.series.set(uid, { header, files: [f] });
   }
-  scan.stop();
+  progress.stop();
+  return scan;
+}
 
-  const hash = configHash(config);
-  const metadata = { configHash: hash, preprocessConfig: canonicalConfig(config) };
-  const jobs: StageJob[] = [];
-  const job = (seriesUid: string, meta: SeriesMeta, files: FileInfo[], format: 'dicom' | 'image'): StageJob => ({
-    collection: dataset,
+async function headerOfFile(f: FileInfo): Promise<DicomHeader> {
+  const file = folderFiles([{ path: f.path, name: f.rel, size: f.size }]).files[0]!;
+  const prefix = await file.readPrefix(SCAN_PREFIX);
+  try {
+    return readDicomHeader(prefix);
+  } catch (err) {
+    if (prefix.length >= f.size) throw err;
+    return readDicomHeader(await file.read());
+  }
+}
+
+/** One job: the series' files, read in place, staged under the dataset's name. */
+function jobOf(plan: ImportPlan, seriesUid: string, meta: SeriesMeta, files: FileInfo[], format: 'dicom' | 'image', ctx: RunContext): PreprocessJob {
+  return {
+    collection: plan.dataset,
     seriesUid,
-    dataset,
+    dataset: plan.dataset,
     inputSha256: digest(files, [format, meta.label, meta.bodyPart ?? '', meta.modality ?? '']),
-    sidecar: ctx.paths.stagingSidecar(dataset, seriesUid),
+    sidecar: ctx.paths.stagingSidecar(plan.dataset, seriesUid),
     task: {
       source: { kind: 'files', format, files: files.map((f) => ({ path: f.path, name: f.rel, size: f.size })) },
       meta,
-      config,
-      out: ctx.paths.staging(dataset, seriesUid),
-      metadata,
+      config: plan.config,
+      out: ctx.paths.staging(plan.dataset, seriesUid),
+      metadata: plan.metadata,
     },
-  });
+  };
+}
 
-  for (const [uid, s] of [...series.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    if (!inPartition(uid, part)) continue;
+/** A job per DICOM series of this partition; series whose modality maps to no class are skipped (UNMAPPED_MODALITY). */
+function dicomJobs(plan: ImportPlan, options: ImportFolderOptions, scan: DicomScan, prior: PriorFindings['prior'], ctx: RunContext): PreprocessJob[] {
+  const { dataset } = plan;
+  const jobs: PreprocessJob[] = [];
+  for (const [uid, s] of [...scan.series.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (!inPartition(uid, plan.part)) continue;
     const label = options.label ?? labelFor(options.modality ?? s.header.modality);
     if (!label) {
       prior.rejects.push({ code: 'UNMAPPED_MODALITY', skip: true });
@@ -240,15 +271,18 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
       });
       continue;
     }
-    jobs.push(
-      job(uid, {
-        dataset, seriesUid: uid, label, bodyPart: options.location ?? null,
-        patientId: s.header.patientId, studyUid: s.header.studyUid, modality: s.header.modality,
-      }, s.files, 'dicom'),
-    );
+    const meta: SeriesMeta = {
+      dataset, seriesUid: uid, label, bodyPart: options.location ?? null,
+      patientId: s.header.patientId, studyUid: s.header.studyUid, modality: s.header.modality,
+    };
+    jobs.push(jobOf(plan, uid, meta, s.files, 'dicom', ctx));
   }
+  return jobs;
+}
 
-  // PNG/JPEG: series = parent folder, in chunks of IMAGE_SERIES_MAX files.
+/** PNG/JPEG: series = parent folder, in chunks of IMAGE_SERIES_MAX files. */
+function imageJobs(plan: ImportPlan, options: ImportFolderOptions, images: FileInfo[], ctx: RunContext): { jobs: PreprocessJob[]; folders: number } {
+  const { dataset } = plan;
   const folders = new Map<string, FileInfo[]>();
   for (const f of images) {
     const folder = path.posix.dirname(f.rel);
@@ -256,26 +290,50 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
     if (list) list.push(f);
     else folders.set(folder, [f]);
   }
+  const jobs: PreprocessJob[] = [];
   for (const [folder, files] of [...folders.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     for (let c = 0; c * IMAGE_SERIES_MAX < files.length; c++) {
       const chunk = files.slice(c * IMAGE_SERIES_MAX, (c + 1) * IMAGE_SERIES_MAX);
       const uid = c === 0 ? syntheticUid(dataset, folder) : syntheticUid(dataset, folder, String(c));
-      if (!inPartition(uid, part)) continue;
-      const label = fixedLabel!;
-      jobs.push(
-        job(uid, {
-          dataset, seriesUid: uid, label, bodyPart: options.location ?? null,
-          patientId: imagePatient(chunk[0]!.rel), studyUid: syntheticUid(dataset, 'study', folder),
-          modality: options.modality?.trim().toUpperCase() ?? label,
-          sopUids: Object.fromEntries(chunk.map((f) => [f.rel, syntheticUid(dataset, f.rel)])),
-        }, chunk, 'image'),
-      );
+      if (!inPartition(uid, plan.part)) continue;
+      const label = plan.fixedLabel!;
+      const meta: SeriesMeta = {
+        dataset, seriesUid: uid, label, bodyPart: options.location ?? null,
+        patientId: imagePatient(chunk[0]!.rel), studyUid: syntheticUid(dataset, 'study', folder),
+        modality: options.modality?.trim().toUpperCase() ?? label,
+        sopUids: Object.fromEntries(chunk.map((f) => [f.rel, syntheticUid(dataset, f.rel)])),
+      };
+      jobs.push(jobOf(plan, uid, meta, chunk, 'image', ctx));
     }
   }
+  return { jobs, folders: folders.size };
+}
 
-  ctx.log.info(`import ${dataset}: ${series.size} DICOM series (${dicomFiles} files), ${images.length} PNG/JPEG in ${folders.size} folders, ${ignored} other files ignored`);
-  const r = await runStageJobs(jobs, { workers, maxRejectRate, configHash: hash, label: `import ${dataset}`, prior }, ctx);
-  return { ...r, config, dicomFiles, pictureFiles: images.length, ignoredFiles: ignored };
+export async function importFolder(options: ImportFolderOptions, ctx: RunContext): Promise<ImportFolderResult> {
+  const plan = checkOptions(options);
+  const found = priorFindings(plan.dataset, ctx);
+  const all: FileInfo[] = [];
+  try {
+    walk(plan.root, plan.root, all, (rel, err) => found.reject(rel, unreadableError(rel, err)));
+  } catch (err) {
+    throw new InputError('FOLDER_UNREADABLE', `${options.dir} cannot be listed: ${messageOf(err)}`, { hint: 'check its permissions' });
+  }
+  const images = all.filter((f) => isImageName(f.rel));
+  if (images.length > 0 && !plan.fixedLabel) {
+    throw new ConfigError(`${options.dir} holds ${images.length} PNG/JPEG files, which carry no modality`, {
+      hint: 'give --label (e.g. XR) or --modality (e.g. DX)',
+    });
+  }
+  const scan = await scanDicom(all, plan.dataset, found, ctx);
+  const dicom = dicomJobs(plan, options, scan, found.prior, ctx);
+  const pictures = imageJobs(plan, options, images, ctx);
+  const jobs = [...dicom, ...pictures.jobs];
+  ctx.log.info(
+    `import ${plan.dataset}: ${scan.series.size} DICOM series (${scan.dicomFiles} files), ${images.length} PNG/JPEG in ${pictures.folders} folders, ${scan.ignored} other files ignored`,
+  );
+  const { workers, maxRejectRate, hash, dataset } = plan;
+  const r = await runPreprocessJobs(jobs, { workers, maxRejectRate, configHash: hash, label: `import ${dataset}`, prior: found.prior }, ctx);
+  return { ...r, config: plan.config, dicomFiles: scan.dicomFiles, pictureFiles: images.length, ignoredFiles: scan.ignored };
 }
 
 function isDicmMagic(file: string): boolean {

@@ -7,7 +7,7 @@ export { NORMALIZE_HELP } from './normalize.ts';
 export { defaultWorkers } from './pool.ts';
 export { preprocess, preprocessDicomBytes, type PreprocessOptions } from './preprocess.ts';
 export { canonicalConfig, configFromCanonical, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
-export { stageFigures } from './stageRunner.ts';
+export { jobFigures } from './jobRunner.ts';
 export { readStaging } from './staging.ts';
 export {
   EXTERNAL_FORMAT_NAMES,

@@ -8,7 +8,7 @@ import { DEFAULT_CLASS_MAP, type RawSeriesRecord, type StagedSample } from '../c
 import { decodeDicom, type DicomHeader } from './decode/index.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 import { resolveWorkers } from './pool.ts';
-import { STAGE, runStageJobs, validateRejectRate, type StageJob, type StageRunResult } from './stageRunner.ts';
+import { STAGE, runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from './jobRunner.ts';
 import { formatNormalize } from './normalize.ts';
 import { frameToImage, needsInversion } from './toImage.ts';
 
@@ -31,7 +31,7 @@ export interface PreprocessOptions extends PreprocessConfigInput {
   seriesUids?: string[];
 }
 
-export interface PreprocessResult extends StageRunResult {
+export interface PreprocessResult extends JobRunResult {
   config: PreprocessConfig;
 }
 
@@ -66,7 +66,7 @@ export async function preprocess(options: PreprocessOptions, ctx: RunContext): P
   const collections = options.collections ? new Set(options.collections) : undefined;
   const uids = options.seriesUids ? new Set(options.seriesUids) : undefined;
 
-  const jobs: StageJob[] = [];
+  const jobs: PreprocessJob[] = [];
   for (const rec of listRawSeries(ctx)) {
     if (!inPartition(rec.seriesUid, part)) continue;
     if (collections && !collections.has(rec.collection)) continue;
@@ -102,7 +102,7 @@ export async function preprocess(options: PreprocessOptions, ctx: RunContext): P
     });
   }
   ctx.log.info(`preprocess: ${jobs.length} verified series, size ${config.size}, fit ${config.fit}, normalize ${formatNormalize(config.normalize)}, ${workers} workers`);
-  const r = await runStageJobs(jobs, { workers, maxRejectRate, configHash: hash, label: 'preprocess' }, ctx);
+  const r = await runPreprocessJobs(jobs, { workers, maxRejectRate, configHash: hash, label: 'preprocess' }, ctx);
   return { ...r, config };
 }
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from '../preprocessOptions.ts';
-import { preprocess, stageFigures } from '../../preprocess/index.ts';
+import { preprocess, jobFigures } from '../../preprocess/index.ts';
 
 export const command: CommandModule<GlobalArgs, PreprocessingArgs & GlobalArgs> = {
   command: 'preprocess',
@@ -9,6 +9,6 @@ export const command: CommandModule<GlobalArgs, PreprocessingArgs & GlobalArgs> 
   builder: (y) => preprocessingOptions(y) as never,
   handler: runCommand<PreprocessingArgs>(async (args, ctx) => {
     const r = await preprocess(preprocessingConfig(args), ctx);
-    return { title: 'preprocess', figures: stageFigures(r) };
+    return { title: 'preprocess', figures: jobFigures(r) };
   }),
 };

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from '../../core/errors.ts';
-import type { StageJob } from '../stageRunner.ts';
+import type { PreprocessJob } from '../jobRunner.ts';
 import type { FileMeta } from '../preprocessSeries.ts';
 import { csvRows, type CsvRow } from './csvRows.ts';
 import { chunks, type ImportRun } from './importRun.ts';
@@ -50,7 +50,7 @@ async function* csvSeries(
   csv: string,
   required: string[],
   target: (row: CsvRow) => RowTarget | string,
-): AsyncGenerator<StageJob> {
+): AsyncGenerator<PreprocessJob> {
   const csvName = path.basename(csv);
   const limit = pLimit(STAT_CONCURRENCY);
   let index = 0;
@@ -96,7 +96,7 @@ function noCsv(root: string, expected: string, hint: string): InputError {
 }
 
 /** CheXpert: train.csv / valid.csv (`Path` column); patient and study from the path. */
-export async function* chexpertJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export async function* chexpertJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   const csvs = existing(run.root, ['train.csv', 'valid.csv', 'test.csv']);
   if (csvs.length === 0) throw noCsv(run.root, 'train.csv or valid.csv', 'give the CheXpert-v1.0(-small) folder that holds train.csv, valid.csv, train/ and valid/');
   for (const csv of csvs) {
@@ -118,7 +118,7 @@ export async function* chexpertJobs(run: ImportRun): AsyncGenerator<StageJob> {
 }
 
 /** NIH ChestX-ray14: Data_Entry_2017*.csv (`Image Index`, `Patient ID`, `Follow-up #`) + images_*\/images/. */
-export async function* nihJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export async function* nihJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   const names = (await fsp.readdir(run.root)).filter((n) => /^Data_Entry_2017.*\.csv$/i.test(n)).sort();
   if (names.length === 0) throw noCsv(run.root, 'Data_Entry_2017.csv', 'give the folder of the NIH ChestX-ray14 download (Data_Entry_2017.csv, images_001/ …)');
   // Image folders: images_001/images/ … (the Box download), or images/ (Kaggle); found once, few.
@@ -146,7 +146,7 @@ export async function* nihJobs(run: ImportRun): AsyncGenerator<StageJob> {
 }
 
 /** RSNA bone age: boneage-*.csv (`id` or `Case ID`) next to a folder of <id>.png of the same name. */
-export async function* rsnaBoneAgeJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export async function* rsnaBoneAgeJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   const csvs = (await fsp.readdir(run.root)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
   let any = false;
   for (const name of csvs) {

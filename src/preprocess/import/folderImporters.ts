@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isImageName } from '../imageFile.ts';
-import type { StageJob } from '../stageRunner.ts';
+import type { PreprocessJob } from '../jobRunner.ts';
 import type { ImportRun } from './importRun.ts';
 import { walkFiles, walkFolders, type FoundFile } from './walk.ts';
 
@@ -18,7 +18,7 @@ function segments(rel: string): string[] {
 }
 
 /** MURA-v1.1/{train,valid}/XR_<BODYPART>/patientNNNNN/studyN_{positive,negative}/imageN.png */
-export async function* muraJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export async function* muraJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   for await (const folder of walkFolders(run.root, isImageName)) {
     const parts = segments(folder.rel);
     const body = parts.find((p) => /^XR_/i.test(p));
@@ -44,7 +44,7 @@ async function* volumeJobs(
   format: 'npy' | 'nifti',
   accept: (name: string) => boolean,
   patientOf: (f: FoundFile) => { patientId: string; study: string } | string,
-): AsyncGenerator<StageJob> {
+): AsyncGenerator<PreprocessJob> {
   for await (const f of walkFiles(run.root, accept)) {
     const who = patientOf(f);
     if (typeof who === 'string') {
@@ -57,7 +57,7 @@ async function* volumeJobs(
 }
 
 /** MRNet-v1.0/{train,valid}/{axial,coronal,sagittal}/NNNN.npy, uint8 (slices, 256, 256); patient = exam. */
-export function mrnetJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export function mrnetJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   return volumeJobs(run, 'npy', isNpy, (f) => {
     const parts = segments(f.rel);
     const plane = parts.at(-2)?.toLowerCase();
@@ -69,7 +69,7 @@ export function mrnetJobs(run: ImportRun): AsyncGenerator<StageJob> {
 }
 
 /** BraTS20_Training_NNN/BraTS20_Training_NNN_{t1,t1ce,t2,flair}.nii.gz; `_seg` label maps are skipped. */
-export function bratsJobs(run: ImportRun): AsyncGenerator<StageJob> {
+export function bratsJobs(run: ImportRun): AsyncGenerator<PreprocessJob> {
   return volumeJobs(run, 'nifti', isNifti, (f) => {
     const base = path.basename(f.rel).replace(/\.nii(\.gz)?$/i, '');
     if (/_seg$/i.test(base)) return `skip: ${f.rel} is a segmentation label map, not an image`;

@@ -4,7 +4,7 @@ import { inPartition, type Partition } from '../../core/partition.ts';
 import { syntheticUid } from '../importFolder.ts';
 import type { FileFormat, FileMeta, SeriesMeta } from '../preprocessSeries.ts';
 import { canonicalConfig, configHash, type PreprocessConfig } from '../preprocessConfig.ts';
-import { STAGE, type StageJob } from '../stageRunner.ts';
+import { STAGE, type PreprocessJob } from '../jobRunner.ts';
 import type { FoundFile } from './walk.ts';
 
 /**
@@ -72,7 +72,7 @@ export class ImportRun {
     format: FileFormat,
     files: FoundFile[],
     meta: { patientId: string; studyUid?: string; bodyPart?: string; fileMeta?: Record<string, FileMeta> },
-  ): StageJob | undefined {
+  ): PreprocessJob | undefined {
     const uid = syntheticUid(this.dataset, seriesKey);
     if (!inPartition(uid, this.part)) return undefined;
     const d = this.defaults;

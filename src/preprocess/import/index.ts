@@ -7,7 +7,7 @@ import { safeSegment } from '../../core/paths.ts';
 import { importFolder, labelFor } from '../importFolder.ts';
 import { resolveWorkers } from '../pool.ts';
 import { resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from '../preprocessConfig.ts';
-import { runStageJobs, validateRejectRate, type StageJob, type StageRunResult } from '../stageRunner.ts';
+import { runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from '../jobRunner.ts';
 import { chexpertJobs, nihJobs, rsnaBoneAgeJobs } from './csvImporters.ts';
 import { bratsJobs, mrnetJobs, muraJobs, niftiJobs, npyJobs } from './folderImporters.ts';
 import { ImportRun } from './importRun.ts';
@@ -92,13 +92,13 @@ export interface ImportExternalOptions extends PreprocessConfigInput {
   partition?: string | Partition;
 }
 
-export interface ImportExternalResult extends StageRunResult {
+export interface ImportExternalResult extends JobRunResult {
   format: ExternalFormatName;
   dataset: string;
   config: PreprocessConfig;
 }
 
-const JOBS: Record<Exclude<ExternalFormatName, 'oai'>, (run: ImportRun) => AsyncIterable<StageJob>> = {
+const JOBS: Record<Exclude<ExternalFormatName, 'oai'>, (run: ImportRun) => AsyncIterable<PreprocessJob>> = {
   chexpert: chexpertJobs,
   'rsna-bone-age': rsnaBoneAgeJobs,
   'nih-cxr14': nihJobs,
@@ -141,6 +141,6 @@ export async function importExternal(ctx: RunContext, options: ImportExternalOpt
   const defaults = { dataset: options.dataset.trim(), label, modality, location, locationFixed: options.location !== undefined };
   const run = new ImportRun(ctx, root, defaults, config, part);
   ctx.log.info(`import ${fmt.name} from ${root} as ${defaults.dataset} (${label}, ${location})`);
-  const r = await runStageJobs(JOBS[options.format](run), { workers, maxRejectRate, configHash: run.configHash, label: `import ${defaults.dataset}`, prior: run.prior }, ctx);
+  const r = await runPreprocessJobs(JOBS[options.format](run), { workers, maxRejectRate, configHash: run.configHash, label: `import ${defaults.dataset}`, prior: run.prior }, ctx);
   return { ...r, format: options.format, dataset: defaults.dataset, config };
 }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
-import { importFolder, stageFigures } from '../../../preprocess/index.ts';
+import { importFolder, jobFigures } from '../../../preprocess/index.ts';
 import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from '../../preprocessOptions.ts';
 
 interface ImportFolderArgs extends PreprocessingArgs {
@@ -35,7 +35,7 @@ export const command: CommandModule<GlobalArgs, ImportFolderArgs & GlobalArgs> =
     );
     return {
       title: `import ${args.dataset}`,
-      figures: { found: `${r.dicomFiles} DICOM, ${r.pictureFiles} PNG/JPEG, ${r.ignoredFiles} ignored`, ...stageFigures(r) },
+      figures: { found: `${r.dicomFiles} DICOM, ${r.pictureFiles} PNG/JPEG, ${r.ignoredFiles} ignored`, ...jobFigures(r) },
     };
   }),
 };

@@ -15,7 +15,7 @@ import type { SeriesOutcome, SeriesTask } from './preprocessSeries.ts';
 
 export const STAGE = 'preprocess';
 
-export interface StageJob {
+export interface PreprocessJob {
   /** Staging folder name (TCIA collection, or the imported dataset's name). */
   collection: string;
   seriesUid: string;
@@ -27,7 +27,7 @@ export interface StageJob {
   task: SeriesTask;
 }
 
-export interface StageRunOptions {
+export interface JobRunOptions {
   workers: number;
   maxRejectRate: number;
   configHash: string;
@@ -37,7 +37,7 @@ export interface StageRunOptions {
   prior?: { files: number; imageFiles: number; rejects: Array<{ code: string; skip: boolean }> };
 }
 
-export interface StageRunResult {
+export interface JobRunResult {
   configHash: string;
   workers: number;
   series: number;
@@ -68,7 +68,7 @@ export function validateRejectRate(rate: number | undefined): number {
 }
 
 /** Whether the series is staged already with this config and input (a rerun does no work). */
-export function isUpToDate(job: StageJob, configHash: string): boolean {
+export function isUpToDate(job: PreprocessJob, configHash: string): boolean {
   if (!fs.existsSync(job.task.out) || !fs.existsSync(job.sidecar)) return false;
   try {
     const rec = JSON.parse(fs.readFileSync(job.sidecar, 'utf8')) as StagingRecord;
@@ -81,58 +81,126 @@ export function isUpToDate(job: StageJob, configHash: string): boolean {
 /** Budget checks before the end start once this many image files are done (early ones are noisy). */
 const EARLY_BUDGET_MIN = 1000;
 
+/** The counts of one run as they grow, and the reject bookkeeping (what counts against the budget). */
+class RunTally {
+  readonly result: JobRunResult;
+  /** Codes recorded as policy skips (non-image objects…): outside the budget. */
+  private readonly skipCodes = new Set<string>();
+  /** How much of `prior` (found outside the pool, may keep growing) is taken in already. */
+  private priorSeen = { files: 0, imageFiles: 0, rejects: 0 };
+  private readonly prior: JobRunOptions['prior'];
+
+  constructor(options: JobRunOptions) {
+    this.prior = options.prior;
+    this.result = {
+      configHash: options.configHash,
+      workers: options.workers,
+      series: 0,
+      staged: 0,
+      skipped: 0,
+      failed: 0,
+      images: 0,
+      files: 0,
+      imageFiles: 0,
+      rejects: 0,
+      budgetRejects: 0,
+      rejectsByReason: {},
+      seconds: 0,
+      imagesPerSecond: 0,
+    };
+  }
+
+  note(code: string, skip: boolean): void {
+    const r = this.result;
+    r.rejects++;
+    r.rejectsByReason[code] = (r.rejectsByReason[code] ?? 0) + 1;
+    if (skip) this.skipCodes.add(code);
+    else r.budgetRejects++;
+  }
+
+  /** Whether a rejects-file reason counts against the budget. */
+  readonly counts = (reason: string): boolean => reason.startsWith(`${STAGE}:`) && !this.skipCodes.has(reason.slice(STAGE.length + 1));
+
+  /** Take in the counts found outside the pool (folder scan, CSV rows naming missing files) as they grow. */
+  drainPrior(): void {
+    const p = this.prior;
+    if (!p) return;
+    const r = this.result;
+    r.files += p.files - this.priorSeen.files;
+    r.imageFiles += p.imageFiles - this.priorSeen.imageFiles;
+    for (const x of p.rejects.slice(this.priorSeen.rejects)) this.note(x.code, x.skip);
+    this.priorSeen = { files: p.files, imageFiles: p.imageFiles, rejects: p.rejects.length };
+  }
+}
+
+/** Records a series' outcome: rejects, then (the staging file being written) its sidecar, last. */
+async function recordOutcome(job: PreprocessJob, out: SeriesOutcome, tally: RunTally, configHash: string, ctx: RunContext): Promise<void> {
+  if (out.environment) throw new EnvironmentError(out.environment.sysCode, out.environment.file);
+  const result = tally.result;
+  const base = `${job.dataset}/${job.seriesUid}`;
+  if (out.failed) {
+    result.failed++;
+    result.imageFiles++;
+    tally.note(out.failed.code, false);
+    ctx.rejects.record({
+      stage: STAGE, key: base, dataset: job.dataset, seriesUid: job.seriesUid,
+      error: new DataError(out.failed.code, out.failed.message),
+    });
+    return;
+  }
+  for (const r of out.rejects) {
+    tally.note(r.code, r.skip);
+    ctx.rejects.record({
+      stage: STAGE,
+      key: `${base}/${r.sopUid ?? r.file}${r.frame !== undefined ? `#${r.frame}` : ''}`,
+      dataset: job.dataset,
+      seriesUid: job.seriesUid,
+      ...(r.sopUid ? { sopUid: r.sopUid } : {}),
+      file: r.file,
+      code: r.code,
+      error: r.message,
+    });
+  }
+  const rec: StagingRecord = {
+    version: 1,
+    collection: job.collection,
+    seriesUid: job.seriesUid,
+    configHash,
+    inputSha256: job.inputSha256,
+    size: job.task.config.size,
+    samples: out.samples,
+    rejects: out.rejects.length,
+    stagedAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(job.sidecar, rec);
+  result.staged++;
+  result.images += out.samples;
+  result.files += out.files;
+  result.imageFiles += out.imageFiles;
+}
+
 /**
  * Jobs may be an array or a stream (external importers produce them while reading a CSV or walking
  * folders): a stream is read only as fast as the pool takes work, and up-to-date jobs are skipped
  * as they arrive. `prior` may keep growing while a stream is read; it is counted at the end.
  */
-export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, options: StageRunOptions, ctx: RunContext): Promise<StageRunResult> {
+export async function runPreprocessJobs(jobs: PreprocessJob[] | AsyncIterable<PreprocessJob>, options: JobRunOptions, ctx: RunContext): Promise<JobRunResult> {
   const start = performance.now();
   const stale = await removeStaleTemps(ctx.paths.stagingRoot);
   if (stale > 0) ctx.log.info(`removed ${stale} temporary file(s) left by an earlier run that is gone`);
-  const streamed = !Array.isArray(jobs);
-  const todo = streamed ? undefined : jobs.filter((j) => !isUpToDate(j, options.configHash));
-  const result: StageRunResult = {
-    configHash: options.configHash,
-    workers: options.workers,
-    series: todo ? (jobs as StageJob[]).length : 0,
-    staged: 0,
-    skipped: todo ? (jobs as StageJob[]).length - todo.length : 0,
-    failed: 0,
-    images: 0,
-    files: 0,
-    imageFiles: 0,
-    rejects: 0,
-    budgetRejects: 0,
-    rejectsByReason: {},
-    seconds: 0,
-    imagesPerSecond: 0,
-  };
-  // Codes recorded as policy skips (non-image objects…): outside the budget.
-  const skipCodes = new Set<string>();
-  const counts = (reason: string) => reason.startsWith(`${STAGE}:`) && !skipCodes.has(reason.slice(STAGE.length + 1));
-  const note = (code: string, skip: boolean) => {
-    result.rejects++;
-    result.rejectsByReason[code] = (result.rejectsByReason[code] ?? 0) + 1;
-    if (skip) skipCodes.add(code);
-    else result.budgetRejects++;
-  };
-
-  // Counts found outside the pool (folder scan, CSV rows naming missing files): taken in as they grow.
-  let priorSeen = { files: 0, imageFiles: 0, rejects: 0 };
-  const drainPrior = () => {
-    const p = options.prior;
-    if (!p) return;
-    result.files += p.files - priorSeen.files;
-    result.imageFiles += p.imageFiles - priorSeen.imageFiles;
-    for (const r of p.rejects.slice(priorSeen.rejects)) note(r.code, r.skip);
-    priorSeen = { files: p.files, imageFiles: p.imageFiles, rejects: p.rejects.length };
-  };
-  drainPrior();
+  const tally = new RunTally(options);
+  const result = tally.result;
+  const list = Array.isArray(jobs) ? jobs : undefined;
+  const todo = list?.filter((j) => !isUpToDate(j, options.configHash));
+  if (list && todo) {
+    result.series = list.length;
+    result.skipped = list.length - todo.length;
+  }
+  tally.drainPrior();
 
   const progress = ctx.progress(options.label, todo?.length ?? 0, 'series');
   let queued = 0;
-  async function* fresh(stream: AsyncIterable<StageJob>): AsyncIterable<StageJob> {
+  async function* fresh(stream: AsyncIterable<PreprocessJob>): AsyncIterable<PreprocessJob> {
     for await (const job of stream) {
       result.series++;
       if (isUpToDate(job, options.configHash)) {
@@ -146,55 +214,14 @@ export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, o
   const pool = createSeriesPool(todo ? Math.min(options.workers, Math.max(todo.length, 1)) : options.workers);
   try {
     await forEachBounded(
-      todo ?? fresh(jobs as AsyncIterable<StageJob>),
+      todo ?? fresh(jobs as AsyncIterable<PreprocessJob>),
       Math.max(1, pool.threads * 2),
       async (job) => {
-        const out: SeriesOutcome = await pool.run(job.task);
-        if (out.environment) throw new EnvironmentError(out.environment.sysCode, out.environment.file);
-        const base = `${job.dataset}/${job.seriesUid}`;
-        if (out.failed) {
-          result.failed++;
-          result.imageFiles++;
-          note(out.failed.code, false);
-          ctx.rejects.record({
-            stage: STAGE, key: base, dataset: job.dataset, seriesUid: job.seriesUid,
-            error: new DataError(out.failed.code, out.failed.message),
-          });
-        } else {
-          for (const r of out.rejects) {
-            note(r.code, r.skip);
-            ctx.rejects.record({
-              stage: STAGE,
-              key: `${base}/${r.sopUid ?? r.file}${r.frame !== undefined ? `#${r.frame}` : ''}`,
-              dataset: job.dataset,
-              seriesUid: job.seriesUid,
-              ...(r.sopUid ? { sopUid: r.sopUid } : {}),
-              file: r.file,
-              code: r.code,
-              error: r.message,
-            });
-          }
-          const rec: StagingRecord = {
-            version: 1,
-            collection: job.collection,
-            seriesUid: job.seriesUid,
-            configHash: options.configHash,
-            inputSha256: job.inputSha256,
-            size: job.task.config.size,
-            samples: out.samples,
-            rejects: out.rejects.length,
-            stagedAt: new Date().toISOString(),
-          };
-          await writeJsonAtomic(job.sidecar, rec);
-          result.staged++;
-          result.images += out.samples;
-          result.files += out.files;
-          result.imageFiles += out.imageFiles;
-        }
+        await recordOutcome(job, await pool.run(job.task), tally, options.configHash, ctx);
         progress.tick(1);
-        drainPrior();
+        tally.drainPrior();
         if (result.imageFiles >= EARLY_BUDGET_MIN) {
-          ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', EARLY_BUDGET_MIN, counts);
+          ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', EARLY_BUDGET_MIN, tally.counts);
         }
       },
       ctx.signal,
@@ -203,15 +230,15 @@ export async function runStageJobs(jobs: StageJob[] | AsyncIterable<StageJob>, o
     progress.stop();
     await pool.close();
   }
-  drainPrior();
+  tally.drainPrior();
   result.seconds = (performance.now() - start) / 1000;
   result.imagesPerSecond = result.seconds > 0 ? result.images / result.seconds : 0;
-  ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', 20, counts);
+  ctx.rejects.checkBudget(result.imageFiles, options.maxRejectRate, 'image files', 20, tally.counts);
   return result;
 }
 
 /** Summary figures shared by both commands. */
-export function stageFigures(r: StageRunResult): Record<string, string | number> {
+export function jobFigures(r: JobRunResult): Record<string, string | number> {
   const reasons = Object.entries(r.rejectsByReason)
     .sort((a, b) => b[1] - a[1])
     .map(([c, n]) => `${c} ×${n}`)
