@@ -146,31 +146,7 @@ export function resizeArea(
   // Vertical pass: dstH rows of srcW, each a weighted sum of a few source rows.
   if (!map && wy.taps <= 5) {
     // Unmapped: sum 2–5 source rows per element in one loop (one store per element).
-    for (let i = 0; i < g.dstH; i++) {
-      const tOff = i * w;
-      const n = wy.count[i]!;
-      const wo = i * wy.taps;
-      const o0 = (g.srcY + wy.start[i]!) * cols + g.srcX;
-      const w0 = wy.weights[wo]!;
-      const w1 = n > 1 ? wy.weights[wo + 1]! : 0;
-      const w2 = n > 2 ? wy.weights[wo + 2]! : 0;
-      const w3 = n > 3 ? wy.weights[wo + 3]! : 0;
-      const o1 = o0 + cols;
-      const o2 = o1 + cols;
-      const o3 = o2 + cols;
-      if (n === 1) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0;
-      else if (n === 2) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1;
-      else if (n === 3) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2;
-      else if (n === 4) {
-        for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2 + src[o3 + x]! * w3;
-      } else {
-        const o4 = o3 + cols;
-        const w4 = wy.weights[wo + 4]!;
-        for (let x = 0; x < w; x++) {
-          tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2 + src[o3 + x]! * w3 + src[o4 + x]! * w4;
-        }
-      }
-    }
+    for (let i = 0; i < g.dstH; i++) sumRows(src, tmp, i * w, w, verticalTaps(p, i, cols));
   } else for (let i = 0; i < g.dstH; i++) {
     const tOff = i * w;
     const s = wy.start[i]!;
@@ -216,42 +192,7 @@ export function resizeAreaLut(
   const { g, wy, tmp } = p;
   const w = g.srcW;
   if (wy.taps <= 5) {
-    for (let i = 0; i < g.dstH; i++) {
-      const tOff = i * w;
-      const n = wy.count[i]!;
-      const wo = i * wy.taps;
-      const o0 = (g.srcY + wy.start[i]!) * cols + g.srcX;
-      const w0 = wy.weights[wo]!;
-      const w1 = n > 1 ? wy.weights[wo + 1]! : 0;
-      const w2 = n > 2 ? wy.weights[wo + 2]! : 0;
-      const w3 = n > 3 ? wy.weights[wo + 3]! : 0;
-      const o1 = o0 + cols;
-      const o2 = o1 + cols;
-      const o3 = o2 + cols;
-      if (n === 1) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0;
-      else if (n === 2) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1;
-      else if (n === 3) {
-        for (let x = 0; x < w; x++) {
-          tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2;
-        }
-      } else if (n === 4) {
-        for (let x = 0; x < w; x++) {
-          tmp[tOff + x] =
-            lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2 + lut[src[o3 + x]!]! * w3;
-        }
-      } else {
-        const o4 = o3 + cols;
-        const w4 = wy.weights[wo + 4]!;
-        for (let x = 0; x < w; x++) {
-          tmp[tOff + x] =
-            lut[src[o0 + x]!]! * w0 +
-            lut[src[o1 + x]!]! * w1 +
-            lut[src[o2 + x]!]! * w2 +
-            lut[src[o3 + x]!]! * w3 +
-            lut[src[o4 + x]!]! * w4;
-        }
-      }
-    }
+    for (let i = 0; i < g.dstH; i++) sumRowsLut(src, lut, tmp, i * w, w, verticalTaps(p, i, cols));
   } else for (let i = 0; i < g.dstH; i++) {
     const tOff = i * w;
     const s = wy.start[i]!;
@@ -265,6 +206,66 @@ export function resizeAreaLut(
   }
   horizontalPass(p, size);
   return p.out;
+}
+
+/** Source offsets and weights of one output row's vertical taps (at most 5; unused weights 0). */
+const tapOff = new Int32Array(5);
+const tapW = new Float32Array(5);
+
+/** Fills tapOff/tapW for intermediate row i (taps ≤ 5); returns its tap count. */
+function verticalTaps(p: Plan, i: number, cols: number): number {
+  const { g, wy } = p;
+  const n = wy.count[i]!;
+  const wo = i * wy.taps;
+  const o0 = (g.srcY + wy.start[i]!) * cols + g.srcX;
+  for (let t = 0; t < 5; t++) {
+    tapOff[t] = o0 + t * cols;
+    tapW[t] = t < n ? wy.weights[wo + t]! : 0;
+  }
+  return n;
+}
+
+/** One intermediate row: the weighted sum of its n source rows (tapOff/tapW), one store per element. */
+function sumRows(src: Float32Array, tmp: Float32Array, tOff: number, w: number, n: number): void {
+  const o0 = tapOff[0]!, o1 = tapOff[1]!, o2 = tapOff[2]!, o3 = tapOff[3]!, o4 = tapOff[4]!;
+  const w0 = tapW[0]!, w1 = tapW[1]!, w2 = tapW[2]!, w3 = tapW[3]!, w4 = tapW[4]!;
+  if (n === 1) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0;
+  else if (n === 2) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1;
+  else if (n === 3) for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2;
+  else if (n === 4) {
+    for (let x = 0; x < w; x++) tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2 + src[o3 + x]! * w3;
+  } else {
+    for (let x = 0; x < w; x++) {
+      tmp[tOff + x] = src[o0 + x]! * w0 + src[o1 + x]! * w1 + src[o2 + x]! * w2 + src[o3 + x]! * w3 + src[o4 + x]! * w4;
+    }
+  }
+}
+
+/** `sumRows` of the image whose pixel k is lut[src[k]] (see resizeAreaLut). */
+function sumRowsLut(src: Uint16Array, lut: Float32Array, tmp: Float32Array, tOff: number, w: number, n: number): void {
+  const o0 = tapOff[0]!, o1 = tapOff[1]!, o2 = tapOff[2]!, o3 = tapOff[3]!, o4 = tapOff[4]!;
+  const w0 = tapW[0]!, w1 = tapW[1]!, w2 = tapW[2]!, w3 = tapW[3]!, w4 = tapW[4]!;
+  if (n === 1) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0;
+  else if (n === 2) for (let x = 0; x < w; x++) tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1;
+  else if (n === 3) {
+    for (let x = 0; x < w; x++) {
+      tmp[tOff + x] = lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2;
+    }
+  } else if (n === 4) {
+    for (let x = 0; x < w; x++) {
+      tmp[tOff + x] =
+        lut[src[o0 + x]!]! * w0 + lut[src[o1 + x]!]! * w1 + lut[src[o2 + x]!]! * w2 + lut[src[o3 + x]!]! * w3;
+    }
+  } else {
+    for (let x = 0; x < w; x++) {
+      tmp[tOff + x] =
+        lut[src[o0 + x]!]! * w0 +
+        lut[src[o1 + x]!]! * w1 +
+        lut[src[o2 + x]!]! * w2 +
+        lut[src[o3 + x]!]! * w3 +
+        lut[src[o4 + x]!]! * w4;
+    }
+  }
 }
 
 /** Horizontal pass over the dstH intermediate rows into the output. */

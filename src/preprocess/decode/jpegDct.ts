@@ -221,18 +221,22 @@ function readDqt(b: Uint8Array, p: number, end: number, q: (Uint16Array | null)[
   }
 }
 
-/** Decodes one scan; returns the position after its entropy-coded data. */
-function decodeScan(
+interface ScanComponents {
+  comps: Component[];
+  dcs: HuffTable[];
+  acs: HuffTable[];
+}
+
+/** The SOS header: the scan's components and their tables, checked (dequantisation multipliers set). */
+function scanComponents(
   b: Uint8Array,
   p: number,
   end: number,
   f: Frame,
-  idct: IdctTables,
   qtables: (Uint16Array | null)[],
   dcTables: (HuffTable | null)[],
   acTables: (HuffTable | null)[],
-  restartInterval: number,
-): number {
+): ScanComponents {
   const ns = b[p]!;
   if (ns < 1 || ns > 4 || end - p !== 4 + 2 * ns) fail(`SOS segment malformed (${ns} components)`);
   const comps: Component[] = [];
@@ -265,6 +269,45 @@ function decodeScan(
     for (const c of comps) blocks += c.h * c.v;
     if (blocks > 10) fail(`interleaved scan with ${blocks} blocks per MCU (at most 10)`);
   }
+  return { comps, dcs, acs };
+}
+
+/**
+ * The AC coefficients of one block, run/size symbols in zig-zag order, into `block` (which holds
+ * zeros past the DC on entry). Returns whether any AC coefficient is non-zero.
+ */
+function decodeAc(reader: BitReader, ac: HuffTable, block: Int16Array): boolean {
+  let any = false;
+  for (let k = 1; k < 64; k++) {
+    const rs = reader.decode(ac);
+    const r = rs >> 4;
+    const sz = rs & 15;
+    if (sz !== 0) {
+      k += r;
+      block[NATURAL_ORDER[k]!] = extend(reader.bits(sz), sz);
+      any = true;
+    } else {
+      if (r !== 15) break;
+      k += 15;
+    }
+  }
+  return any;
+}
+
+/** Decodes one scan; returns the position after its entropy-coded data. */
+function decodeScan(
+  b: Uint8Array,
+  p: number,
+  end: number,
+  f: Frame,
+  idct: IdctTables,
+  qtables: (Uint16Array | null)[],
+  dcTables: (HuffTable | null)[],
+  acTables: (HuffTable | null)[],
+  restartInterval: number,
+): number {
+  const { comps, dcs, acs } = scanComponents(b, p, end, f, qtables, dcTables, acTables);
+  const ns = comps.length;
   const single = ns === 1;
   const c0 = comps[0]!;
   const mcusX = single ? Math.ceil(c0.width / 8) : f.mcusX;
@@ -316,25 +359,10 @@ function decodeScan(
           const d = (pred[ci]! + s) | 0;
           pred[ci] = d;
           block[0] = d;
-          // AC: run/size symbols in zig-zag order.
-          let acs = false;
-          for (let k = 1; k < 64; k++) {
-            const rs = reader.decode(ac);
-            const r = rs >> 4;
-            const sz = rs & 15;
-            if (sz !== 0) {
-              k += r;
-              block[NATURAL_ORDER[k]!] = extend(reader.bits(sz), sz);
-              acs = true;
-            } else {
-              if (r !== 15) break;
-              k += 15;
-            }
-          }
           const bx = single ? mx : mx * c.h + h;
           const by = single ? my : my * c.v + v;
           const at = by * 8 * stride + bx * 8;
-          if (acs) {
+          if (decodeAc(reader, ac, block)) {
             idctIslow(idct, block, c.qmul!, plane, at, stride);
             block.fill(0);
           } else {

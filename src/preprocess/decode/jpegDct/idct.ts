@@ -61,6 +61,57 @@ export function makeIdctTables(precision: 8 | 12): IdctTables {
   return { precision, pass1Bits: precision === 8 ? 2 : 1, rangeMask: size - 1, rangeLimit, workspace: new Int32Array(64) };
 }
 
+/** Output k of `butterfly` before DESCALE (reused: one block at a time per thread). */
+const acc = new Float64Array(8);
+
+/**
+ * The 1-D 8-point IDCT of jidctint.c (even part, odd part, butterfly) on inputs x0..x7 — pass 1's
+ * dequantised column, or pass 2's workspace row: acc[k] = output k before DESCALE. Every
+ * intermediate is an integer below 2^50, so doubles hold it exactly.
+ */
+function butterfly(x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number): void {
+  // Even part.
+  let z1 = (x2 + x6) * FIX_0_541196100;
+  let tmp2 = z1 - x6 * FIX_1_847759065;
+  let tmp3 = z1 + x2 * FIX_0_765366865;
+  let tmp0 = (x0 + x4) * 8192;
+  let tmp1 = (x0 - x4) * 8192;
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  // Odd part.
+  tmp0 = x7;
+  tmp1 = x5;
+  tmp2 = x3;
+  tmp3 = x1;
+  z1 = tmp0 + tmp3;
+  let z2 = tmp1 + tmp2;
+  let z3 = tmp0 + tmp2;
+  let z4 = tmp1 + tmp3;
+  const z5 = (z3 + z4) * FIX_1_175875602;
+  tmp0 *= FIX_0_298631336;
+  tmp1 *= FIX_2_053119869;
+  tmp2 *= FIX_3_072711026;
+  tmp3 *= FIX_1_501321110;
+  z1 *= -FIX_0_899976223;
+  z2 *= -FIX_2_562915447;
+  z3 = z3 * -FIX_1_961570560 + z5;
+  z4 = z4 * -FIX_0_390180644 + z5;
+  tmp0 += z1 + z3;
+  tmp1 += z2 + z4;
+  tmp2 += z2 + z3;
+  tmp3 += z1 + z4;
+  acc[0] = tmp10 + tmp3;
+  acc[7] = tmp10 - tmp3;
+  acc[1] = tmp11 + tmp2;
+  acc[6] = tmp11 - tmp2;
+  acc[2] = tmp12 + tmp1;
+  acc[5] = tmp12 - tmp1;
+  acc[3] = tmp13 + tmp0;
+  acc[4] = tmp13 - tmp0;
+}
+
 /**
  * IDCT of one block. `coef` holds the 64 quantised coefficients in natural (row-major) order as
  * JCOEF (16-bit); `qmul` the multiplier table in natural order. Writes 8×8 samples into `out`
@@ -84,61 +135,15 @@ export function idctIslow(t: IdctTables, coef: Int16Array, qmul: Int32Array, out
     if (coef[8 + c] === 0 && coef[16 + c] === 0 && coef[24 + c] === 0 && coef[32 + c] === 0 && coef[40 + c] === 0 && coef[48 + c] === 0 && coef[56 + c] === 0) {
       // int dcval = DEQUANTIZE(...) << PASS1_BITS (an int shift).
       const dc = (coef[c]! * qmul[c]!) << p1;
-      ws[c] = dc;
-      ws[8 + c] = dc;
-      ws[16 + c] = dc;
-      ws[24 + c] = dc;
-      ws[32 + c] = dc;
-      ws[40 + c] = dc;
-      ws[48 + c] = dc;
-      ws[56 + c] = dc;
+      for (let k = 0; k < 64; k += 8) ws[k + c] = dc;
       continue;
     }
-    // Even part.
-    let z2 = coef[16 + c]! * qmul[16 + c]!;
-    let z3 = coef[48 + c]! * qmul[48 + c]!;
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 - z3 * FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    z2 = coef[c]! * qmul[c]!;
-    z3 = coef[32 + c]! * qmul[32 + c]!;
-    let tmp0 = (z2 + z3) * 8192;
-    let tmp1 = (z2 - z3) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    // Odd part.
-    tmp0 = coef[56 + c]! * qmul[56 + c]!;
-    tmp1 = coef[40 + c]! * qmul[40 + c]!;
-    tmp2 = coef[24 + c]! * qmul[24 + c]!;
-    tmp3 = coef[8 + c]! * qmul[8 + c]!;
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
+    butterfly(
+      coef[c]! * qmul[c]!, coef[8 + c]! * qmul[8 + c]!, coef[16 + c]! * qmul[16 + c]!, coef[24 + c]! * qmul[24 + c]!,
+      coef[32 + c]! * qmul[32 + c]!, coef[40 + c]! * qmul[40 + c]!, coef[48 + c]! * qmul[48 + c]!, coef[56 + c]! * qmul[56 + c]!,
+    );
     // (int) DESCALE(...): floor, then the low 32 bits (Int32Array store).
-    ws[c] = Math.floor((tmp10 + tmp3 + round1) * inv1);
-    ws[56 + c] = Math.floor((tmp10 - tmp3 + round1) * inv1);
-    ws[8 + c] = Math.floor((tmp11 + tmp2 + round1) * inv1);
-    ws[48 + c] = Math.floor((tmp11 - tmp2 + round1) * inv1);
-    ws[16 + c] = Math.floor((tmp12 + tmp1 + round1) * inv1);
-    ws[40 + c] = Math.floor((tmp12 - tmp1 + round1) * inv1);
-    ws[24 + c] = Math.floor((tmp13 + tmp0 + round1) * inv1);
-    ws[32 + c] = Math.floor((tmp13 - tmp0 + round1) * inv1);
+    for (let k = 0; k < 8; k++) ws[8 * k + c] = Math.floor((acc[k]! + round1) * inv1);
   }
 
   // Pass 2: rows from the workspace to output samples; `& mask` keeps the low bits of the index.
@@ -146,60 +151,11 @@ export function idctIslow(t: IdctTables, coef: Int16Array, qmul: Int32Array, out
     const o = offset + (r >> 3) * stride;
     const w0 = ws[r]!;
     if (ws[r + 1] === 0 && ws[r + 2] === 0 && ws[r + 3] === 0 && ws[r + 4] === 0 && ws[r + 5] === 0 && ws[r + 6] === 0 && ws[r + 7] === 0) {
-      const v = range[Math.floor((w0 + dcRound) * invDc) & mask]!;
-      out[o] = v;
-      out[o + 1] = v;
-      out[o + 2] = v;
-      out[o + 3] = v;
-      out[o + 4] = v;
-      out[o + 5] = v;
-      out[o + 6] = v;
-      out[o + 7] = v;
+      out.fill(range[Math.floor((w0 + dcRound) * invDc) & mask]!, o, o + 8);
       continue;
     }
-    // Even part.
-    let z2 = ws[r + 2]!;
-    let z3 = ws[r + 6]!;
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 - z3 * FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    const w4 = ws[r + 4]!;
-    let tmp0 = (w0 + w4) * 8192;
-    let tmp1 = (w0 - w4) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    // Odd part.
-    tmp0 = ws[r + 7]!;
-    tmp1 = ws[r + 5]!;
-    tmp2 = ws[r + 3]!;
-    tmp3 = ws[r + 1]!;
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    out[o] = range[Math.floor((tmp10 + tmp3 + round2) * inv2) & mask]!;
-    out[o + 7] = range[Math.floor((tmp10 - tmp3 + round2) * inv2) & mask]!;
-    out[o + 1] = range[Math.floor((tmp11 + tmp2 + round2) * inv2) & mask]!;
-    out[o + 6] = range[Math.floor((tmp11 - tmp2 + round2) * inv2) & mask]!;
-    out[o + 2] = range[Math.floor((tmp12 + tmp1 + round2) * inv2) & mask]!;
-    out[o + 5] = range[Math.floor((tmp12 - tmp1 + round2) * inv2) & mask]!;
-    out[o + 3] = range[Math.floor((tmp13 + tmp0 + round2) * inv2) & mask]!;
-    out[o + 4] = range[Math.floor((tmp13 - tmp0 + round2) * inv2) & mask]!;
+    butterfly(w0, ws[r + 1]!, ws[r + 2]!, ws[r + 3]!, ws[r + 4]!, ws[r + 5]!, ws[r + 6]!, ws[r + 7]!);
+    for (let k = 0; k < 8; k++) out[o + k] = range[Math.floor((acc[k]! + round2) * inv2) & mask]!;
   }
 }
 
