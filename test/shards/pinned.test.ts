@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shardDataset } from '../../src/shards/build.ts';
+import type { StagedSample } from '../../src/core/types.ts';
+import { sha256Hex } from '../../src/core/hash.ts';
+import { encodeStaging } from '../../src/preprocess/staging.ts';
 import { quietContext, stageSeries, tempDataDir, writeManifest } from './fixtures.ts';
 
 /**
@@ -59,4 +62,54 @@ describe('shard bytes are pinned', () => {
     expect(await digests('spill', { memoryMb: 0.01 })).toEqual(PINNED);
     expect(await digests('bg', { memoryMb: 0.05, hashInBackground: true })).toEqual(PINNED);
   });
+});
+
+/**
+ * Wider inputs, pinned the same way (the dataset version is a hash of the manifest, which holds every
+ * shard's SHA-256, the counts, the leakage report and the batch index): multi-frame series of
+ * uneven length, a class outside the class list (rejected rows), a dataset without a split (left
+ * out), odd batch sizes, `--partial drop`, one batch larger than a split.
+ */
+const WIDE = [['DS-CT', 'CT', 'train'], ['DS-MR', 'MR', 'train'], ['DS-PT', 'PT', 'validate'], ['DS-XR', 'XR', 'test'], ['DS-US', 'US', 'test'], ['DS-NO', 'CT', null]] as const;
+
+async function stageWide(dir: string, n: number, size: number, per: number): Promise<string> {
+  const px = size * size;
+  let base = Buffer.alloc(0);
+  for (let i = 0; base.length < px + 4096; i++) base = Buffer.concat([base, crypto.createHash('sha256').update(String(i)).digest()]);
+  for (let s = 0, made = 0; made < n; s++) {
+    const [dataset, label] = WIDE[s % WIDE.length]!;
+    const count = Math.min(dataset === 'DS-US' ? 1 : per - (s % 7), n - made);
+    const uid = `1.2.3.${s}`;
+    const samples: StagedSample[] = [];
+    for (let i = 0; i < count; i++) {
+      const image = Buffer.from(base.subarray((made + i) % 4096, ((made + i) % 4096) + px));
+      image.writeUInt32LE(made + i, 0);
+      samples.push({
+        image, dataset, patientId: `${dataset}-${s % 5}`, studyUid: uid, seriesUid: uid, sopUid: `${uid}.${i >> 1}`, frame: i & 1,
+        modality: label, label, bodyPart: 'CHEST', rows: 512, cols: 512, normLo: 0, normHi: 1, pixelHash: sha256Hex(image).slice(0, 16),
+      });
+    }
+    const d = path.join(dir, 'staging', dataset);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, `${uid}.arrow`), encodeStaging(samples, size, { configHash: 'ref' }));
+    fs.writeFileSync(path.join(d, `${uid}.json`), JSON.stringify({ version: 1, collection: dataset, seriesUid: uid, configHash: 'ref', inputSha256: uid, size, samples: count, rejects: 0, stagedAt: 'x' }));
+    made += count;
+  }
+  return writeManifest(path.join(dir, 'manifest.json'), 'ref', WIDE.filter((d) => d[2]).map(([name, , split]) => ({ name, split: split! })));
+}
+
+describe('shard bytes are pinned on wider inputs', () => {
+  const cases = [
+    { n: 3000, size: 48, per: 40, opts: { batch: 32, seed: 5, shardSizeMb: 0.4 }, version: 'v8146be0c3c802c06' },
+    { n: 1000, size: 64, per: 23, opts: { batch: 7, seed: 0, shardSizeMb: 0.2, partial: 'drop' as const }, version: 'veeff39fa4083d145' },
+    { n: 500, size: 32, per: 10, opts: { batch: 128, seed: 9 }, version: 'v6b057d5ed5df566e' },
+  ];
+  for (const c of cases) {
+    it(`${c.n} images ${c.size}², batch ${c.opts.batch}: the same version (and so the same bytes) as before`, async () => {
+      const d = tempDataDir();
+      const manifest = await stageWide(d, c.n, c.size, c.per);
+      const r = await shardDataset({ name: 'ref', manifest, maxRejectRate: 1, ...c.opts }, quietContext(d));
+      expect(r.version).toBe(c.version);
+    });
+  }
 });
