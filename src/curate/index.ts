@@ -16,4 +16,4 @@ export {
 } from './manifest.ts';
 export { planDatasetOf, validateSelection, type Selection } from './selection.ts';
 export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
-export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets } from './split.ts';
+export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, type StagedSeriesRef } from './split.ts';

@@ -9,6 +9,7 @@ export { preprocess, preprocessDicomBytes, type PreprocessOptions } from './prep
 export { canonicalConfig, configFromCanonical, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 export { jobFigures } from './jobRunner.ts';
 export { readStaging } from './staging.ts';
+export { scanStaging, type StagingRows } from './stagingScan.ts';
 export {
   EXTERNAL_FORMAT_NAMES,
   EXTERNAL_FORMATS,

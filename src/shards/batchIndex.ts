@@ -1,9 +1,10 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Message, RecordBatchReader, Type, type DataType, type Field } from 'apache-arrow';
+import { Type } from 'apache-arrow';
 import { InputError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { stableJson, writeFileAtomicSync } from '../core/fsAtomic.ts';
+import { ipcFileLayout, type ByteRange } from '../core/ipcLayout.ts';
 import type { ShardFileInfo } from './writer.ts';
 
 /**
@@ -18,11 +19,7 @@ import type { ShardFileInfo } from './writer.ts';
 export const BATCH_INDEX_FILE = 'batch-index.json';
 export const BATCH_INDEX_FORMAT = 'medimg-batch-index/1';
 
-/** A byte range, absolute within the shard file. */
-export interface ByteRange {
-  offset: number;
-  length: number;
-}
+export type { ByteRange };
 
 export interface BatchEntry {
   /** Start of the batch's message (continuation marker) and its metadata + body sizes (footer block). */
@@ -53,90 +50,33 @@ export interface BatchIndexFile {
   shards: ShardBatchIndex[];
 }
 
-/** Buffers one field contributes to a RecordBatch message, in IPC order (Columnar.rst "Buffer Layout"). */
-function bufferCount(type: DataType, field: string): number {
-  switch (type.typeId) {
-    case Type.Int:
-    case Type.Float:
-    case Type.Bool:
-    case Type.FixedSizeBinary:
-    case Type.Date:
-    case Type.Timestamp:
-      return 2;
-    case Type.Utf8:
-    case Type.Binary:
-    case Type.LargeUtf8:
-    case Type.LargeBinary:
-      return 3;
-    default:
-      throw new InputError('SHARDS_INDEX_TYPE', `column ${field} has Arrow type ${String(type)}, which the batch index does not lay out`, {
-        hint: 'shards written by `etl shard` hold only fixed-width, binary and string columns',
-      });
-  }
-}
-
-async function readAt(handle: fsp.FileHandle, offset: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await handle.read(buf, got, length - got, offset + got);
-    if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of file at byte ${offset + got}`, { hint: 'run `etl verify`' });
-    got += bytesRead;
-  }
-  return buf;
-}
-
-/** Index of one finished shard file: footer blocks, then each batch's metadata message. */
+/** Index of one finished shard file: footer blocks and each batch's metadata message (no body read). */
 export async function indexShardFile(file: string): Promise<{ batches: BatchEntry[]; height: number; width: number }> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const reader = await RecordBatchReader.from(handle);
-    await reader.open();
-    const footer = reader.footer;
-    if (!footer) throw new InputError('SHARDS_NOT_FILE', `${file} is not an Arrow IPC file (no footer)`, { hint: 'shards are written by `etl shard`' });
-    const fields = reader.schema.fields as Field[];
-    const img = fields.findIndex((f) => f.name === 'image');
-    const lab = fields.findIndex((f) => f.name === 'label');
-    const imgType = fields[img]?.type as { typeId?: Type; byteWidth?: number } | undefined;
-    if (imgType?.typeId !== Type.FixedSizeBinary || fields[lab]?.type.typeId !== Type.Int) {
-      throw new InputError('SHARDS_SCHEMA', `${file}: expected image FixedSizeBinary and label Int32, got ${String(fields[img]?.type)} / ${String(fields[lab]?.type)}`, {
-        hint: 'only medimg shards can be indexed',
-      });
-    }
-    const firstBuffer: number[] = [];
-    fields.reduce((n, f) => (firstBuffer.push(n), n + bufferCount(f.type, f.name)), 0);
-    const meta = JSON.parse(reader.schema.metadata.get('medimg.image') ?? '{}') as { height?: number; width?: number };
-    const pixels = imgType.byteWidth ?? 0;
-    const height = meta.height ?? Math.sqrt(pixels);
-    const width = meta.width ?? Math.sqrt(pixels);
-    const batches: BatchEntry[] = [];
-    for (let i = 0; i < footer.numRecordBatches; i++) {
-      const block = footer.getRecordBatch(i)!;
-      const offset = Number(block.offset);
-      const head = await readAt(handle, offset, block.metaDataLength);
-      const dv = new DataView(head.buffer);
-      // Encapsulated message: 0xFFFFFFFF continuation, int32 flatbuffer length, flatbuffer.
-      const skip = dv.getInt32(0, true) === -1 ? 8 : 4;
-      const fbLength = dv.getInt32(skip - 4, true);
-      const msg = Message.decode(head.subarray(skip, skip + fbLength));
-      if (!msg.isRecordBatch()) throw new InputError('SHARDS_CORRUPT', `${file}: footer block ${i} is not a RecordBatch message`, { hint: 'run `etl verify`' });
-      const rb = msg.header();
-      if (rb.compression) throw new InputError('SHARDS_COMPRESSED', `${file}: batch ${i} is compressed`, { hint: 'the batch index describes uncompressed shards only' });
-      const body = offset + block.metaDataLength;
-      const range = (b: number): ByteRange => ({ offset: body + Number(rb.buffers[b]!.offset), length: Number(rb.buffers[b]!.length) });
-      const rows = Number(rb.length);
-      const image = range(firstBuffer[img]! + 1);
-      const label = range(firstBuffer[lab]! + 1);
-      if (image.length < rows * pixels || label.length < rows * 4) {
-        throw new InputError('SHARDS_CORRUPT', `${file}: batch ${i} buffers are shorter than ${rows} rows`, { hint: 'run `etl verify`' });
-      }
-      batches.push({ offset, metadataLength: block.metaDataLength, bodyLength: Number(block.bodyLength), rows, image: { offset: image.offset, length: rows * pixels }, label: { offset: label.offset, length: rows * 4 } });
-    }
-    await reader.cancel();
-    return { batches, height, width };
-  } finally {
-    await handle.close().catch(() => undefined);
+  const layout = await ipcFileLayout(file);
+  const img = layout.fields.findIndex((f) => f.name === 'image');
+  const lab = layout.fields.findIndex((f) => f.name === 'label');
+  const imgType = layout.fields[img]?.type as { typeId?: Type; byteWidth?: number } | undefined;
+  if (imgType?.typeId !== Type.FixedSizeBinary || layout.fields[lab]?.type.typeId !== Type.Int) {
+    throw new InputError('SHARDS_SCHEMA', `${file}: expected image FixedSizeBinary and label Int32, got ${String(layout.fields[img]?.type)} / ${String(layout.fields[lab]?.type)}`, {
+      hint: 'only medimg shards can be indexed',
+    });
   }
+  const meta = JSON.parse(layout.schema.metadata.get('medimg.image') ?? '{}') as { height?: number; width?: number };
+  const pixels = imgType.byteWidth ?? 0;
+  const height = meta.height ?? Math.sqrt(pixels);
+  const width = meta.width ?? Math.sqrt(pixels);
+  const batches = layout.batches.map((b, i): BatchEntry => {
+    const image = b.buffers[layout.firstBuffer[img]! + 1]!;
+    const label = b.buffers[layout.firstBuffer[lab]! + 1]!;
+    if (image.length < b.rows * pixels || label.length < b.rows * 4) {
+      throw new InputError('SHARDS_CORRUPT', `${file}: batch ${i} buffers are shorter than ${b.rows} rows`, { hint: 'run `etl verify`' });
+    }
+    return {
+      offset: b.offset, metadataLength: b.metadataLength, bodyLength: b.bodyLength, rows: b.rows,
+      image: { offset: image.offset, length: b.rows * pixels }, label: { offset: label.offset, length: b.rows * 4 },
+    };
+  });
+  return { batches, height, width };
 }
 
 /** Index every shard of a dataset version; returns the file's content (stable JSON). */

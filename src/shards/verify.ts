@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import type { RunContext } from '../core/context.ts';
 import { EtlError, InputError } from '../core/errors.ts';
+import { decodeColumns, readAt, readIpcLayout, type BatchLayout, type FileLayout } from '../core/ipcLayout.ts';
 import { SPLITS, type Split } from '../core/types.ts';
 import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/index.ts';
 import { checkBatchIndex } from './batchIndex.ts';
@@ -84,13 +84,18 @@ export async function verifyShardFiles(
   return problems;
 }
 
-/** Structure and content of one shard whose checksum matched: schema, batches, counts, leakage keys. */
+/**
+ * Structure and content of one shard whose checksum matched: schema, batches, counts, leakage keys.
+ * Reads the footer, each batch's message and the small columns; the image column is covered by the
+ * SHA-256 (or was hashed as it was written), so its bytes are not read again here.
+ */
 async function checkShardContent(
   dir: string, s: ShardFileInfo, m: ShardManifest, isLastShard: boolean, counts: { classes: Record<string, number>; datasets: Record<string, number> },
   leakage: LeakageCollector, problems: VerifyProblem[],
 ): Promise<number> {
   const file = path.join(dir, s.file);
   const fh = await fsp.open(file, 'r');
+  let rows = 0;
   try {
     const head = Buffer.alloc(16);
     await fh.read(head, 0, 16, 0);
@@ -98,63 +103,63 @@ async function checkShardContent(
       problems.push({ shard: s.file, code: 'LAYOUT', message: `${s.file}: no magic + Schema message at the start` });
       return 0;
     }
-  } finally {
-    await fh.close();
-  }
-  const handle = await fsp.open(file, 'r');
-  const reader = await RecordBatchReader.from(handle);
-  let rows = 0;
-  try {
-    await reader.open();
-    const info = readShardSchemaInfo(reader.schema);
+    const layout = await readIpcLayout(fh, file);
+    const info = readShardSchemaInfo(layout.schema);
     const want = { height: m.image.height, width: m.image.width, batchSize: m.batchSize, seed: m.seed, split: s.split, shardIndex: s.index, shardCount: s.count };
     const got = { height: info.height, width: info.width, batchSize: info.batchSize, seed: info.seed, split: info.split, shardIndex: info.shardIndex, shardCount: info.shardCount };
     if (stableJson(want) !== stableJson(got) || stableJson(info.classNames) !== stableJson(m.classNames) || info.configHash !== m.inputs.configHash) {
       problems.push({ shard: s.file, code: 'SCHEMA', message: `${s.file}: schema metadata ${stableJson(got).replace(/\s+/g, ' ')} differs from the manifest` });
     }
-    const nb = reader.numRecordBatches;
+    const nb = layout.batches.length;
     if (nb !== s.batches) problems.push({ shard: s.file, code: 'BATCHES', message: `${s.file}: ${nb} batches, manifest says ${s.batches}` });
-    for (let i = 0; i < nb; i++) {
-      const rb = (await reader.readRecordBatch(i)) as RecordBatch | null;
-      if (!rb) {
-        problems.push({ shard: s.file, code: 'BATCHES', message: `${s.file}: batch ${i} unreadable` });
-        break;
-      }
+    for (const [i, b] of layout.batches.entries()) {
       const lastOfSplit = isLastShard && i === nb - 1;
-      if (rb.numRows !== m.batchSize && !(lastOfSplit && m.partial === 'keep' && rb.numRows < m.batchSize)) {
-        problems.push({ shard: s.file, code: 'BATCH_SIZE', message: `${s.file}: batch ${i} has ${rb.numRows} rows, expected ${m.batchSize}` });
+      if (b.rows !== m.batchSize && !(lastOfSplit && m.partial === 'keep' && b.rows < m.batchSize)) {
+        problems.push({ shard: s.file, code: 'BATCH_SIZE', message: `${s.file}: batch ${i} has ${b.rows} rows, expected ${m.batchSize}` });
       }
-      const labels = rb.getChildAt(1)!.toArray() as Int32Array;
-      const datasets = rb.getChildAt(2)!.toArray() as string[];
-      const patients = rb.getChildAt(3)!.toArray() as string[];
-      const series = rb.getChildAt(4)!.toArray() as string[];
-      const sops = rb.getChildAt(5)!.toArray() as string[];
-      const frames = rb.getChildAt(6)!.toArray() as Int32Array;
-      const hashes = rb.getChildAt(7)!.toArray() as string[];
-      for (let r = 0; r < rb.numRows; r++) {
-        const c = m.classNames[labels[r]!];
-        if (c === undefined) {
-          problems.push({ shard: s.file, code: 'LABEL', message: `${s.file}: batch ${i} row ${r} has label ${labels[r]} outside 0..${m.classNames.length - 1}` });
-          continue;
-        }
-        const d = datasets[r]!;
-        if (m.inputs.assignments[d] !== s.split) {
-          problems.push({ shard: s.file, code: 'SPLIT', message: `${s.file}: dataset ${d} is assigned to ${m.inputs.assignments[d] ?? 'no split'}, found in ${s.split}` });
-        }
-        counts.classes[c] = (counts.classes[c] ?? 0) + 1;
-        counts.datasets[d] = (counts.datasets[d] ?? 0) + 1;
-        leakage.add(d, patients[r]!, hashes[r]!, `${d}/${series[r]}/${sops[r]}#${frames[r]}`);
-      }
-      rows += rb.numRows;
+      checkRows(s, i, await smallColumns(fh, layout, b, m.image.height * m.image.width), m, counts, leakage, problems);
+      rows += b.rows;
     }
     if (rows !== s.rows) problems.push({ shard: s.file, code: 'ROWS', message: `${s.file}: ${rows} rows, manifest says ${s.rows}` });
   } catch (err) {
     problems.push({ shard: s.file, code: 'UNREADABLE', message: `${s.file}: ${(err as Error).message}` });
   } finally {
-    await reader.cancel().catch(() => undefined);
-    await handle.close().catch(() => undefined);
+    await fh.close().catch(() => undefined);
   }
   return rows;
+}
+
+const SMALL_COLUMNS = ['label', 'dataset', 'patient', 'series', 'sop', 'frame', 'pixel_hash'] as const;
+type SmallColumns = { label: Int32Array; frame: Int32Array } & Record<'dataset' | 'patient' | 'series' | 'sop' | 'pixel_hash', string[]>;
+
+/** Every column but the image, from one read spanning their buffers (they follow the image in the body). */
+async function smallColumns(fh: fsp.FileHandle, layout: FileLayout, b: BatchLayout, pixels: number): Promise<SmallColumns> {
+  const image = b.buffers[layout.firstBuffer[0]! + 1]!;
+  if (layout.fields[0]?.name !== 'image' || image.length < b.rows * pixels) throw new Error(`image buffer shorter than ${b.rows} rows`);
+  const from = b.buffers[layout.firstBuffer[1]!]!.offset;
+  const to = b.offset + b.metadataLength + b.bodyLength;
+  const chunk = await readAt(fh, from, to - from);
+  return decodeColumns(layout, b, chunk, from, SMALL_COLUMNS) as SmallColumns;
+}
+
+function checkRows(
+  s: ShardFileInfo, i: number, c: SmallColumns, m: ShardManifest, counts: { classes: Record<string, number>; datasets: Record<string, number> },
+  leakage: LeakageCollector, problems: VerifyProblem[],
+): void {
+  for (let r = 0; r < c.label.length; r++) {
+    const cls = m.classNames[c.label[r]!];
+    if (cls === undefined) {
+      problems.push({ shard: s.file, code: 'LABEL', message: `${s.file}: batch ${i} row ${r} has label ${c.label[r]} outside 0..${m.classNames.length - 1}` });
+      continue;
+    }
+    const d = c.dataset[r]!;
+    if (m.inputs.assignments[d] !== s.split) {
+      problems.push({ shard: s.file, code: 'SPLIT', message: `${s.file}: dataset ${d} is assigned to ${m.inputs.assignments[d] ?? 'no split'}, found in ${s.split}` });
+    }
+    counts.classes[cls] = (counts.classes[cls] ?? 0) + 1;
+    counts.datasets[d] = (counts.datasets[d] ?? 0) + 1;
+    leakage.add(d, c.patient[r]!, c.pixel_hash[r]!, `${d}/${c.series[r]}/${c.sop[r]}#${c.frame[r]}`);
+  }
 }
 
 export interface VerifyOptions {

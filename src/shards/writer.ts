@@ -209,10 +209,15 @@ export class BatchAssembler {
   }
 
   add(row: ShardRow): void {
+    if (row.image.length !== this.pixels) throw new Error(`image of ${row.image.length} bytes, expected ${this.pixels}`);
+    this.addFilled(row, (into) => into.set(row.image));
+  }
+
+  /** Add a row whose image `fill` writes into its place in the batch (e.g. a pread: no copy in between). */
+  addFilled(row: Omit<ShardRow, 'image'>, fill: (into: Uint8Array) => void): void {
     const i = this.length;
     if (i >= this.capacity) throw new Error('batch is full');
-    if (row.image.length !== this.pixels) throw new Error(`image of ${row.image.length} bytes, expected ${this.pixels}`);
-    this.images.set(row.image, i * this.pixels);
+    fill(this.images.subarray(i * this.pixels, (i + 1) * this.pixels));
     this.labels[i] = row.label;
     this.frames[i] = row.frame;
     const s = this.strings;
@@ -301,12 +306,20 @@ export class SplitShardWriter {
 
   /** Add the next row; returns false when the row falls past the last full batch (partial=drop). */
   add(row: ShardRow): boolean {
+    return this.addFilled(row, (into) => {
+      if (row.image.length !== into.length) throw new Error(`image of ${row.image.length} bytes, expected ${into.length}`);
+      into.set(row.image);
+    });
+  }
+
+  /** Like `add`, the image written in place by `fill` (not called for a row past the last full batch). */
+  addFilled(row: Omit<ShardRow, 'image'>, fill: (into: Uint8Array) => void): boolean {
     if (this.rowsSeen >= this.rowsToWrite) {
       this.rowsSeen++;
       return false;
     }
     this.rowsSeen++;
-    this.assembler.add(row);
+    this.assembler.addFilled(row, fill);
     if (this.assembler.full || this.rowsSeen === this.rowsToWrite) this.flushBatch();
     return true;
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseShardFileName, shardFileName } from '../../src/shards/naming.ts';
 import { batchesPerShard, MAX_SHARD_BYTES } from '../../src/shards/writer.ts';
-import { bucketCount, sortKey } from '../../src/shards/shuffle.ts';
+import { bucketCount, ROW_BYTES } from '../../src/shards/rowStore.ts';
+import { sortKey } from '../../src/shards/splitRows.ts';
 
 describe('shard naming and sizing', () => {
   it('names shards <split>-00007-of-00042.arrow and parses them back', () => {
@@ -19,9 +20,9 @@ describe('shard naming and sizing', () => {
     expect(batchesPerShard(0.001, 128, pixels)).toBe(1);
   });
 
-  it('sizes shuffle buckets to the memory budget; keys depend on seed and identity only', () => {
-    expect(bucketCount(1000, 16, 2 ** 30)).toBe(1);
-    expect(bucketCount(200_000, 224 * 224, 2 ** 30)).toBe(Math.ceil((200_000 * (224 * 224 + 256)) / 2 ** 29));
+  it('sizes row buckets to the memory budget; keys depend on seed and identity only', () => {
+    expect(bucketCount(1000, 2 ** 28)).toBe(1);
+    expect(bucketCount(20_000_000, 2 ** 28)).toBe(Math.ceil((20_000_000 * ROW_BYTES) / 2 ** 27));
     expect(sortKey(1, 'train', 'A', 's', 'o', 0)).toEqual(sortKey(1, 'train', 'A', 's', 'o', 0));
     expect(sortKey(1, 'train', 'A', 's', 'o', 0)).not.toEqual(sortKey(2, 'train', 'A', 's', 'o', 0));
   });

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { parsePartition } from '../../core/partition.ts';
-import { shardDataset, DEFAULT_SHUFFLE_MEMORY_MB } from '../../shards/index.ts';
+import { shardDataset, DEFAULT_ROW_MEMORY_MB } from '../../shards/index.ts';
 
 interface ShardArgs {
   name: string;
@@ -31,7 +31,7 @@ export const command: CommandModule<GlobalArgs, ShardArgs & GlobalArgs> = {
       .option('seed', { type: 'number', default: 0, describe: 'shuffle seed (same inputs + seed ⇒ byte-identical shards)' })
       .option('shard-size-mb', { type: 'number', default: 512, describe: 'target shard size (always < 2 GiB)' })
       .option('partial', { choices: ['keep', 'drop'] as const, default: 'keep' as const, describe: 'the last batch of a split: keep it partial or drop its rows' })
-      .option('memory-mb', { type: 'number', default: DEFAULT_SHUFFLE_MEMORY_MB, describe: 'memory for the shuffle: splits that fit are shuffled in memory, larger ones spill to bucket files (does not change the output)' })
+      .option('memory-mb', { type: 'number', default: DEFAULT_ROW_MEMORY_MB, describe: 'memory for the rows\' metadata while sorting (about 256 bytes a row; images are never held): larger splits spill to key-range bucket files (does not change the output)' })
       .option('partition', { type: 'string', describe: 'i/P: only series with hash(SeriesInstanceUID) mod P = i' })
       .option('classes', { type: 'string', describe: 'class names in label order, comma-separated (default CT,MR,PT,XR)' })
       .option('strict', { type: 'boolean', default: false, describe: 'leakage between splits is an error (exit 2)' })
