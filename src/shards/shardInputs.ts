@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
