@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import type { PlannedSeries } from '../core/types.ts';
-import type { DownloadListResult, SeriesStatus } from '../tcia/index.ts';
+import type { DownloadHooks, DownloadListResult, SeriesOutcome, SeriesStatus } from '../tcia/index.ts';
 import type { Endpoint } from './endpoints.ts';
 import type { ObjectStore } from './objectStore.ts';
 import { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
@@ -18,6 +18,7 @@ export async function downloadIdcSeriesList(
   locations: ReadonlyMap<string, SeriesLocation>,
   ctx: RunContext,
   o: { endpoint: Endpoint; concurrency: number; verifyExisting: boolean },
+  hooks: DownloadHooks = {},
 ): Promise<DownloadListResult> {
   const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
   const failedSeries: DownloadListResult['failedSeries'] = [];
@@ -35,12 +36,17 @@ export async function downloadIdcSeriesList(
           if (ctx.signal.aborted) return;
           const loc = locations.get(s.seriesUid);
           if (!loc) throw new Error(`no IDC location for planned series ${s.seriesUid}`);
-          const r = await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting });
+          const go = hooks.before ? await hooks.before(s) : true;
+          if (ctx.signal.aborted) return;
+          const r: SeriesOutcome = go
+            ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting })
+            : { status: 'skipped', bytes: 0, images: s.imageCount };
           counts[r.status]++;
           bytes += r.bytes;
           images += r.images;
           if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
           progress.tick(1, r.bytes);
+          if (go) await hooks.after?.(s, r);
         }).catch((err: unknown) => {
           if (!ctx.signal.aborted) throw err;
         }),

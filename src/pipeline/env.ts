@@ -7,9 +7,11 @@ import type { Endpoint } from '../idc/index.ts';
 import type { ResolvedIdcOptions } from './fetchIdc.ts';
 import type { ExternalSource } from './externals.ts';
 import type { ResolvedFetchOptions } from './fetchTcia.ts';
+import type { StreamedRun } from './fetchPreprocess.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { PipelineDefinition } from './schema.ts';
 import type { PipelineState } from './state.ts';
+import type { StreamOptions } from './streamOptions.ts';
 
 export const FETCH_SOURCES = ['tcia', 'idc', 'auto'] as const;
 export type FetchSource = (typeof FETCH_SOURCES)[number];
@@ -43,6 +45,8 @@ export interface StepEnv {
   /** source idc: the fetch options. */
   idc: ResolvedIdcOptions | undefined;
   preprocess: PreprocessConfig;
+  /** Fetch → preprocess overlap, --discard-raw and the raw window (flags over the pipeline's `stream:`). */
+  stream: StreamOptions;
   /** Collections the catalog keeps current. */
   collections: string[];
   /** The manifest's external datasets, found or not under the external directory. */
@@ -68,6 +72,8 @@ export interface RunFacts {
   reportHtml?: string;
   reportMarkdown?: string;
   evaluation?: EvaluationFigures;
+  /** The fetch step ran overlapped with preprocessing: what the preprocess step reports. */
+  streamed?: StreamedRun;
 }
 
 /** Headline figures of a split's evaluation. */

@@ -3,7 +3,7 @@ import type { RunContext } from '../core/context.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { PlannedSeries } from '../core/types.ts';
 import { ObjectStore, downloadIdcSeriesList, readIdcIndex, resolveIndex, type Endpoint, type SeriesLocation } from '../idc/index.ts';
-import { TciaClient, downloadSeriesList, type DownloadListResult } from '../tcia/index.ts';
+import { TciaClient, downloadSeriesList, type DownloadHooks, type DownloadListResult } from '../tcia/index.ts';
 import { budgetError, fetchTcia, type FetchResult, type ResolvedFetchOptions } from './fetchTcia.ts';
 
 /**
@@ -22,7 +22,8 @@ export interface AutoFetchResult extends FetchResult {
   release: string;
 }
 
-export async function fetchAuto(o: AutoFetchOptions, ctx: RunContext): Promise<AutoFetchResult> {
+/** `hooks` see each series as it is verified, from either archive (`etl run` streams them into preprocess). */
+export async function fetchAuto(o: AutoFetchOptions, ctx: RunContext, hooks?: DownloadHooks): Promise<AutoFetchResult> {
   const start = performance.now();
   const planned = await fetchTcia({ ...o.tcia, planOnly: true, throwOnBudget: false }, ctx);
   const store = new ObjectStore({ endpoint: o.idc.endpoint.url, log: ctx.log, signal: ctx.signal, maxSockets: o.idc.concurrency + 4, ...(o.tcia.retry ? { retry: o.tcia.retry } : {}) });
@@ -50,8 +51,8 @@ export async function fetchAuto(o: AutoFetchOptions, ctx: RunContext): Promise<A
     });
     ctx.log.info(`source auto: ${fromIdc.length} series from IDC (index ${release}), ${fromTcia.length} from TCIA`);
     const [a, b] = await Promise.all([
-      downloadIdcSeriesList(store, fromIdc, locations, ctx, { endpoint: o.idc.endpoint, concurrency: o.idc.concurrency, verifyExisting: o.tcia.verifyExisting }),
-      downloadSeriesList(client, fromTcia, ctx, { apiUrl: o.tcia.apiUrl, concurrency: o.tcia.concurrency, verifyExisting: o.tcia.verifyExisting }),
+      downloadIdcSeriesList(store, fromIdc, locations, ctx, { endpoint: o.idc.endpoint, concurrency: o.idc.concurrency, verifyExisting: o.tcia.verifyExisting }, hooks),
+      downloadSeriesList(client, fromTcia, ctx, { apiUrl: o.tcia.apiUrl, concurrency: o.tcia.concurrency, verifyExisting: o.tcia.verifyExisting }, hooks),
     ]);
     const merged = mergeLists(a, b);
     const result: AutoFetchResult = {

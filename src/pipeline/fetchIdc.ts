@@ -10,7 +10,7 @@ import {
   DEFAULT_INDEX_URL, ObjectStore, downloadIdcSeriesList, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
   type Endpoint, type IdcCatalog, type IndexFilter, type S5cmdManifest,
 } from '../idc/index.ts';
-import type { DownloadListResult } from '../tcia/index.ts';
+import type { DownloadHooks, DownloadListResult } from '../tcia/index.ts';
 import { budgetError, type FetchResult } from './fetchTcia.ts';
 
 /**
@@ -143,7 +143,8 @@ export function validateIdcOptions(o: FetchIdcOptions): ResolvedIdcOptions {
 
 export { DEFAULT_INDEX_URL };
 
-export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ctx: RunContext): Promise<IdcFetchResult> {
+/** `hooks` see each series as it is verified (`etl run` streams them into preprocess). */
+export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ctx: RunContext, hooks?: DownloadHooks): Promise<IdcFetchResult> {
   const o = 'source' in options ? options : validateIdcOptions(options);
   const start = performance.now();
   let staleTempsRemoved = 0;
@@ -172,7 +173,7 @@ export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ct
     ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${plan.summary.reduce((n, s) => n + s.images, 0)} images to keep after caps (IDC index ${release})`);
     // 3. download
     const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
-    const dl = o.planOnly ? empty : await downloadIdcSeriesList(store, plan.series, cat.locations, ctx, { endpoint: o.endpoint, concurrency: o.concurrency, verifyExisting: o.verifyExisting });
+    const dl = o.planOnly ? empty : await downloadIdcSeriesList(store, plan.series, cat.locations, ctx, { endpoint: o.endpoint, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
     const { counts, failedSeries, bytes, images } = dl;
     const dlSeconds = dl.seconds;
     const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;

@@ -6,7 +6,7 @@ import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { DEFAULT_CAPS, type CapOrder, planDatasetOf, validateSelection, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
 import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
-import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
+import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadHooks, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
 
 /**
@@ -183,7 +183,8 @@ export async function applyTciaSpelling(client: TciaClient, o: ResolvedFetchOpti
   o.collectionsResolved = true;
 }
 
-export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions, ctx: RunContext): Promise<FetchResult> {
+/** `hooks` see each series as it is verified (`etl run` streams them into preprocess). */
+export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions, ctx: RunContext, hooks?: DownloadHooks): Promise<FetchResult> {
   const o = 'source' in options ? options : validateFetchOptions(options);
   const start = performance.now();
   // Temp files of a killed run: partial ZIPs under raw/, half-written snapshots and plans.
@@ -226,7 +227,7 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
 
     // 3. download
     const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
-    const dl = o.planOnly ? empty : await downloadSeriesList(client, plan.series, ctx, { apiUrl: o.apiUrl, concurrency: o.concurrency, verifyExisting: o.verifyExisting });
+    const dl = o.planOnly ? empty : await downloadSeriesList(client, plan.series, ctx, { apiUrl: o.apiUrl, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
     const { counts, failedSeries, bytes, images } = dl;
     const dlSeconds = dl.seconds;
     const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;

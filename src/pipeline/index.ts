@@ -4,4 +4,5 @@ export { DEFAULT_CONCURRENCY, budgetError, fetchSummaryFigures, fetchTcia, valid
 export { DEFAULT_IDC_CONCURRENCY, fetchIdc, validateIdcOptions, type FetchIdcOptions, type IdcFetchResult, type ResolvedIdcOptions } from './fetchIdc.ts';
 export { mergePartitions } from './merge.ts';
 export { runPipeline, type PipelineResult } from './run.ts';
+export { DEFAULT_DISCARD_RAW, DEFAULT_OVERLAP, DEFAULT_RAW_WINDOW } from './streamOptions.ts';
 export type { EvaluationFigures, SplitFigures } from './env.ts';

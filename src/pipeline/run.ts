@@ -18,6 +18,7 @@ import { acquireLock } from './lock.ts';
 import { RunLog, type StepLogLine } from '../core/runLog.ts';
 import type { PipelineDefinition } from './schema.ts';
 import { readState, writeState } from './state.ts';
+import { resolveStreamOptions } from './streamOptions.ts';
 import { PARTITIONED_STEPS, allSteps, reportDir } from './steps.ts';
 import { runIdOf } from './trainSteps.ts';
 import { readCurrent } from '../shards/index.ts';
@@ -59,6 +60,10 @@ export interface RunPipelineOptions {
   externalDir?: string;
   /** A missing external dataset is an error (exit 2) instead of a line saying where to get it. */
   requireAll?: boolean;
+  /** Override the pipeline's `stream:` section (undefined: as the pipeline says, else the defaults). */
+  overlap?: boolean;
+  discardRaw?: boolean;
+  rawWindow?: number;
 }
 
 export interface PipelineResult {
@@ -198,6 +203,10 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     const keep = new Set((fetch.datasets ?? []).map((d) => d.name));
     idc.source.datasets = idc.source.datasets.filter((d) => keep.has(d.name));
   }
+  const stream = resolveStreamOptions(
+    { ...(options.overlap !== undefined ? { overlap: options.overlap } : {}), ...(options.discardRaw !== undefined ? { discardRaw: options.discardRaw } : {}), ...(options.rawWindow !== undefined ? { rawWindow: options.rawWindow } : {}) },
+    def.stream,
+  );
   const pre = def.preprocess;
   const preprocess = resolvePreprocessConfig({ size: pre.size, fit: pre.fit, normalize: pre.normalize, ...(pre.colour ? { colour: pre.colour } : {}) });
   if (def.train && def.train.imageSize > pre.size) {
@@ -236,6 +245,7 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     idcEndpoint,
     idc,
     preprocess,
+    stream,
     collections: [...new Set((fetch.datasets ?? []).map((d) => d.collection))].sort(),
     externals,
     digests: {},
@@ -261,6 +271,8 @@ async function runStep(step: Step, env: StepEnv): Promise<StepLogLine> {
   }
   const reason = env.force ? 'forced' : !prev ? 'first run' : prev.inputs !== inputs ? 'inputs changed' : outBeforeDigest === null ? 'outputs missing' : 'outputs changed';
   const outcome = await step.run(env);
+  // Interrupted work returns early: record nothing, so the next run does the step again.
+  if (env.ctx.signal.aborted) throw new InterruptedError();
   const outAfter = await step.outputs(env);
   if (outAfter === null) throw new Error(`step ${step.name} finished but its outputs are missing`);
   const outputs = digestOf(outAfter);

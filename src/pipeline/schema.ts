@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DISCARD_RAW, DEFAULT_OVERLAP, DEFAULT_RAW_WINDOW } from './streamOptions.ts';
 
 /**
  * Pipeline definitions (`pipelines/*.yaml`): data, not code. Every field is validated on load and
@@ -76,6 +77,15 @@ export const pipelineSchema = section({
     /** Image files allowed to fail, as a fraction, before the run fails with exit 3 (default 0.01). */
     maxRejectRate: fraction().optional(),
   }),
+  /** Fetch → preprocess (`etl run --no-overlap`, `--discard-raw`, `--raw-window N` override these). */
+  stream: section({
+    /** Preprocess each series as soon as it is verified, while later series download. */
+    overlap: bool().default(DEFAULT_OVERLAP),
+    /** Delete each series' raw ZIP once its staging is durable (the raw sidecar stays). */
+    discardRaw: bool().default(DEFAULT_DISCARD_RAW),
+    /** Series between download start and preprocessed: raw/ holds at most this many ZIPs with discardRaw. */
+    rawWindow: int(1).default(DEFAULT_RAW_WINDOW),
+  }).default({ overlap: DEFAULT_OVERLAP, discardRaw: DEFAULT_DISCARD_RAW, rawWindow: DEFAULT_RAW_WINDOW }),
   split: section({
     /** Manifest holding the split assignment (usually the source manifest). */
     manifest: text('a manifest path'),

@@ -8,11 +8,11 @@ import { importExternal } from '../preprocess/index.ts';
 import { importDefaults } from './externals.ts';
 import { resolveFrom } from './load.ts';
 import { TciaClient } from '../tcia/index.ts';
-import { fetchAuto } from './fetchAuto.ts';
-import { DEFAULT_IDC_CONCURRENCY, fetchIdc } from './fetchIdc.ts';
-import { applyTciaSpelling, fetchTcia, type FetchResult } from './fetchTcia.ts';
+import { fetchIdc } from './fetchIdc.ts';
+import { fetchAndPreprocess, fetchFor, type SourcedFetchResult } from './fetchPreprocess.ts';
+import { applyTciaSpelling, fetchTcia } from './fetchTcia.ts';
 import { generateReport } from '../report/index.ts';
-import type { Step, StepEnv, StepOutcome } from './env.ts';
+import type { Step, StepCounts, StepEnv, StepOutcome } from './env.ts';
 import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';
 import { removeWithdrawn, syncCatalog } from './incremental.ts';
 import { datasetSteps } from './datasetSteps.ts';
@@ -128,31 +128,34 @@ const plan: Step = {
 const fetchStep: Step = {
   name: 'fetch',
   applies: () => true,
-  inputs: (env) => ({ plan: env.digests.plan }),
+  // Turning --discard-raw on makes the step run once more, to delete the ZIPs of staged series.
+  inputs: (env) => ({ plan: env.digests.plan, ...(env.stream.discardRaw ? { discardRaw: true } : {}) }),
   outputs: (env) => {
     const p = readPlanOrNull(env);
     if (!p) return null;
     return sidecarsDigest(p.series.map((s) => env.ctx.paths.rawSidecar(s.collection, s.seriesUid))).digest;
   },
   async run(env) {
-    const r: FetchResult & { servedBy?: { idc: number; tcia: number } } = env.idc
-      ? await fetchIdc(env.idc, env.ctx)
-      : env.source === 'auto'
-        ? await fetchAuto({ tcia: { ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, idc: { index: env.idcIndex, endpoint: env.idcEndpoint, concurrency: DEFAULT_IDC_CONCURRENCY } }, env.ctx)
-        : await fetchTcia({ ...env.fetch, apiUrl: env.apiUrl, reuseCatalog: true }, env.ctx);
-    return {
-      counts: {
-        ...(r.servedBy ? { 'from IDC': r.servedBy.idc, 'from TCIA': r.servedBy.tcia } : {}),
-        series: r.planned,
-        downloaded: r.counts.verified,
-        present: r.counts.skipped + r.counts.updated + r.counts.recovered,
-        failed: r.failedSeries.length,
-        images: r.images,
-        bytes: r.bytes,
-      },
-    };
+    if (env.stream.overlap) {
+      const s = await fetchAndPreprocess(env);
+      env.facts.streamed = s;
+      return { counts: { ...fetchCounts(s.fetch), 'preprocessed as verified': s.preprocess.staged, 'raw window peak': `${s.windowPeak} of ${s.windowSize}`, ...(env.stream.discardRaw ? { 'raw discarded': s.discarded } : {}) } };
+    }
+    return { counts: fetchCounts(await fetchFor(env, env.ctx)) };
   },
 };
+
+function fetchCounts(r: SourcedFetchResult): StepCounts {
+  return {
+    ...(r.servedBy ? { 'from IDC': r.servedBy.idc, 'from TCIA': r.servedBy.tcia } : {}),
+    series: r.planned,
+    downloaded: r.counts.verified,
+    present: r.counts.skipped + r.counts.updated + r.counts.recovered,
+    failed: r.failedSeries.length,
+    images: r.images,
+    bytes: r.bytes,
+  };
+}
 
 const preprocessStep: Step = {
   name: 'preprocess',
@@ -163,10 +166,17 @@ const preprocessStep: Step = {
     if (!p) return null;
     return sidecarsDigest(p.series.map((s) => env.ctx.paths.stagingSidecar(s.collection, s.seriesUid))).digest;
   },
-  async run(env) {
+  async run(env): Promise<StepOutcome> {
     const p = readPlanOrNull(env);
     if (!p) throw new Error(`plan ${env.ctx.paths.plan(env.planName)} vanished before preprocess`);
     const pruned = pruneUnplanned(env, p);
+    // Overlapped: the fetch step did the work. When it was up to date, this step fetches again what
+    // it needs (a series whose ZIP was discarded and whose staging is gone or from another config).
+    if (env.stream.overlap || hasDiscardedZips(env, p)) {
+      const s = env.facts.streamed ?? (await fetchAndPreprocess(env));
+      const r = s.preprocess;
+      return { counts: { series: r.series + s.alreadyStaged, staged: r.staged, 'already staged': r.skipped + s.alreadyStaged, failed: r.failed, images: r.images, rejects: r.rejects, pruned, overlapped: 'with fetch' } };
+    }
     const r = await preprocess(
       {
         size: env.preprocess.size,
@@ -183,6 +193,11 @@ const preprocessStep: Step = {
     return { counts: { series: r.series, staged: r.staged, 'already staged': r.skipped, failed: r.failed, images: r.images, rejects: r.rejects, pruned } };
   },
 };
+
+/** Whether some planned series was verified and its ZIP deleted since (--discard-raw): only a fetch brings it back. */
+function hasDiscardedZips(env: StepEnv, p: Plan): boolean {
+  return p.series.some((s) => !fs.existsSync(env.ctx.paths.rawZip(s.collection, s.seriesUid)) && fs.existsSync(env.ctx.paths.rawSidecar(s.collection, s.seriesUid)));
+}
 
 /**
  * Staged series of the plan's collections that the plan no longer holds (a lower cap, a withdrawn

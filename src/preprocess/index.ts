@@ -5,7 +5,7 @@ export { importFolder } from './importFolder.ts';
 export { formatInspect, inspectDicom } from './inspect.ts';
 export { NORMALIZE_HELP } from './normalize.ts';
 export { defaultWorkers } from './pool.ts';
-export { preprocess, preprocessDicomBytes, type PreprocessOptions } from './preprocess.ts';
+export { preprocess, preprocessDicomBytes, preprocessStream, stagedCheck, type PreprocessOptions, type PreprocessResult } from './preprocess.ts';
 export { canonicalConfig, configFromCanonical, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 export { jobFigures } from './jobRunner.ts';
 export { readStaging } from './staging.ts';

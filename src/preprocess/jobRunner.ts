@@ -35,6 +35,8 @@ export interface JobRunOptions {
   label: string;
   /** Found before the pool ran (folder scan): image files looked at, and rejects already recorded. */
   prior?: { files: number; imageFiles: number; rejects: Array<{ code: string; skip: boolean }> };
+  /** Jobs read from a stream: called once per job when it is staged (sidecar written), found up to date, or failed. */
+  onSettled?: (job: PreprocessJob, outcome: 'staged' | 'skipped' | 'failed') => Promise<void> | void;
 }
 
 export interface JobRunResult {
@@ -205,6 +207,7 @@ export async function runPreprocessJobs(jobs: PreprocessJob[] | AsyncIterable<Pr
       result.series++;
       if (isUpToDate(job, options.configHash)) {
         result.skipped++;
+        await options.onSettled?.(job, 'skipped');
         continue;
       }
       progress.setTotal(++queued);
@@ -217,7 +220,9 @@ export async function runPreprocessJobs(jobs: PreprocessJob[] | AsyncIterable<Pr
       todo ?? fresh(jobs as AsyncIterable<PreprocessJob>),
       Math.max(1, pool.threads * 2),
       async (job) => {
-        await recordOutcome(job, await pool.run(job.task), tally, options.configHash, ctx);
+        const out = await pool.run(job.task);
+        await recordOutcome(job, out, tally, options.configHash, ctx);
+        await options.onSettled?.(job, out.failed ? 'failed' : 'staged');
         progress.tick(1);
         tally.drainPrior();
         if (result.imageFiles >= EARLY_BUDGET_MIN) {

@@ -8,7 +8,7 @@ import { DEFAULT_CLASS_MAP, type RawSeriesRecord, type StagedSample } from '../c
 import { decodeDicom, type DicomHeader } from './decode/index.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 import { resolveWorkers } from './pool.ts';
-import { STAGE, runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from './jobRunner.ts';
+import { STAGE, isUpToDate, runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from './jobRunner.ts';
 import { formatNormalize } from './normalize.ts';
 import { frameToImage, needsInversion } from './toImage.ts';
 
@@ -56,47 +56,73 @@ export function listRawSeries(ctx: RunContext): RawSeriesRecord[] {
   return out;
 }
 
-export async function preprocess(options: PreprocessOptions, ctx: RunContext): Promise<PreprocessResult> {
+/** What every series job of one run shares: the resolved config and the staging metadata. */
+interface JobSettings {
+  config: PreprocessConfig;
+  hash: string;
+  metadata: Record<string, string>;
+}
+
+function settingsOf(options: PreprocessOptions): JobSettings {
   const config = resolvePreprocessConfig(options);
+  const hash = configHash(config);
+  return { config, hash, metadata: { configHash: hash, preprocessConfig: canonicalConfig(config) } };
+}
+
+/** A verified raw series → its staging job. */
+function jobOf(rec: RawSeriesRecord, s: JobSettings, ctx: RunContext): PreprocessJob {
+  const p = rec.planned;
+  return {
+    collection: rec.collection,
+    seriesUid: rec.seriesUid,
+    dataset: p.dataset,
+    inputSha256: rec.zipSha256,
+    sidecar: ctx.paths.stagingSidecar(rec.collection, rec.seriesUid),
+    task: {
+      source: { kind: 'zip', file: ctx.paths.rawZip(rec.collection, rec.seriesUid) },
+      meta: {
+        dataset: p.dataset,
+        seriesUid: rec.seriesUid,
+        label: p.label,
+        bodyPart: p.bodyPart,
+        patientId: p.patientId,
+        studyUid: p.studyUid,
+        modality: p.modality,
+        ...(p.keep < p.imageCount ? { keep: p.keep } : {}),
+      },
+      config: s.config,
+      out: ctx.paths.staging(rec.collection, rec.seriesUid),
+      metadata: s.metadata,
+    },
+  };
+}
+
+export async function preprocess(options: PreprocessOptions, ctx: RunContext): Promise<PreprocessResult> {
+  const settings = settingsOf(options);
+  const { config, hash } = settings;
   const workers = resolveWorkers(options.workers);
   const maxRejectRate = validateRejectRate(options.maxRejectRate);
   const part = typeof options.partition === 'object' ? options.partition : parsePartition(options.partition);
-  const hash = configHash(config);
-  const metadata = { configHash: hash, preprocessConfig: canonicalConfig(config) };
   const collections = options.collections ? new Set(options.collections) : undefined;
   const uids = options.seriesUids ? new Set(options.seriesUids) : undefined;
 
   const jobs: PreprocessJob[] = [];
+  let discarded = 0;
   for (const rec of listRawSeries(ctx)) {
     if (!inPartition(rec.seriesUid, part)) continue;
     if (collections && !collections.has(rec.collection)) continue;
     if (uids && !uids.has(rec.seriesUid)) continue;
-    const p = rec.planned;
-    jobs.push({
-      collection: rec.collection,
-      seriesUid: rec.seriesUid,
-      dataset: p.dataset,
-      inputSha256: rec.zipSha256,
-      sidecar: ctx.paths.stagingSidecar(rec.collection, rec.seriesUid),
-      task: {
-        source: { kind: 'zip', file: ctx.paths.rawZip(rec.collection, rec.seriesUid) },
-        meta: {
-          dataset: p.dataset,
-          seriesUid: rec.seriesUid,
-          label: p.label,
-          bodyPart: p.bodyPart,
-          patientId: p.patientId,
-          studyUid: p.studyUid,
-          modality: p.modality,
-          ...(p.keep < p.imageCount ? { keep: p.keep } : {}),
-        },
-        config,
-        out: ctx.paths.staging(rec.collection, rec.seriesUid),
-        metadata,
-      },
+    const job = jobOf(rec, settings, ctx);
+    // `etl run --discard-raw` keeps the sidecar of a staged series and deletes its ZIP.
+    if (!fs.existsSync(ctx.paths.rawZip(rec.collection, rec.seriesUid)) && !isUpToDate(job, hash)) discarded++;
+    else jobs.push(job);
+  }
+  if (discarded > 0) {
+    ctx.log.warn(`preprocess: ${discarded} verified series have no raw ZIP any more (discarded once staged)`, {
+      hint: '`etl run` fetches them again; `etl preprocess` only works on ZIPs still in raw/',
     });
   }
-  if (jobs.length === 0) {
+  if (jobs.length === 0 && discarded === 0) {
     ctx.log.warn(`preprocess: no verified series in ${ctx.paths.rawRoot}${part.count > 1 ? ` for partition ${part.index}/${part.count}` : ''}`, {
       hint: 'run `etl fetch tcia` first (a series is verified once raw/<Collection>/<SeriesUID>.json exists)',
     });
@@ -104,6 +130,50 @@ export async function preprocess(options: PreprocessOptions, ctx: RunContext): P
   ctx.log.info(`preprocess: ${jobs.length} verified series, size ${config.size}, fit ${config.fit}, normalize ${formatNormalize(config.normalize)}, ${workers} workers`);
   const r = await runPreprocessJobs(jobs, { workers, maxRejectRate, configHash: hash, label: 'preprocess' }, ctx);
   return { ...r, config };
+}
+
+/** Whether a verified series is staged already with this config from this very ZIP (whose bytes need not be on disk any more). */
+export function stagedCheck(config: PreprocessConfig, ctx: RunContext): (rec: RawSeriesRecord) => boolean {
+  const settings = settingsOf(config);
+  return (rec) => isUpToDate(jobOf(rec, settings, ctx), settings.hash);
+}
+
+/**
+ * Preprocess series as they are verified (`etl run` overlaps fetch and preprocess): `records` is read
+ * only as fast as the pool takes work; `onSettled` hears when each series is staged, was already
+ * staged, or failed (the caller frees its raw window slot, or deletes its ZIP).
+ */
+export async function preprocessStream(
+  records: AsyncIterable<RawSeriesRecord>,
+  options: Omit<PreprocessOptions, 'partition' | 'collections' | 'seriesUids'>,
+  ctx: RunContext,
+  onSettled: (rec: RawSeriesRecord, outcome: 'staged' | 'skipped' | 'failed') => Promise<void> | void,
+): Promise<PreprocessResult> {
+  const settings = settingsOf(options);
+  const workers = resolveWorkers(options.workers);
+  const maxRejectRate = validateRejectRate(options.maxRejectRate);
+  const byJob = new Map<PreprocessJob, RawSeriesRecord>();
+  async function* jobs(): AsyncIterable<PreprocessJob> {
+    for await (const rec of records) {
+      const job = jobOf(rec, settings, ctx);
+      byJob.set(job, rec);
+      yield job;
+    }
+  }
+  ctx.log.info(`preprocess (as series are verified): size ${settings.config.size}, fit ${settings.config.fit}, normalize ${formatNormalize(settings.config.normalize)}, ${workers} workers`);
+  const r = await runPreprocessJobs(
+    jobs(),
+    {
+      workers, maxRejectRate, configHash: settings.hash, label: 'preprocess',
+      onSettled: async (job, outcome) => {
+        const rec = byJob.get(job)!;
+        byJob.delete(job);
+        await onSettled(rec, outcome);
+      },
+    },
+    ctx,
+  );
+  return { ...r, config: settings.config };
 }
 
 /** One frame's output for the classifier: the staged image and its reject, if any. */

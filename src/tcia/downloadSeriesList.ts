@@ -2,13 +2,23 @@ import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import type { PlannedSeries } from '../core/types.ts';
 import type { TciaClient } from './client.ts';
-import { fetchSeries, type SeriesStatus } from './download.ts';
+import { fetchSeries, type SeriesOutcome, type SeriesStatus } from './download.ts';
 import { createZipVerifier, verifierThreads } from './verifyPool.ts';
 
 export interface DownloadListOptions {
   apiUrl: string;
   concurrency: number;
   verifyExisting: boolean;
+}
+
+/**
+ * Per-series hooks for a consumer that works on series as they arrive (`etl run` preprocesses each one
+ * as soon as it is verified): `before` may wait (backpressure) and may answer false to skip a series
+ * the consumer already has (counted as skipped); `after` gets every outcome, failed ones included.
+ */
+export interface DownloadHooks {
+  before?(s: PlannedSeries): Promise<boolean>;
+  after?(s: PlannedSeries, outcome: SeriesOutcome): Promise<void> | void;
 }
 
 export interface DownloadListResult {
@@ -24,7 +34,7 @@ export interface DownloadListResult {
  * Every planned series → verified ZIP under raw/, `concurrency` at a time, ZIPs verified on a worker
  * pool. A series that fails is counted, not thrown: the caller decides about the reject budget.
  */
-export async function downloadSeriesList(client: TciaClient, series: readonly PlannedSeries[], ctx: RunContext, o: DownloadListOptions): Promise<DownloadListResult> {
+export async function downloadSeriesList(client: TciaClient, series: readonly PlannedSeries[], ctx: RunContext, o: DownloadListOptions, hooks: DownloadHooks = {}): Promise<DownloadListResult> {
   const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
   const failedSeries: DownloadListResult['failedSeries'] = [];
   let bytes = 0;
@@ -39,12 +49,15 @@ export async function downloadSeriesList(client: TciaClient, series: readonly Pl
         series.map((s) =>
           limit(async () => {
             if (ctx.signal.aborted) return;
-            const r = await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify });
+            const go = hooks.before ? await hooks.before(s) : true;
+            if (ctx.signal.aborted) return;
+            const r: SeriesOutcome = go ? await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify }) : { status: 'skipped', bytes: 0, images: s.imageCount };
             counts[r.status]++;
             bytes += r.bytes;
             images += r.images;
             if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
             progress.tick(1, r.bytes);
+            if (go) await hooks.after?.(s, r);
           }).catch((err: unknown) => {
             if (!ctx.signal.aborted) throw err;
           }),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { isTempName } from '../../src/core/fsAtomic.ts';
 import { createRunContext, type RunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { startStandIn, type StandInServer } from '../../src/standins/tcia/index.ts';
@@ -64,4 +65,22 @@ export async function tinyWorld(): Promise<TinyWorld> {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Every staging file (`.arrow` bytes; sidecars without their stagedAt time) by relative path. */
+export function stagingFiles(dataDir: string): Map<string, Buffer> {
+  const root = path.join(dataDir, 'staging');
+  const out = new Map<string, Buffer>();
+  for (const c of fs.readdirSync(root).sort()) {
+    for (const n of fs.readdirSync(path.join(root, c)).sort()) {
+      if (isTempName(n)) continue;
+      const bytes = fs.readFileSync(path.join(root, c, n));
+      if (n.endsWith('.json')) {
+        const rec = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+        delete rec.stagedAt;
+        out.set(`${c}/${n}`, Buffer.from(JSON.stringify(rec)));
+      } else out.set(`${c}/${n}`, bytes);
+    }
+  }
+  return out;
 }

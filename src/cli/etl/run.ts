@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { parsePartition } from '../../core/partition.ts';
-import { runPipeline, type PipelineResult } from '../../pipeline/index.ts';
+import { DEFAULT_DISCARD_RAW, DEFAULT_OVERLAP, DEFAULT_RAW_WINDOW, runPipeline, type PipelineResult } from '../../pipeline/index.ts';
 import type { EvaluationFigures, SplitFigures } from '../../pipeline/index.ts';
 import { GENERALISATION_GAP } from '../../report/index.ts';
 import { runCommand, type GlobalArgs, type Summary } from '../command.ts';
@@ -15,6 +15,9 @@ interface RunArgs {
   idcEndpoint?: string;
   externalDir?: string;
   requireAll: boolean;
+  overlap?: boolean;
+  discardRaw?: boolean;
+  rawWindow?: number;
 }
 
 export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
@@ -31,16 +34,28 @@ export const command: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'run every step even when up to date' })
       .option('partition', { type: 'string', describe: 'i/P: catalog, plan, fetch and preprocess this slice only; then `etl merge`' })
       .option('external-dir', { type: 'string', describe: "folder of the manifest's external datasets, each in its external.path (default: <data-dir>/external)" })
-      .option('require-all', { type: 'boolean', default: false, describe: 'a missing external dataset is an error (exit 2) instead of a line saying where to get it' }) as never,
+      .option('require-all', { type: 'boolean', default: false, describe: 'a missing external dataset is an error (exit 2) instead of a line saying where to get it' })
+      .option('overlap', { type: 'boolean', describe: `preprocess each series as soon as it is verified, while later ones download; --no-overlap fetches everything first (default: stream.overlap, else ${DEFAULT_OVERLAP})` })
+      .option('discard-raw', { type: 'boolean', describe: `delete each series' raw ZIP once its staging is durable, so raw/ holds at most --raw-window series (default: stream.discardRaw, else ${DEFAULT_DISCARD_RAW})` })
+      .option('raw-window', { type: 'number', describe: `series between download start and preprocessed; downloads wait when it is full (default: stream.rawWindow, else ${DEFAULT_RAW_WINDOW})` }) as never,
   handler: runCommand<RunArgs>(async (args, ctx) => {
     const r = await runPipeline(
       args.pipeline,
-      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.source ? { source: args.source } : {}), ...(args.idcIndex ? { idcIndex: args.idcIndex } : {}), ...(args.idcEndpoint ? { idcEndpoint: args.idcEndpoint } : {}), force: args.force, ...(args.externalDir ? { externalDir: args.externalDir } : {}), requireAll: args.requireAll, ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
+      { ...(args.apiUrl ? { apiUrl: args.apiUrl } : {}), ...(args.source ? { source: args.source } : {}), ...(args.idcIndex ? { idcIndex: args.idcIndex } : {}), ...(args.idcEndpoint ? { idcEndpoint: args.idcEndpoint } : {}), force: args.force, ...(args.externalDir ? { externalDir: args.externalDir } : {}), requireAll: args.requireAll, ...streamFlags(args), ...(args.partition ? { partition: parsePartition(args.partition) } : {}) },
       ctx,
     );
     return pipelineSummary(`run ${r.pipeline}`, r);
   }),
 };
+
+/** Only the flags given: the pipeline's `stream:` section decides the rest. */
+function streamFlags(args: RunArgs): { overlap?: boolean; discardRaw?: boolean; rawWindow?: number } {
+  return {
+    ...(args.overlap !== undefined ? { overlap: args.overlap } : {}),
+    ...(args.discardRaw !== undefined ? { discardRaw: args.discardRaw } : {}),
+    ...(args.rawWindow !== undefined ? { rawWindow: args.rawWindow } : {}),
+  };
+}
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`);
 

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTempName } from '../../src/core/fsAtomic.ts';
+import { runPipeline, type PipelineResult } from '../../src/pipeline/run.ts';
+import { startS3StandIn, type S3StandIn } from '../../src/standins/s3/index.ts';
+import { stagingFiles, tinyWorld, type TinyWorld } from './helpers.ts';
+
+/**
+ * `etl run` with fetch and preprocess overlapped, and --discard-raw: the staging is the same bytes as
+ * a run that fetches everything first, raw/ never holds more than the window, a rerun does nothing,
+ * and a series whose ZIP was discarded comes back when its staging is lost. Real stand-ins, port 0.
+ */
+
+let w: TinyWorld;
+let s3: S3StandIn;
+let reference: Map<string, Buffer>;
+beforeAll(async () => {
+  w = await tinyWorld();
+  s3 = await startS3StandIn({ dataDir: w.synthDir, seed: 4 });
+  // The reference: fetch everything, then preprocess (no overlap, raw kept).
+  const dataDir = path.join(w.root, 'data-reference');
+  await runPipeline(w.pipeline({ stream: { overlap: false } }, 'reference'), {}, w.ctx(dataDir));
+  reference = stagingFiles(dataDir);
+}, 120_000);
+afterAll(async () => {
+  await s3?.close();
+  await w?.close();
+});
+
+/** Series with something under raw/ besides their sidecar: a ZIP, a partial download, IDC parts. */
+function rawSeriesPresent(dataDir: string): number {
+  const root = path.join(dataDir, 'raw');
+  let n = 0;
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync(root);
+  } catch {
+    return 0;
+  }
+  for (const c of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(root, c));
+    } catch {
+      continue;
+    }
+    n += names.filter((f) => f.endsWith('.zip') || (isTempName(f) && f.includes('.zip.')) || f.endsWith('.parts')).length;
+  }
+  return n;
+}
+
+function zips(dataDir: string): string[] {
+  const root = path.join(dataDir, 'raw');
+  return fs.readdirSync(root).flatMap((c) => fs.readdirSync(path.join(root, c)).filter((f) => f.endsWith('.zip')));
+}
+
+function expectSameStaging(dataDir: string, want = reference): void {
+  const got = stagingFiles(dataDir);
+  expect([...got.keys()]).toEqual([...want.keys()]);
+  for (const [k, v] of want) expect(got.get(k)!.equals(v), k).toBe(true);
+}
+
+const step = (r: PipelineResult, name: string) => r.steps.find((s) => s.step === name)!;
+
+describe('etl run: fetch → preprocess overlapped', () => {
+  it('stages the same bytes with --discard-raw, never holds more than the raw window, and a rerun does nothing', async () => {
+    const dataDir = path.join(w.root, 'data-window');
+    const file = w.pipeline(
+      {
+        source: { tcia: { apiUrl: w.server.url, manifest: w.manifestFile, concurrency: 8 } },
+        stream: { rawWindow: 2 },
+        preprocess: { size: 16, fit: 'stretch', normalize: 'minmax', workers: 1, maxRejectRate: 0.25 },
+      },
+      'window',
+    );
+    // 8 downloads would run at once without the window; a worker off the main thread and a slow link
+    // make downloads and preprocessing really overlap.
+    w.server.setFaults({ latencyMs: 20, bandwidthMbps: 40 });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rawSeriesPresent(dataDir))), 2);
+    let r: PipelineResult;
+    try {
+      r = await runPipeline(file, { discardRaw: true }, w.ctx(dataDir));
+    } finally {
+      clearInterval(sampler);
+      w.server.setFaults({ latencyMs: 0, bandwidthMbps: 100_000 });
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(step(r, 'fetch').counts['raw window peak']).toBe('2 of 2');
+    expect(zips(dataDir)).toEqual([]);
+    const planned = step(r, 'fetch').counts.series as number;
+    expect(step(r, 'fetch').counts['raw discarded']).toBe(planned);
+    expect(step(r, 'preprocess').counts).toMatchObject({ series: planned, staged: planned, overlapped: 'with fetch' });
+    expectSameStaging(dataDir);
+
+    const again = await runPipeline(file, { discardRaw: true }, w.ctx(dataDir));
+    expect(again.ran).toBe(0);
+  }, 120_000);
+
+  it('refetches a series whose ZIP was discarded and whose staging is gone, and only that one', async () => {
+    const dataDir = path.join(w.root, 'data-lost');
+    const file = w.pipeline({ stream: { discardRaw: true } }, 'lost');
+    await runPipeline(file, {}, w.ctx(dataDir));
+    const [lost] = [...reference.keys()].filter((k) => k.endsWith('.arrow'));
+    fs.rmSync(path.join(dataDir, 'staging', lost!));
+    fs.rmSync(path.join(dataDir, 'staging', lost!.replace(/\.arrow$/, '.json')));
+    const before = w.server.stats().requests;
+    const r = await runPipeline(file, {}, w.ctx(dataDir));
+    expect(step(r, 'fetch').status).toBe('skipped');
+    expect(step(r, 'preprocess').counts).toMatchObject({ staged: 1, 'already staged': reference.size / 2 - 1 });
+    expect(w.server.stats().requests - before).toBeGreaterThan(0);
+    expect(zips(dataDir)).toEqual([]);
+    expectSameStaging(dataDir);
+  }, 120_000);
+
+  it('turning --discard-raw on later deletes the ZIPs of staged series without downloading them again', async () => {
+    const dataDir = path.join(w.root, 'data-later');
+    const file = w.pipeline({}, 'later');
+    await runPipeline(file, {}, w.ctx(dataDir));
+    expect(zips(dataDir).length).toBe(reference.size / 2);
+    const r = await runPipeline(file, { discardRaw: true }, w.ctx(dataDir));
+    expect(step(r, 'fetch').counts).toMatchObject({ downloaded: 0, 'raw discarded': reference.size / 2 });
+    expect(zips(dataDir)).toEqual([]);
+    expectSameStaging(dataDir);
+  }, 120_000);
+
+  it('streams IDC and auto sources alike', async () => {
+    for (const source of ['idc', 'auto'] as const) {
+      // IDC's ZIPs are assembled from objects (other bytes than TCIA's): the reference is the same source, not overlapped.
+      const opts = { source, idcIndex: s3.indexUrl, idcEndpoint: s3.url };
+      const refDir = path.join(w.root, `data-${source}-reference`);
+      await runPipeline(w.pipeline({ stream: { overlap: false } }, `${source}-reference`), opts, w.ctx(refDir));
+      const dataDir = path.join(w.root, `data-${source}`);
+      const r = await runPipeline(w.pipeline({ stream: { rawWindow: 3 } }, source), { ...opts, discardRaw: true }, w.ctx(dataDir));
+      expect(step(r, 'fetch').counts['raw discarded'], source).toBe(reference.size / 2);
+      expect(zips(dataDir), source).toEqual([]);
+      expectSameStaging(dataDir, stagingFiles(refDir));
+    }
+  }, 180_000);
+
+  it('refuses --discard-raw without the overlap, before any request', async () => {
+    const before = w.server.stats().requests;
+    await expect(runPipeline(w.pipeline({ stream: { overlap: false } }, 'refuse'), { discardRaw: true }, w.ctx(path.join(w.root, 'data-refuse')))).rejects.toThrow(/--discard-raw needs the overlap/);
+    expect(w.server.stats().requests).toBe(before);
+  });
+});
