@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 
 export function sha256Hex(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
@@ -35,4 +36,11 @@ export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
     items[j] = tmp;
   }
   return items;
+}
+
+/** SHA-256 of a whole file, streamed in 8 MiB chunks. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 8 * 2 ** 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

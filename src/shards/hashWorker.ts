@@ -1,4 +1,4 @@
-import { sha256File } from './checksum.ts';
+import { sha256File } from '../core/hash.ts';
 
 /** Piscina worker: SHA-256 of one finished shard file. */
 export default async function ({ file }: { file: string }): Promise<string> {

@@ -4,5 +4,6 @@ export { MANIFEST_FILE, readShardManifest, type ShardManifest, type SplitSummary
 export { readCurrent, switchCurrent } from './publish.ts';
 export { DEFAULT_ROW_MEMORY_MB } from './rowStore.ts';
 export { openDataset, epochOrder, type Batch, type DatasetHandle, type ReadOptions } from './reader.ts';
+export type { BatchOrder, BatchSource } from './batchSource.ts';
 export { IntegrityError, verifyDataset, type VerifyReport, type VerifyOptions } from './verify.ts';
 export { type ShardFileInfo } from './writer.ts';

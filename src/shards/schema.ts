@@ -7,7 +7,8 @@ import { Field, FixedSizeBinary, Int32, Schema, Utf8 } from 'apache-arrow';
  * a batch whose schema differs is silently dropped by the JS writer).
  */
 
-export const SHARD_FORMAT = 'medimg-shard/1';
+export { COLUMNS, SHARD_FORMAT } from './columns.ts';
+import { COLUMNS, SHARD_FORMAT } from './columns.ts';
 
 /** Schema metadata keys (all values are strings; JSON where structured). */
 export const META = {
@@ -20,8 +21,6 @@ export const META = {
   split: 'medimg.split',
   shard: 'medimg.shard',
 } as const;
-
-export const COLUMNS = ['image', 'label', 'dataset', 'patient', 'series', 'sop', 'frame', 'pixel_hash'] as const;
 
 export interface ShardSchemaInfo {
   height: number;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { EtlError, InputError } from '../core/errors.ts';
+import { InputError } from '../core/errors.ts';
+import { IntegrityError, type VerifyProblem } from './integrity.ts';
 import { decodeColumns, readAt, readIpcLayout, type BatchLayout, type FileLayout } from '../core/ipcLayout.ts';
 import { SPLITS, type Split } from '../core/types.ts';
 import { LeakageCollector, formatLeakage, type LeakageReport } from '../curate/index.ts';
@@ -10,7 +11,7 @@ import { checkBatchIndex } from './batchIndex.ts';
 import { readShardManifest, shardsOf, type ShardManifest } from './manifest.ts';
 import { readCurrent } from './publish.ts';
 import { readShardSchemaInfo } from './schema.ts';
-import { sha256File } from './checksum.ts';
+import { sha256File } from '../core/hash.ts';
 import type { ShardFileInfo } from './writer.ts';
 import { stableJson } from '../core/fsAtomic.ts';
 
@@ -21,23 +22,7 @@ import { stableJson } from '../core/fsAtomic.ts';
  * dataset/patient/pixel_hash columns. Problems end the command with exit code 3 (DATA_INTEGRITY).
  */
 
-export const INTEGRITY_EXIT = 3;
-
-export class IntegrityError extends EtlError {
-  override readonly exitCode = INTEGRITY_EXIT;
-  constructor(message: string, readonly problems: VerifyProblem[]) {
-    super('DATA_INTEGRITY', message, {
-      hint: 'rebuild the dataset with `etl shard` (same inputs and seed give the same bytes), or restore the named shard files',
-      details: { problems: problems.slice(0, 20) },
-    });
-  }
-}
-
-export interface VerifyProblem {
-  shard?: string;
-  code: string;
-  message: string;
-}
+export { INTEGRITY_EXIT, IntegrityError, type VerifyProblem } from './integrity.ts';
 
 export interface VerifyReport {
   name: string;

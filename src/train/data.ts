@@ -4,38 +4,15 @@ import { dataPaths } from '../core/paths.ts';
 import { deriveSeed, seededRandom, shuffleInPlace } from '../core/hash.ts';
 import { loadManifest, loadSplitFile } from '../curate/index.ts';
 import { configFromCanonical, type PreprocessConfig, readStaging } from '../preprocess/index.ts';
-import { type ShardManifest, openDataset, type Batch } from '../shards/index.ts';
+import { type ShardManifest, openDataset, type Batch, type BatchSource } from '../shards/index.ts';
 import type { Split } from '../core/types.ts';
 
 /**
- * What training and evaluation consume: the shard reader's `DatasetHandle` (src/shards/reader.ts)
- * satisfies this structurally; `memoryBatchSource` is the same contract over arrays in memory
- * (benchmarks, unit tests of the loop).
+ * What training and evaluation consume is the shards' `BatchSource` (one definition,
+ * src/shards/batchSource.ts): the shard reader's `DatasetHandle` is one, `memoryBatchSource` is the
+ * same contract over arrays in memory (benchmarks, unit tests of the loop).
  */
-
-/** The shard reader's batch (one definition, src/shards/reader.ts). */
-export type { Batch };
-
-export interface BatchReadOptions {
-  seed?: number;
-  epoch?: number;
-  shuffle?: boolean;
-  prefetch?: number;
-  /** Start at this position of the epoch's order (a `cursor` from an earlier batch). */
-  startCursor?: number;
-}
-
-export interface BatchSource {
-  name?: string;
-  version?: string;
-  classNames: string[];
-  height: number;
-  width: number;
-  batchSize: number;
-  splitRows(split: Split): number;
-  splitBatches(split: Split): number;
-  batches(split: Split, opts?: BatchReadOptions): AsyncIterable<Batch>;
-}
+export type { Batch, BatchSource };
 
 export interface MemorySample {
   image: Uint8Array;

@@ -126,4 +126,29 @@ describe('shard reader', () => {
     fs.writeFileSync(path.join(copyDir, d.manifest.shards[0]!.file), bytes);
     await expect(openDataset(dir, 'rd2', { version: d.version, verify: true })).rejects.toBeInstanceOf(IntegrityError);
   });
+
+  it('reads a dataset without a batch index from the shard footers, and refuses a batch index that differs from the manifest', async () => {
+    const copy = (name: string, edit: (d: string) => void) => {
+      const to = path.join(dir, 'datasets', name, ds.version);
+      fs.mkdirSync(to, { recursive: true });
+      for (const f of fs.readdirSync(ds.dir)) fs.copyFileSync(path.join(ds.dir, f), path.join(to, f));
+      edit(to);
+    };
+    copy('noindex', (d) => {
+      const m = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8'));
+      delete m.batchIndex;
+      fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(m));
+      fs.rmSync(path.join(d, 'batch-index.json'));
+    });
+    copy('badindex', (d) => fs.appendFileSync(path.join(d, 'batch-index.json'), ' '));
+    const want = await epoch('train', { seed: 6, epoch: 1 });
+    const other = await openDataset(dir, 'noindex', { version: ds.version });
+    const got: string[] = [];
+    for await (const b of other.batches('train', { seed: 6, epoch: 1 })) got.push(...b.sops);
+    await other.close();
+    expect(got).toEqual(want.sops);
+    const bad = await openDataset(dir, 'badindex', { version: ds.version });
+    await expect(bad.batches('train', {})[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(IntegrityError);
+    await bad.close();
+  });
 });
