@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createRunContext, type RunContext } from '../core/context.ts';
 import { formatError, exitCodeOf } from '../core/errors.ts';
 import type { LogFormat } from '../core/log.ts';
+import { DEFAULT_DATA_DIR } from '../core/paths.ts';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -13,7 +14,7 @@ export interface GlobalArgs {
 
 export function globalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
   return y
-    .option('data-dir', { type: 'string', default: 'data', describe: 'data directory (catalog, raw, staging, datasets, runs)' })
+    .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'data directory (catalog, raw, staging, datasets, runs)' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as LogFormat, describe: 'log lines as text or JSON lines' })
     .option('verbose', { type: 'boolean', default: false, describe: 'debug logging' })
     .option('quiet', { type: 'boolean', default: false, describe: 'warnings and errors only' }) as unknown as Argv<T & GlobalArgs>;

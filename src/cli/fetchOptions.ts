@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { parsePartition } from '../core/partition.ts';
 import { parseModalities } from '../core/classMap.ts';
-import { parseCaps, type CapOrder } from '../curate/index.ts';
+import { DEFAULT_MAX_REJECT_RATE } from '../core/rejects.ts';
+import { DEFAULT_CAP_ORDER, parseCaps, type CapOrder } from '../curate/index.ts';
+import { DEFAULT_RETRY } from '../http/index.ts';
 import { budgetError, type FetchResult } from '../pipeline/index.ts';
 import { printSummary, type Summary } from './command.ts';
 import type { RunContext } from '../core/context.ts';
@@ -39,12 +41,12 @@ export function fetchSelectionOptions<T>(y: Argv<T>, w: FetchSelectionWords): Ar
     .option('manifest', { type: 'string', describe: 'dataset manifest, e.g. manifests/paper-2021.json' })
     .option('modality', { type: 'string', array: true, describe: 'only these DICOM modalities, e.g. CT,MR' })
     .option('cap', { type: 'string', array: true, describe: 'images per dataset per class, e.g. CT=50000,MR=100000' })
-    .option('cap-order', { choices: ['tcia', 'spread'] as const, describe: `series order the caps consume: ${w.order}, or round-robin over patients (default tcia)` })
+    .option('cap-order', { choices: ['tcia', 'spread'] as const, describe: `series order the caps consume: ${w.order}, or round-robin over patients (default ${DEFAULT_CAP_ORDER})` })
     .option('concurrency', { type: 'number', default: w.defaultConcurrency, describe: w.concurrency })
     .option('partition', { type: 'string', describe: 'i/P: only series with hash(SeriesInstanceUID) mod P = i' })
     .option('plan-name', { type: 'string', describe: 'plans/<name>.json (default: manifest name, or "fetch")' })
-    .option('max-reject-rate', { type: 'number', default: 0.01, describe: 'failed series allowed (fraction of planned) before exit 3' })
-    .option('max-attempts', { type: 'number', default: 5, describe: w.attempts })
+    .option('max-reject-rate', { type: 'number', default: DEFAULT_MAX_REJECT_RATE, describe: 'failed series allowed (fraction of planned) before exit 3' })
+    .option('max-attempts', { type: 'number', default: DEFAULT_RETRY.maxAttempts, describe: w.attempts })
     .option('verify-existing', { type: 'boolean', default: false, describe: w.verifyExisting })
     .option('plan-only', { type: 'boolean', default: false, describe: 'write the plan and stop' }) as Argv<T>;
 }

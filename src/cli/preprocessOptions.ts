@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
-import { NORMALIZE_HELP, defaultWorkers, type PreprocessOptions } from '../preprocess/index.ts';
+import { DEFAULT_MAX_REJECT_RATE } from '../core/rejects.ts';
+import { DEFAULT_PREPROCESS_CONFIG, NORMALIZE_HELP, defaultWorkers, formatNormalize, type PreprocessOptions } from '../preprocess/index.ts';
+
+const D = DEFAULT_PREPROCESS_CONFIG;
 
 /** Flags shared by `etl preprocess` and `etl import folder`: the same preprocessing either way. */
 export interface PreprocessingArgs {
@@ -14,13 +17,13 @@ export interface PreprocessingArgs {
 
 export function preprocessingOptions<T>(y: Argv<T>): Argv<T> {
   return y
-    .option('size', { type: 'number', default: 224, describe: 'output images are size×size' })
-    .option('fit', { choices: ['stretch', 'pad', 'crop'], default: 'stretch', describe: 'aspect policy: stretch (the paper), pad (letterbox black), crop (centre square)' })
+    .option('size', { type: 'number', default: D.size, describe: 'output images are size×size' })
+    .option('fit', { choices: ['stretch', 'pad', 'crop'], default: D.fit, describe: 'aspect policy: stretch (the paper), pad (letterbox black), crop (centre square)' })
     .option('workers', { type: 'number', describe: `worker threads (default: all cores, here ${defaultWorkers()}; 0 = main thread)` })
-    .option('normalize', { type: 'string', default: 'minmax', describe: NORMALIZE_HELP })
-    .option('max-reject-rate', { type: 'number', default: 0.01, describe: 'fraction of image files that may fail before exit 3 (non-image objects do not count)' })
+    .option('normalize', { type: 'string', default: formatNormalize(D.normalize), describe: NORMALIZE_HELP })
+    .option('max-reject-rate', { type: 'number', default: DEFAULT_MAX_REJECT_RATE, describe: 'fraction of image files that may fail before exit 3 (non-image objects do not count)' })
     .option('partition', { type: 'string', describe: 'i/P: only series with hash(SeriesInstanceUID) mod P = i' })
-    .option('colour', { choices: ['grey', 'skip'], default: 'grey', describe: 'colour DICOM: convert to grey luma, or skip the file' }) as Argv<T>;
+    .option('colour', { choices: ['grey', 'skip'], default: D.colour, describe: 'colour DICOM: convert to grey luma, or skip the file' }) as Argv<T>;
 }
 
 /** The library options those flags stand for. */

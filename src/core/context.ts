@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createLogger, type LogFormat, type LogLevel, type Logger } from './log.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { RejectsSink } from './rejects.ts';
-import { dataPaths, type DataPaths } from './paths.ts';
+import { DEFAULT_DATA_DIR, dataPaths, type DataPaths } from './paths.ts';
 
 /** What every stage and command gets: where data lives, how to log, where rejects go, when to stop. */
 export interface RunContext {
@@ -28,7 +28,7 @@ export interface RunContextOptions {
 }
 
 export function createRunContext(options: RunContextOptions = {}): RunContext {
-  const dataDir = path.resolve(options.dataDir ?? 'data');
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const paths = dataPaths(dataDir);
   const log =
     options.logger ?? createLogger({ level: options.logLevel ?? 'info', format: options.logFormat ?? 'text' });

@@ -48,6 +48,9 @@ export interface DataPaths {
   external: string;
 }
 
+/** The data directory when none is given (`--data-dir`, `dataDir`). */
+export const DEFAULT_DATA_DIR = 'data';
+
 /**
  * A path component that cannot escape its directory: `/`, `\`, `..` and control characters are
  * replaced; a name too long for a file name (NAME_MAX is 255 bytes) keeps its start and gets a hash

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, RejectBudgetError, asEnvironmentError, isEtlError, messageOf } from './errors.ts';
+import { ConfigError, InputError, RejectBudgetError, asEnvironmentError, isEtlError, messageOf } from './errors.ts';
 
 /** One skipped item: enough to find the file again and to count reasons. */
 export interface RejectRecord {
@@ -17,6 +17,18 @@ export interface RejectRecord {
 }
 
 export type RejectInput = Omit<RejectRecord, 'time' | 'code' | 'reason'> & { error: unknown; code?: string };
+
+/** Default reject budget of every stage (`maxRejectRate`): 1 % of its items may fail. */
+export const DEFAULT_MAX_REJECT_RATE = 0.01;
+
+/** A stage's reject budget, checked: a fraction from 0 to 1 of `items` (named in the hint). */
+export function rejectRateOption(rate: number | undefined, items: string): number {
+  const r = rate ?? DEFAULT_MAX_REJECT_RATE;
+  if (!(r >= 0 && r <= 1)) {
+    throw new ConfigError(`--max-reject-rate must be a fraction from 0 to 1 (got ${rate})`, { hint: `0.01 allows 1 % of ${items} to fail` });
+  }
+  return r;
+}
 
 /**
  * Appends rejects to `rejects.jsonl` (one JSON object a line, appended synchronously so a crash

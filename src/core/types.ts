@@ -18,6 +18,8 @@ export const DEFAULT_CLASS_MAP: Readonly<Record<string, string>> = {
 
 export const SPLITS = ['train', 'validate', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
+/** The split `evaluate` and the report show when none is named. */
+export const DEFAULT_EVAL_SPLIT: Split = 'test';
 
 /** One series chosen by the plan (after modality filter and caps), in `plans/<name>.json`. */
 export interface PlannedSeries {

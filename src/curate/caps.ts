@@ -10,6 +10,8 @@ import { ConfigError } from '../core/errors.ts';
 export type CapOrder = 'tcia' | 'spread';
 
 export const DEFAULT_CAPS: Readonly<Record<string, number>> = { CT: 50_000, MR: 100_000 };
+/** Which series the caps keep: TCIA's listing order (`tcia`) or spread over patients (`spread`). */
+export const DEFAULT_CAP_ORDER: CapOrder = 'tcia';
 
 export interface CapCandidate {
   /** Position in TCIA's listing (the snapshot order). */

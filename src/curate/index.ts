@@ -1,5 +1,5 @@
 /** Public surface of curate/ (curation: caps, plans, dataset manifests, split and leakage): other folders import only from here. */
-export { DEFAULT_CAPS, parseCaps, type CapOrder } from './caps.ts';
+export { DEFAULT_CAP_ORDER, DEFAULT_CAPS, parseCaps, type CapOrder } from './caps.ts';
 export { LeakageCollector, formatLeakage, type LeakageReport } from './leakage.ts';
 export {
   DATASET_SOURCES,
@@ -16,4 +16,4 @@ export {
 } from './manifest.ts';
 export { planDatasetOf, validateSelection, type Selection } from './selection.ts';
 export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
-export { LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, type StagedSeriesRef } from './split.ts';
+export { DEFAULT_SPLIT_SEED, LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, type StagedSeriesRef } from './split.ts';

@@ -5,7 +5,7 @@ import { sha256Hex } from '../core/hash.ts';
 import { WHOLE, formatPartition, inPartition, type Partition } from '../core/partition.ts';
 import type { Plan, PlannedSeries } from '../core/types.ts';
 import type { CatalogSnapshot } from '../core/catalog.ts';
-import { applyCap, DEFAULT_CAPS, type CapOrder } from './caps.ts';
+import { applyCap, DEFAULT_CAP_ORDER, DEFAULT_CAPS, type CapOrder } from './caps.ts';
 import { classOf, type ClassMap } from '../core/classMap.ts';
 import { DEFAULT_CLASS_MAP } from '../core/types.ts';
 
@@ -65,7 +65,7 @@ export interface PlanResult {
 export function planFromCatalog(options: PlanOptions): PlanResult {
   const classMap = options.classMap ?? DEFAULT_CLASS_MAP;
   const caps = options.caps ?? DEFAULT_CAPS;
-  const capOrder = options.capOrder ?? 'tcia';
+  const capOrder = options.capOrder ?? DEFAULT_CAP_ORDER;
   const partition = options.partition ?? WHOLE;
   const globalModalities = options.modalities ? new Set(options.modalities.map((m) => m.toUpperCase())) : undefined;
 

@@ -1,8 +1,9 @@
 import { ConfigError } from '../core/errors.ts';
-import { DEFAULT_CAPS, type CapOrder } from './caps.ts';
+import { DEFAULT_CAP_ORDER, DEFAULT_CAPS, type CapOrder } from './caps.ts';
 import { labelsOf, type ClassMap } from '../core/classMap.ts';
 import { collectionOf, type ManifestDataset } from './manifest.ts';
 import type { PlanDataset } from './plan.ts';
+import { rejectRateOption } from '../core/rejects.ts';
 
 /**
  * The options every fetch shares whatever the archive (TCIA, IDC): caps, cap order, modality
@@ -37,7 +38,7 @@ export function validateSelection(o: SelectionInput, classMap: ClassMap, base: {
     }
     caps = { ...caps, ...o.caps };
   }
-  let capOrder: CapOrder = base.capOrder ?? 'tcia';
+  let capOrder: CapOrder = base.capOrder ?? DEFAULT_CAP_ORDER;
   if (o.capOrder) {
     if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`--cap-order must be tcia or spread, got "${String(o.capOrder)}"`);
     capOrder = o.capOrder;
@@ -55,10 +56,7 @@ export function validateSelection(o: SelectionInput, classMap: ClassMap, base: {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new ConfigError(`--concurrency must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${base.concurrency}` });
   }
-  const maxRejectRate = o.maxRejectRate ?? 0.01;
-  if (!(maxRejectRate >= 0 && maxRejectRate <= 1)) {
-    throw new ConfigError(`--max-reject-rate must be between 0 and 1, got ${maxRejectRate}`, { hint: 'e.g. 0.01 allows 1 % failed series' });
-  }
+  const maxRejectRate = rejectRateOption(o.maxRejectRate, 'planned series');
   let planName = base.planName;
   if (o.planName !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.planName)) {

@@ -132,6 +132,9 @@ export interface SplitOutcome {
   staged: { series: number; images: number };
 }
 
+/** Tie-break seed of the balancer (`auto`). */
+export const DEFAULT_SPLIT_SEED = 0;
+
 export const DEFAULT_TARGETS: [number, number, number] = [0.7, 0.15, 0.15];
 
 interface Scan {
@@ -238,7 +241,7 @@ export async function splitDatasets(options: SplitOptions, ctx: RunContext): Pro
   const manifest = loadManifest(options.manifest);
   const manifestSha256 = sha256Hex(fs.readFileSync(options.manifest));
   const targets = options.targets ?? DEFAULT_TARGETS;
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? DEFAULT_SPLIT_SEED;
   const scan = scanStaging(ctx, manifest);
   if (scan.images === 0) {
     throw new InputError('SPLIT_NO_DATA', `no staged samples under ${ctx.paths.stagingRoot}`, {

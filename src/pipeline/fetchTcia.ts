@@ -30,7 +30,7 @@ export interface FetchTciaOptions {
   concurrency?: number;
   partition?: Partition;
   planName?: string;
-  /** Failed series allowed, as a fraction of planned series (default 0.01). */
+  /** Failed series allowed, as a fraction of planned series (default DEFAULT_MAX_REJECT_RATE). */
   maxRejectRate?: number;
   verifyExisting?: boolean;
   /** Use catalog snapshots already on disk instead of asking TCIA again. */

@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { DEFAULT_PREPROCESS_CONFIG, formatNormalize } from '../preprocess/index.ts';
+import { SHARD_DEFAULTS } from '../shards/index.ts';
+// Not train/index.ts: that loads tfjs, which a pipeline loads only when it trains.
+import { TRAIN_DEFAULTS } from '../train/defaults.ts';
 import { DEFAULT_DISCARD_RAW, DEFAULT_OVERLAP, DEFAULT_RAW_WINDOW } from './streamOptions.ts';
 
 /**
  * Pipeline definitions (`pipelines/*.yaml`): data, not code. Every field is validated on load and
  * every message says what was expected; the loader adds the file, the field path and what was got
- * (`pipelines/x.yaml: shard.batch: expected integer ≥ 1, got "abc"`).
+ * (`pipelines/x.yaml: shard.batch: expected integer ≥ 1, got "abc"`). A field left out takes the
+ * library's default (the same constants the CLI flags show).
  */
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
@@ -42,7 +47,7 @@ export const tciaSourceSchema = section({
   capOrder: oneOf(['tcia', 'spread'] as const).optional(),
   /** Parallel series downloads. */
   concurrency: int(1, 64).optional(),
-  /** Failed series allowed, as a fraction of planned series, before the run fails with exit 3 (default 0.01). */
+  /** Failed series allowed, as a fraction of planned series, before the run fails with exit 3 (default DEFAULT_MAX_REJECT_RATE). */
   maxRejectRate: fraction().optional(),
 });
 
@@ -65,16 +70,16 @@ export const pipelineSchema = section({
   }),
   preprocess: section({
     /** Output side in pixels (224 in the paper). */
-    size: int(8, 2048),
+    size: int(8, 2048).default(DEFAULT_PREPROCESS_CONFIG.size),
     /** How a non-square image becomes square. */
-    fit: oneOf(['pad', 'crop', 'stretch'] as const),
+    fit: oneOf(['pad', 'crop', 'stretch'] as const).default(DEFAULT_PREPROCESS_CONFIG.fit),
     /** Intensity normalisation (paper: per-image min-max): minmax | percentile:0.5,99.5 | window:CT=-1000,1000 | dtype-range. */
-    normalize: text('a normalisation such as minmax'),
+    normalize: text('a normalisation such as minmax').default(formatNormalize(DEFAULT_PREPROCESS_CONFIG.normalize)),
     /** Colour DICOM: convert to grey, or skip. */
     colour: oneOf(['grey', 'skip'] as const).optional(),
     /** Worker threads (default: all cores; 0 = in the main thread). */
     workers: int(0, 256).optional(),
-    /** Image files allowed to fail, as a fraction, before the run fails with exit 3 (default 0.01). */
+    /** Image files allowed to fail, as a fraction, before the run fails with exit 3 (default DEFAULT_MAX_REJECT_RATE). */
     maxRejectRate: fraction().optional(),
   }),
   /** Fetch → preprocess (`etl run --no-overlap`, `--discard-raw`, `--raw-window N` override these). */
@@ -100,25 +105,25 @@ export const pipelineSchema = section({
     /** Dataset name: data/datasets/<name>/<version>/. */
     name,
     /** Rows per RecordBatch (= training batch). */
-    batch: int(1, 65536),
-    seed: int(0, 2 ** 32 - 1),
-    shardSizeMb: positive('number of MB > 0'),
+    batch: int(1, 65536).default(SHARD_DEFAULTS.batch),
+    seed: int(0, 2 ** 32 - 1).default(SHARD_DEFAULTS.seed),
+    shardSizeMb: positive('number of MB > 0').default(SHARD_DEFAULTS.shardSizeMb),
     /** Last batch of a split: keep it short or drop it. */
-    partial: oneOf(['keep', 'drop'] as const),
+    partial: oneOf(['keep', 'drop'] as const).default(SHARD_DEFAULTS.partial),
   }),
   train: section({
-    arch: text('an architecture such as resnet18'),
-    epochs: int(1, 10000),
+    arch: text('an architecture such as resnet18').default(TRAIN_DEFAULTS.arch),
+    epochs: int(1, 10000).default(TRAIN_DEFAULTS.epochs),
     batch: int(1, 65536),
-    lr: positive(),
-    momentum: nonNegative(),
-    weightDecay: nonNegative(),
+    lr: positive().default(TRAIN_DEFAULTS.lr),
+    momentum: nonNegative().default(TRAIN_DEFAULTS.momentum),
+    weightDecay: nonNegative().default(TRAIN_DEFAULTS.weightDecay),
     /** Channel width multiplier (1 = the paper's ResNet-18). */
-    width: positive(),
+    width: positive().default(TRAIN_DEFAULTS.width),
     imageSize: int(8, 2048),
-    backend: text('a backend: auto, cpu, wasm, webgpu, tensorflow'),
-    plateauPatience: int(0, 1000),
-    seed: int(0, 2 ** 32 - 1),
+    backend: text('a backend: auto, cpu, wasm, webgpu, tensorflow').default(TRAIN_DEFAULTS.backend),
+    plateauPatience: int(0, 1000).default(TRAIN_DEFAULTS.plateauPatience),
+    seed: int(0, 2 ** 32 - 1).default(TRAIN_DEFAULTS.seed),
     /** Training augmentation, as `train modality --augment` (none, default, or a list). */
     augment: text('none, default or a list such as crop=0.5,flip,noise=0.02').optional(),
     classWeights: oneOf(['none', 'balanced'] as const).optional(),

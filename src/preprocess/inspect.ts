@@ -5,6 +5,7 @@ import { InputError, isEtlError, messageOf } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsAtomic.ts';
 import { decodeDicom, isSkip, readDicomHeader, type DecodedFrame, type DicomHeader } from './decode/index.ts';
 import { parseNormalize, type NormalizeSpec } from './normalize.ts';
+import { DEFAULT_PREPROCESS_CONFIG } from './preprocessConfig.ts';
 import { frameToPreview, needsInversion } from './toImage.ts';
 
 /**
@@ -60,7 +61,7 @@ function stats(fr: DecodedFrame, frame: number): FrameStats {
 
 /** Throws InputError (exit 2) for missing or unreadable files, and for decode failures. */
 export async function inspectDicom(file: string, options: InspectOptions = {}): Promise<InspectResult> {
-  const normalize = typeof options.normalize === 'string' ? parseNormalize(options.normalize) : (options.normalize ?? { kind: 'minmax' });
+  const normalize = typeof options.normalize === 'string' ? parseNormalize(options.normalize) : (options.normalize ?? DEFAULT_PREPROCESS_CONFIG.normalize);
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);

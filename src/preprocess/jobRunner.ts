@@ -6,6 +6,7 @@ import { removeStaleTemps, writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { StagingRecord } from '../core/types.ts';
 import { createSeriesPool, forEachBounded } from './pool.ts';
 import type { SeriesOutcome, SeriesTask } from './preprocessSeries.ts';
+import { rejectRateOption } from '../core/rejects.ts';
 
 /**
  * Runs series tasks through the worker pool for `etl preprocess` and `etl import folder`: skips
@@ -62,11 +63,7 @@ export interface JobRunResult {
 }
 
 export function validateRejectRate(rate: number | undefined): number {
-  const r = rate ?? 0.01;
-  if (!(r >= 0 && r <= 1)) {
-    throw new ConfigError(`--max-reject-rate must be a fraction from 0 to 1 (got ${rate})`, { hint: '0.01 allows 1 % of image files to fail' });
-  }
-  return r;
+  return rejectRateOption(rate, 'image files');
 }
 
 /** Whether the series is staged already with this config and input (a rerun does no work). */

@@ -22,7 +22,7 @@ import { frameToImage, needsInversion } from './toImage.ts';
 export interface PreprocessOptions extends PreprocessConfigInput {
   /** Worker threads (default: all cores; 0 = in the main thread). */
   workers?: number;
-  /** Fraction of image files that may fail before the run fails (exit 3). Default 0.01. */
+  /** Fraction of image files that may fail before the run fails (exit 3). Default DEFAULT_MAX_REJECT_RATE. */
   maxRejectRate?: number;
   /** `i/P` or a Partition: only series with hash(SeriesUID) mod P == i. */
   partition?: string | Partition;

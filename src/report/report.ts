@@ -8,6 +8,7 @@ import { collectCaps, collectDataset, collectEvaluation, collectRejects, collect
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { ReportData } from './model.ts';
+import { DEFAULT_EVAL_SPLIT } from '../core/types.ts';
 
 /**
  * `etl report`: one self-contained HTML page and its Markdown twin from what a data directory holds
@@ -61,8 +62,8 @@ export function collectReport(o: ReportOptions, ctx: RunContext): ReportData {
   const runDir = o.noTraining ? undefined : (o.runDir ?? latestRunDir(ctx.paths.runs));
   const training = runDir ? take(collectTraining(runDir)) : undefined;
   const locations = new Map((dataset?.counts ?? []).map((c) => [c.dataset, c.location]));
-  const evaluation = runDir ? take(collectEvaluation(runDir, o.split ?? 'test', locations)) : undefined;
-  const validation = runDir && (o.split ?? 'test') === 'test' ? collectEvaluation(runDir, 'validate', locations).value : undefined;
+  const evaluation = runDir ? take(collectEvaluation(runDir, o.split ?? DEFAULT_EVAL_SPLIT, locations)) : undefined;
+  const validation = runDir && (o.split ?? DEFAULT_EVAL_SPLIT) === 'test' ? collectEvaluation(runDir, 'validate', locations).value : undefined;
   const data: ReportData = {
     title: o.title ?? `medimg-etl report${datasetName ? ` — ${datasetName}` : ''}`,
     generatedAt: new Date().toISOString(),

@@ -10,10 +10,12 @@ import { formatLeakage, LeakageError } from '../curate/index.ts';
 import { writeBatchIndex } from './batchIndex.ts';
 import { BackgroundHasher } from './checksum.ts';
 import { collectRows } from './collectRows.ts';
-import { DEFAULT_ROW_MEMORY_MB, type SplitRowStore } from './rowStore.ts';
+import type { SplitRowStore } from './rowStore.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest } from './manifest.ts';
 import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
+import { SHARD_DEFAULTS } from './defaults.ts';
+import { DEFAULT_MAX_REJECT_RATE } from '../core/rejects.ts';
 import { loadAssignments, stagedSet } from './shardInputs.ts';
 import { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
 import { writeSplits } from './writeSplits.ts';
@@ -45,7 +47,7 @@ export interface ShardOptions {
   strict?: boolean;
   /** SHA-256 finished shards on a worker thread, re-read from the page cache (default: inline as they are written). Same result either way. */
   hashInBackground?: boolean;
-  /** Largest tolerated fraction of unreadable staging files / unknown labels (default 0.01). */
+  /** Largest tolerated fraction of unreadable staging files / unknown labels (default DEFAULT_MAX_REJECT_RATE). */
   maxRejectRate?: number;
 }
 
@@ -69,8 +71,8 @@ export interface ShardResult {
 /** Options with their defaults applied and checked. */
 function resolveOptions(o: ShardOptions) {
   const r = {
-    batch: o.batch ?? 128, seed: o.seed ?? 0, shardSizeMb: o.shardSizeMb ?? 512, partial: o.partial ?? 'keep',
-    partition: o.partition ?? WHOLE, memoryMb: o.memoryMb ?? DEFAULT_ROW_MEMORY_MB, classNames: o.classNames ?? [...DEFAULT_CLASSES], maxRejectRate: o.maxRejectRate ?? 0.01,
+    batch: o.batch ?? SHARD_DEFAULTS.batch, seed: o.seed ?? SHARD_DEFAULTS.seed, shardSizeMb: o.shardSizeMb ?? SHARD_DEFAULTS.shardSizeMb, partial: o.partial ?? SHARD_DEFAULTS.partial,
+    partition: o.partition ?? WHOLE, memoryMb: o.memoryMb ?? SHARD_DEFAULTS.memoryMb, classNames: o.classNames ?? [...DEFAULT_CLASSES], maxRejectRate: o.maxRejectRate ?? DEFAULT_MAX_REJECT_RATE,
   };
   if (!Number.isInteger(r.batch) || r.batch < 1) throw new ConfigError(`--batch must be a positive integer (got ${r.batch})`, { hint: 'e.g. --batch 128' });
   if (!(r.shardSizeMb > 0)) throw new ConfigError(`--shard-size-mb must be positive (got ${r.shardSizeMb})`, { hint: 'e.g. --shard-size-mb 512' });

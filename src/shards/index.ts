@@ -2,7 +2,7 @@
 export { shardDataset } from './build.ts';
 export { MANIFEST_FILE, readShardManifest, type ShardManifest, type SplitSummary } from './manifest.ts';
 export { readCurrent, switchCurrent } from './publish.ts';
-export { DEFAULT_ROW_MEMORY_MB } from './rowStore.ts';
+export { SHARD_DEFAULTS } from './defaults.ts';
 export { openDataset, epochOrder, type Batch, type DatasetHandle, type ReadOptions } from './reader.ts';
 export type { BatchOrder, BatchSource } from './batchSource.ts';
 export { IntegrityError, verifyDataset, type VerifyReport, type VerifyOptions } from './verify.ts';

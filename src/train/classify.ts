@@ -9,6 +9,7 @@ import { DEFAULT_CLASS_MAP } from '../core/types.ts';
 import { isSkip, preprocessDicomBytes, type PreprocessConfigInput } from '../preprocess/index.ts';
 import { selectBackend, type BackendRequest } from './backend.ts';
 import { imagesToInput, loadModelDir } from './modelStore.ts';
+import { DEFAULT_CLASSIFY_BATCH } from './defaults.ts';
 
 /**
  * `etl classify`: DICOM files → the same preprocessing as training (the config recorded in the
@@ -103,7 +104,7 @@ export function predictionsCsv(rows: PredictionRow[], classNames: string[]): str
 export async function classifyFiles(options: ClassifyOptions, ctx: RunContext): Promise<ClassifyResult> {
   const t0 = performance.now();
   if (options.paths.length === 0) throw new ConfigError('etl classify needs at least one file or folder', { hint: 'e.g. etl classify scans/ --model data/runs/<id>' });
-  const batch = options.batch ?? 64;
+  const batch = options.batch ?? DEFAULT_CLASSIFY_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`--batch must be a positive integer, got ${batch}`);
   for (const p of options.paths) {
     if (!fs.existsSync(p)) throw new ConfigError(`${p} does not exist`, { hint: 'pass DICOM files or folders' });

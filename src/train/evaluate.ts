@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, InputError } from '../core/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../core/fsAtomic.ts';
-import type { Split } from '../core/types.ts';
+import { DEFAULT_EVAL_SPLIT, type Split } from '../core/types.ts';
 import { selectBackend, type BackendRequest } from './backend.ts';
 import { confusionSvg, curvesSvg, svgToPng } from './charts.ts';
 import { openBatchSource, type BatchSource, type DatasetFacts } from './data.ts';
@@ -152,7 +152,7 @@ function unseenSummary(labels: Int32Array, preds: Int32Array, datasets: string[]
 
 export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Promise<EvaluateResult> {
   const t0 = performance.now();
-  const split = options.split ?? 'test';
+  const split = options.split ?? DEFAULT_EVAL_SPLIT;
   if (!['train', 'validate', 'test'].includes(split)) throw new ConfigError(`--split must be train, validate or test, got "${split}"`);
   const runDir = path.resolve(options.runDir);
   const cfgFile = path.join(runDir, 'config.json');

@@ -1,6 +1,7 @@
 /** Public surface of train/ (backends, architectures, training loop, evaluation, classify): other folders import only from here. */
 export { BACKEND_CHOICES, type BackendRequest } from './backend.ts';
 export { classifyFiles, predictionsCsv, type ClassifyOptions, type ClassifyResult, type PredictionRow } from './classify.ts';
+export { DEFAULT_CLASSIFY_BATCH, TRAIN_DEFAULTS } from './defaults.ts';
 export { formatDoctor, runDoctor } from './doctor.ts';
 export { evaluateRun } from './evaluate.ts';
 export { CLASS_WEIGHTINGS, trainModality, type ClassWeighting, type TrainOptions } from './loop.ts';

@@ -15,6 +15,7 @@ import { balancedClassWeights, classCountsOf } from './classWeights.ts';
 import { openBatchSource, type Batch, type BatchSource, type DatasetFacts } from './data.ts';
 import { imagesToInput, inputTransform, saveModelDir, type InputTransform, type ModelMeta } from './modelStore.ts';
 import { plateauStep, SgdWithDecay, type PlateauState } from './sgd.ts';
+import { TRAIN_DEFAULTS } from './defaults.ts';
 
 /**
  * `train modality`: the paper's recipe (architecture.md §1) on pre-batched shards. SGD + momentum +
@@ -407,13 +408,13 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
   }
   const imageSize = saved?.imageSize ?? options.imageSize ?? source.height;
   const arch = saved?.arch ?? options.arch;
-  const width = saved?.width ?? options.width ?? 1;
-  const seed = saved?.seed ?? options.seed ?? 0;
+  const width = saved?.width ?? options.width ?? TRAIN_DEFAULTS.width;
+  const seed = saved?.seed ?? options.seed ?? TRAIN_DEFAULTS.seed;
   const trainRows = source.splitRows('train');
   if (trainRows === 0) throw new InputError('NO_TRAINING_DATA', `dataset ${source.name ?? options.dataset} has no train rows`, { hint: 'check the split assignment (etl split)' });
 
   // ── backend ──
-  const selection = await selectBackend(options.backend ?? saved?.backendRequest ?? 'auto');
+  const selection = await selectBackend(options.backend ?? saved?.backendRequest ?? TRAIN_DEFAULTS.backend);
   ctx.log.info(selection.reason);
   if (selection.backend === 'wasm' && imageSize * imageSize * batch * width > 224 * 224 * 8) {
     // training.md §3: ResNet-18 at 224² with batch ≥ 16 overflows wasm32's 4 GiB heap ("memory access out of bounds").
@@ -421,8 +422,8 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
   }
 
   const transform = inputTransform(source.height, imageSize);
-  const augment = saved ? saved.augment ?? NO_AUGMENT : parseAugment(options.augment ?? 'none');
-  const classWeights = saved ? saved.classWeights ?? 'none' : options.classWeights ?? 'none';
+  const augment = saved ? saved.augment ?? NO_AUGMENT : parseAugment(options.augment ?? TRAIN_DEFAULTS.augment);
+  const classWeights = saved ? saved.classWeights ?? 'none' : options.classWeights ?? TRAIN_DEFAULTS.classWeights;
   const lossWeights = saved ? saved.lossWeights : classWeights === 'balanced' ? balancedClassWeights(await classCountsOf(source, 'train'), source.classNames) : undefined;
   const model = buildModel(arch, { imageSize, numClasses: source.classNames.length, width, seed });
   const config: TrainConfig = saved
@@ -432,13 +433,13 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
         dataset: source.name ?? options.dataset,
         version: source.version ?? options.version ?? 'current',
         arch,
-        epochs: options.epochs ?? 10,
+        epochs: options.epochs ?? TRAIN_DEFAULTS.epochs,
         batch,
         shardBatch,
-        lr: options.lr ?? 0.1,
-        momentum: options.momentum ?? 0.9,
-        weightDecay: options.weightDecay ?? 0.005,
-        plateauPatience: options.plateauPatience ?? 2,
+        lr: options.lr ?? TRAIN_DEFAULTS.lr,
+        momentum: options.momentum ?? TRAIN_DEFAULTS.momentum,
+        weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+        plateauPatience: options.plateauPatience ?? TRAIN_DEFAULTS.plateauPatience,
         seed,
         width,
         imageSize,
@@ -508,7 +509,7 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
   let interrupted = false;
   let stoppedAtMax = false;
   let lastCkpt = performance.now();
-  const ckptEveryMs = (options.checkpointMinutes ?? 10) * 60_000;
+  const ckptEveryMs = (options.checkpointMinutes ?? TRAIN_DEFAULTS.checkpointMinutes) * 60_000;
 
   try {
     while (state.epoch < config.epochs) {

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { BACKEND_CHOICES, type BackendRequest, classifyFiles } from '../../train/index.ts';
+import { BACKEND_CHOICES, DEFAULT_CLASSIFY_BATCH, TRAIN_DEFAULTS, type BackendRequest, classifyFiles } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 interface ClassifyArgs {
@@ -18,8 +18,8 @@ export const command: CommandModule<GlobalArgs, ClassifyArgs & GlobalArgs> = {
       .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'DICOM files or folders (recursive)' })
       .option('model', { type: 'string', demandOption: true, describe: 'run directory (runs/<id>) or its model/ folder' })
       .option('out', { type: 'string', default: 'predictions.csv', describe: 'CSV output' })
-      .option('batch', { type: 'number', default: 64, describe: 'images per inference batch' })
-      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendRequest, describe: 'tfjs backend' }) as never,
+      .option('batch', { type: 'number', default: DEFAULT_CLASSIFY_BATCH, describe: 'images per inference batch' })
+      .option('backend', { choices: BACKEND_CHOICES, default: TRAIN_DEFAULTS.backend as BackendRequest, describe: 'tfjs backend' }) as never,
   handler: runCommand<ClassifyArgs>(async (args, ctx) => {
     const r = await classifyFiles({ paths: args.paths, model: args.model, out: args.out, batch: args.batch, backend: args.backend }, ctx);
     return {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { DEFAULT_EVAL_SPLIT } from '../../core/types.ts';
 import { generateReport } from '../../report/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
@@ -21,7 +22,7 @@ export const command: CommandModule<GlobalArgs, ReportArgs & GlobalArgs> = {
       .option('dataset', { type: 'string', describe: 'dataset name under datasets/ (default: the newest published)' })
       .option('pipeline', { type: 'string', describe: 'pipeline whose run log gives step timings and plan (default: newest log)' })
       .option('out', { type: 'string', describe: 'output folder (default: <data-dir>/reports/<dataset>/)' })
-      .option('split', { type: 'string', default: 'test', describe: 'evaluation split to show' }) as never,
+      .option('split', { type: 'string', default: DEFAULT_EVAL_SPLIT as string, describe: 'evaluation split to show' }) as never,
   handler: runCommand<ReportArgs>(async (args, ctx) => {
     const r = await generateReport(
       {

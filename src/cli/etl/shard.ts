@@ -2,7 +2,9 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { parsePartition } from '../../core/partition.ts';
-import { shardDataset, DEFAULT_ROW_MEMORY_MB } from '../../shards/index.ts';
+import { SHARD_DEFAULTS, shardDataset } from '../../shards/index.ts';
+import { DEFAULT_MAX_REJECT_RATE } from '../../core/rejects.ts';
+import { DEFAULT_CLASSES } from '../../core/types.ts';
 
 interface ShardArgs {
   name: string;
@@ -25,17 +27,17 @@ export const command: CommandModule<GlobalArgs, ShardArgs & GlobalArgs> = {
   builder: (y) =>
     y
       .option('name', { type: 'string', demandOption: true, describe: 'dataset name (datasets/<name>/)' })
-      .option('batch', { type: 'number', default: 128, describe: 'rows per RecordBatch (= training batch size)' })
+      .option('batch', { type: 'number', default: SHARD_DEFAULTS.batch, describe: 'rows per RecordBatch (= training batch size)' })
       .option('manifest', { type: 'string', describe: 'dataset manifest: datasets take the split it assigns' })
       .option('split-file', { type: 'string', describe: 'split file written by `etl split` (checked against its manifest)' })
-      .option('seed', { type: 'number', default: 0, describe: 'shuffle seed (same inputs + seed ⇒ byte-identical shards)' })
-      .option('shard-size-mb', { type: 'number', default: 512, describe: 'target shard size (always < 2 GiB)' })
-      .option('partial', { choices: ['keep', 'drop'] as const, default: 'keep' as const, describe: 'the last batch of a split: keep it partial or drop its rows' })
-      .option('memory-mb', { type: 'number', default: DEFAULT_ROW_MEMORY_MB, describe: 'memory for the rows\' metadata while sorting (about 256 bytes a row; images are never held): larger splits spill to key-range bucket files (does not change the output)' })
+      .option('seed', { type: 'number', default: SHARD_DEFAULTS.seed, describe: 'shuffle seed (same inputs + seed ⇒ byte-identical shards)' })
+      .option('shard-size-mb', { type: 'number', default: SHARD_DEFAULTS.shardSizeMb, describe: 'target shard size (always < 2 GiB)' })
+      .option('partial', { choices: ['keep', 'drop'] as const, default: SHARD_DEFAULTS.partial, describe: 'the last batch of a split: keep it partial or drop its rows' })
+      .option('memory-mb', { type: 'number', default: SHARD_DEFAULTS.memoryMb, describe: 'memory for the rows\' metadata while sorting (about 256 bytes a row; images are never held): larger splits spill to key-range bucket files (does not change the output)' })
       .option('partition', { type: 'string', describe: 'i/P: only series with hash(SeriesInstanceUID) mod P = i' })
-      .option('classes', { type: 'string', describe: 'class names in label order, comma-separated (default CT,MR,PT,XR)' })
+      .option('classes', { type: 'string', describe: `class names in label order, comma-separated (default ${DEFAULT_CLASSES.join(',')})` })
       .option('strict', { type: 'boolean', default: false, describe: 'leakage between splits is an error (exit 2)' })
-      .option('max-reject-rate', { type: 'number', default: 0.01, describe: 'fraction of unreadable staged series tolerated before exit 3' }) as never,
+      .option('max-reject-rate', { type: 'number', default: DEFAULT_MAX_REJECT_RATE, describe: 'fraction of unreadable staged series tolerated before exit 3' }) as never,
   handler: runCommand<ShardArgs>(async (args, ctx) => {
     if (!args.manifest && !args.splitFile) {
       throw new ConfigError('etl shard needs --manifest or --split-file', { hint: 'e.g. --split-file data/splits/paper-2021.json' });

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../command.ts';
-import { parseTargets, splitDatasets } from '../../curate/index.ts';
+import { DEFAULT_SPLIT_SEED, parseTargets, splitDatasets } from '../../curate/index.ts';
 
 interface SplitArgs {
   manifest: string;
@@ -19,7 +19,7 @@ export const command: CommandModule<GlobalArgs, SplitArgs & GlobalArgs> = {
       .option('auto', { type: 'boolean', default: false, describe: 'propose splits for datasets without one (never moves assigned datasets); written for review, the manifest is not edited' })
       .option('targets', { type: 'string', describe: 'train,validate,test image fractions per class for --auto (default 0.70,0.15,0.15)' })
       .option('strict', { type: 'boolean', default: false, describe: 'leakage (shared patient or identical image across splits) is an error (exit 2), not a warning' })
-      .option('seed', { type: 'number', default: 0, describe: 'tie-break seed for --auto' }) as never,
+      .option('seed', { type: 'number', default: DEFAULT_SPLIT_SEED, describe: 'tie-break seed for --auto' }) as never,
   handler: runCommand<SplitArgs>(async (args, ctx) => {
     const targets = parseTargets(args.targets);
     const r = await splitDatasets({ manifest: args.manifest, auto: args.auto, targets, strict: args.strict, seed: args.seed }, ctx);

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import type { Split } from '../../core/types.ts';
-import { BACKEND_CHOICES, type BackendRequest, evaluateRun } from '../../train/index.ts';
+import { DEFAULT_EVAL_SPLIT, type Split } from '../../core/types.ts';
+import { BACKEND_CHOICES, TRAIN_DEFAULTS, type BackendRequest, evaluateRun } from '../../train/index.ts';
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 interface EvaluateArgs {
@@ -18,9 +18,9 @@ export const command: CommandModule<GlobalArgs, EvaluateArgs & GlobalArgs> = {
   builder: (y) =>
     y
       .option('run', { type: 'string', demandOption: true, describe: 'run directory (runs/<id>)' })
-      .option('split', { choices: ['test', 'validate', 'train'] as const, default: 'test' as Split, describe: 'split to evaluate' })
+      .option('split', { choices: ['test', 'validate', 'train'] as const, default: DEFAULT_EVAL_SPLIT, describe: 'split to evaluate' })
       .option('batch', { type: 'number', describe: 'inference batch (default: the run\'s batch)' })
-      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendRequest, describe: 'tfjs backend' }) as never,
+      .option('backend', { choices: BACKEND_CHOICES, default: TRAIN_DEFAULTS.backend as BackendRequest, describe: 'tfjs backend' }) as never,
   handler: runCommand<EvaluateArgs>(async (args, ctx) => {
     const r = await evaluateRun({ runDir: args.run, split: args.split, backend: args.backend, ...(args.batch !== undefined ? { batch: args.batch } : {}) }, ctx);
     const worst = [...r.report.groups].sort((a, b) => a.accuracy - b.accuracy)[0];

@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { ARCHS } from '../../train/archs/index.ts';
-import { BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, trainModality, type TrainOptions } from '../../train/index.ts';
+import { BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
+
+const T = TRAIN_DEFAULTS;
 import { runCommand, type GlobalArgs } from '../command.ts';
 
 /** The library's options as flags; `--data-dir` comes from the global options, library hooks stay out. */
@@ -14,23 +16,23 @@ export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
       .version(false)
       .option('dataset', { type: 'string', demandOption: true, describe: 'shard set name (datasets/<name>/current)' })
       .option('version', { type: 'string', describe: 'dataset version (default: current)' })
-      .option('arch', { choices: ARCHS, default: 'resnet18', describe: 'architecture' })
-      .option('epochs', { type: 'number', describe: 'epochs (default 10)' })
+      .option('arch', { choices: ARCHS, default: T.arch, describe: 'architecture' })
+      .option('epochs', { type: 'number', describe: `epochs (default ${T.epochs})` })
       .option('batch', { type: 'number', describe: 'optimizer batch (default: the shards\' batch; smaller values split each shard batch)' })
-      .option('lr', { type: 'number', describe: 'initial learning rate (default 0.1)' })
-      .option('momentum', { type: 'number', describe: 'SGD momentum (default 0.9)' })
-      .option('weight-decay', { type: 'number', describe: 'L2 weight decay on every parameter, as PyTorch SGD (default 0.005)' })
-      .option('plateau-patience', { type: 'number', describe: 'epochs without validation-loss improvement before LR ÷10 (default 2: the 3rd bad epoch reduces)' })
-      .option('seed', { type: 'number', describe: 'seed for weights and batch order (default 0)' })
+      .option('lr', { type: 'number', describe: `initial learning rate (default ${T.lr})` })
+      .option('momentum', { type: 'number', describe: `SGD momentum (default ${T.momentum})` })
+      .option('weight-decay', { type: 'number', describe: `L2 weight decay on every parameter, as PyTorch SGD (default ${T.weightDecay})` })
+      .option('plateau-patience', { type: 'number', describe: `epochs without validation-loss improvement before LR ÷10 (default ${T.plateauPatience}: the next bad epoch reduces)` })
+      .option('seed', { type: 'number', describe: `seed for weights and batch order (default ${T.seed})` })
       .option('out', { type: 'string', describe: 'run directory (default <data-dir>/runs/<timestamp>-<arch>)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
-      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendRequest, describe: 'tfjs backend (auto: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu)' })
-      .option('width', { type: 'number', describe: 'channel multiplier (default 1; e.g. 0.25 for demos)' })
+      .option('backend', { choices: BACKEND_CHOICES, default: T.backend as BackendRequest, describe: 'tfjs backend (auto: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu)' })
+      .option('width', { type: 'number', describe: `channel multiplier (default ${T.width}; e.g. 0.25 for demos)` })
       .option('image-size', { type: 'number', describe: 'model input size; shard images are resized on the device (default: shard size)' })
       .option('augment', { type: 'string', describe: 'training augmentation: none (default), default (crop=0.4,flip,intensity=0.25,noise=0.02) or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' })
-      .option('class-weights', { choices: CLASS_WEIGHTINGS, describe: 'balanced: weight the loss by N / (classes × images of the class) in train (default none)' })
+      .option('class-weights', { choices: CLASS_WEIGHTINGS, describe: `balanced: weight the loss by N / (classes × images of the class) in train (default ${T.classWeights})` })
       .option('max-steps', { type: 'number', describe: 'stop after this many optimizer steps in total (smoke runs; resumable)' })
-      .option('checkpoint-minutes', { type: 'number', describe: 'also checkpoint within an epoch this often (default 10; 0 = epoch ends only)' }) as never,
+      .option('checkpoint-minutes', { type: 'number', describe: `also checkpoint within an epoch this often (default ${T.checkpointMinutes}; 0 = epoch ends only)` }) as never,
   handler: runCommand<ModalityArgs>(async (args, ctx) => {
     // The loop applies every default with `??`, so flags left unset pass through as undefined.
     const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights } = args;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
-import { formatInspect, inspectDicom, NORMALIZE_HELP } from '../../../preprocess/index.ts';
+import { DEFAULT_PREPROCESS_CONFIG, formatInspect, formatNormalize, inspectDicom, NORMALIZE_HELP } from '../../../preprocess/index.ts';
 
 interface InspectArgs {
   file: string;
@@ -21,7 +21,7 @@ export const command: CommandModule<GlobalArgs, InspectArgs & GlobalArgs> = {
       .option('png', { type: 'string', describe: 'write the normalised preview (8-bit grey PNG, native size)' })
       .option('raw', { type: 'string', describe: 'write the modality values of all frames as little-endian float32' })
       .option('frame', { type: 'number', default: 0, describe: 'frame shown by --png' })
-      .option('normalize', { type: 'string', default: 'minmax', describe: `preview normalisation: ${NORMALIZE_HELP}` }) as never,
+      .option('normalize', { type: 'string', default: formatNormalize(DEFAULT_PREPROCESS_CONFIG.normalize), describe: `preview normalisation: ${NORMALIZE_HELP}` }) as never,
   handler: runCommand<InspectArgs>(async (args) => {
     const r = await inspectDicom(args.file, {
       frame: args.frame,
