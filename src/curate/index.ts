@@ -15,5 +15,6 @@ export {
   type ManifestDataset,
 } from './manifest.ts';
 export { planDatasetOf, validateSelection, type Selection } from './selection.ts';
-export { catalogDigest, loadPlan, planFromCatalog, planJson, type Exclusion, type PlanDataset } from './plan.ts';
+export { catalogDigest, loadPlan, planFromCatalog, planJson, type PlanDataset } from './plan.ts';
+export type { Exclusion } from './planRows.ts';
 export { DEFAULT_SPLIT_SEED, LeakageError, listStagedSeries, loadSplitFile, parseTargets, splitDatasets, type StagedSeriesRef } from './split.ts';

@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { stableJson } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
-import { WHOLE, formatPartition, inPartition, type Partition } from '../core/partition.ts';
+import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import type { Plan, PlannedSeries } from '../core/types.ts';
 import type { CatalogSnapshot } from '../core/catalog.ts';
-import { applyCap, DEFAULT_CAP_ORDER, DEFAULT_CAPS, type CapOrder } from './caps.ts';
-import { classOf, type ClassMap } from '../core/classMap.ts';
+import { DEFAULT_CAP_ORDER, DEFAULT_CAPS, type CapOrder } from './caps.ts';
+import type { ClassMap } from '../core/classMap.ts';
+import { capDataset, type CapSettings } from './planCaps.ts';
+import { ExclusionTally, candidatesOf, cmp, type Exclusion, type RowFilter } from './planRows.ts';
 import { DEFAULT_CLASS_MAP } from '../core/types.ts';
 
 /**
@@ -43,19 +45,6 @@ export interface PlanOptions {
   partition?: Partition;
 }
 
-/** Longest name (bytes) that can be a file name on common file systems (NAME_MAX, minus room for suffixes). */
-const MAX_NAME_BYTES = 200;
-
-export type ExclusionReason = 'modality-not-mapped' | 'modality-filtered' | 'no-images' | 'invalid-row' | 'duplicate' | 'over-cap';
-
-export interface Exclusion {
-  dataset: string;
-  modality: string;
-  reason: ExclusionReason;
-  series: number;
-  images: number;
-}
-
 export interface PlanResult {
   plan: Plan;
   /** What the plan left out and why (for the summary), sorted. */
@@ -64,10 +53,7 @@ export interface PlanResult {
 
 export function planFromCatalog(options: PlanOptions): PlanResult {
   const classMap = options.classMap ?? DEFAULT_CLASS_MAP;
-  const caps = options.caps ?? DEFAULT_CAPS;
-  const capOrder = options.capOrder ?? DEFAULT_CAP_ORDER;
-  const partition = options.partition ?? WHOLE;
-  const globalModalities = options.modalities ? new Set(options.modalities.map((m) => m.toUpperCase())) : undefined;
+  const settings: CapSettings = { caps: options.caps ?? DEFAULT_CAPS, capOrder: options.capOrder ?? DEFAULT_CAP_ORDER, partition: options.partition ?? WHOLE };
 
   const catalogs = [...options.catalogs].sort((a, b) => cmp(a.collection, b.collection));
   const byCollection = new Map<string, CatalogSnapshot[]>();
@@ -79,87 +65,20 @@ export function planFromCatalog(options: PlanOptions): PlanResult {
     ? [...options.datasets]
     : [...new Set(catalogs.map((c) => c.collection))].map((c) => ({ name: c, collection: c }));
 
-  const excluded = new Map<string, Exclusion>();
-  const exclude = (dataset: string, modality: string, reason: ExclusionReason, images: number) => {
-    const key = `${dataset}\u0000${modality}\u0000${reason}`;
-    const e = excluded.get(key) ?? { dataset, modality, reason, series: 0, images: 0 };
-    e.series++;
-    e.images += images;
-    excluded.set(key, e);
+  const excluded = new ExclusionTally();
+  const filter: RowFilter = {
+    classMap,
+    modalities: options.modalities ? new Set(options.modalities.map((m) => m.toUpperCase())) : undefined,
+    taken: new Set<string>(),
+    excluded,
   };
-
-  const taken = new Set<string>();
   const series: PlannedSeries[] = [];
   const summary: Plan['summary'] = [];
   for (const ds of datasets) {
-    const dsModalities = ds.modalities ? new Set(ds.modalities.map((m) => m.toUpperCase())) : undefined;
-    const rows = (byCollection.get(ds.collection.toUpperCase()) ?? []).flatMap((c) => c.series.map((r) => ({ r, c })));
-    // Candidates per class, in TCIA order.
-    const perLabel = new Map<string, Array<{ index: number; patientId: string; imageCount: number; entry: PlannedSeries }>>();
-    rows.forEach(({ r, c }, index) => {
-      const modality = (str(r.Modality) ?? '').toUpperCase();
-      const uid = str(r.SeriesInstanceUID);
-      const images = num(r.ImageCount);
-      // Values become path components and identifiers: a UID is ≤ 64 characters (PS3.5 §9.1); a collection
-      // name longer than a file name can be, or with control characters, is not a real one.
-      const collection = str(r.Collection);
-      if (!uid || !/^[0-9.]+$/.test(uid) || uid.length > 64) return exclude(ds.name, modality || 'NONE', 'invalid-row', images);
-      if (collection !== undefined && (Buffer.byteLength(collection) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(collection))) {
-        return exclude(ds.name, modality || 'NONE', 'invalid-row', images);
-      }
-      const label = classOf(modality, classMap);
-      if (!label) return exclude(ds.name, modality || 'NONE', 'modality-not-mapped', images);
-      if ((globalModalities && !globalModalities.has(modality)) || (dsModalities && !dsModalities.has(modality))) {
-        return exclude(ds.name, modality, 'modality-filtered', images);
-      }
-      if (images <= 0) return exclude(ds.name, modality, 'no-images', 0);
-      if (taken.has(uid)) return exclude(ds.name, modality, 'duplicate', images);
-      taken.add(uid);
-      const entry: PlannedSeries = {
-        dataset: ds.name,
-        collection: collection ?? c.collection,
-        patientId: str(r.PatientID) ?? '',
-        studyUid: str(r.StudyInstanceUID) ?? '',
-        seriesUid: uid,
-        modality,
-        label,
-        bodyPart: ds.location ?? (str(r.BodyPartExamined)?.toUpperCase() || 'UNKNOWN'),
-        imageCount: images,
-        keep: images,
-      };
-      const fileSize = num(r.FileSize);
-      if (fileSize > 0) entry.fileSize = fileSize;
-      const list = perLabel.get(label) ?? [];
-      list.push({ index, patientId: entry.patientId, imageCount: images, entry });
-      perLabel.set(label, list);
-    });
-    const keepOf = new Map<string, number>();
-    for (const label of [...perLabel.keys()].sort(cmp)) {
-      const cands = perLabel.get(label)!;
-      const keep = applyCap(cands, caps[label], capOrder);
-      let planned = 0;
-      let images = 0;
-      let cappedFrom = 0;
-      for (const cand of cands) {
-        const k = keep.get(cand.index) ?? 0;
-        keepOf.set(cand.entry.seriesUid, k);
-        if (!inPartition(cand.entry.seriesUid, partition)) continue;
-        cappedFrom += cand.imageCount;
-        if (k === 0) {
-          exclude(ds.name, cand.entry.modality, 'over-cap', cand.imageCount);
-          continue;
-        }
-        cand.entry.keep = k;
-        planned++;
-        images += k;
-      }
-      if (cappedFrom > 0) summary.push({ dataset: ds.name, label, series: planned, images, cappedFrom });
-    }
-    // Output order within a dataset: TCIA order, whatever the class.
-    const all = [...perLabel.values()].flat().sort((a, b) => a.index - b.index);
-    for (const cand of all) {
-      if ((keepOf.get(cand.entry.seriesUid) ?? 0) > 0 && inPartition(cand.entry.seriesUid, partition)) series.push(cand.entry);
-    }
+    const perLabel = candidatesOf(ds, byCollection.get(ds.collection.toUpperCase()) ?? [], filter);
+    const capped = capDataset(ds.name, perLabel, settings, excluded);
+    series.push(...capped.series);
+    summary.push(...capped.summary);
   }
 
   const usedCollections = [...new Set(datasets.map((d) => d.collection))]
@@ -173,15 +92,15 @@ export function planFromCatalog(options: PlanOptions): PlanResult {
       collections: [...new Set(usedCollections.map((c) => c.collection))].sort(cmp),
       ...(options.manifest !== undefined ? { manifest: options.manifest } : {}),
       modalities: options.modalities ? [...new Set(options.modalities.map((m) => m.toUpperCase()))].sort(cmp) : Object.keys(classMap).sort(cmp),
-      caps: { ...caps },
-      capOrder,
-      partition: formatPartition(partition),
+      caps: { ...settings.caps },
+      capOrder: settings.capOrder,
+      partition: formatPartition(settings.partition),
       catalogSha256: catalogDigest(usedCollections),
     },
     series,
     summary,
   };
-  return { plan, excluded: [...excluded.values()].sort((a, b) => cmp(a.dataset, b.dataset) || cmp(a.modality, b.modality) || cmp(a.reason, b.reason)) };
+  return { plan, excluded: excluded.sorted() };
 }
 
 /** SHA-256 of what TCIA said (collection + rows), not of when we asked: refetching unchanged data keeps the hash. */
@@ -209,19 +128,4 @@ export function loadPlan(file: string): Plan {
     throw new InputError('PLAN_INVALID', `plan ${file} is not a version-1 plan`, { hint: 'regenerate it with `etl fetch tcia`' });
   }
   return p as Plan;
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
-  if (typeof v === 'number') return String(v);
-  return undefined;
-}
-
-function num(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
