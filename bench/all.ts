@@ -1,11 +1,11 @@
 /**
  * `npm run bench [-- name…]`: runs the benchmark scripts one after another (they compete for the
-const ALL = ['synth', 'fetch', 'fetchIdc', 'idcIndex', 'decode', 'preprocess', 'shards', 'loaders', 'train'];
+const ALL = ['synth', 'fetch', 'fetchIdc', 'idcIndex', 'decode', 'preprocess', 'shards', 'loaders', 'train', 'streamRun'];
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['synth', 'fetch', 'fetchIdc', 'idcIndex', 'decode', 'preprocess', 'shards', 'loaders', 'train'];
+const ALL = ['synth', 'fetch', 'fetchIdc', 'idcIndex', 'decode', 'preprocess', 'shards', 'loaders', 'train', 'streamRun'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 const unknown = chosen.filter((n) => !ALL.includes(n));
 if (unknown.length > 0) {

@@ -91,9 +91,13 @@ export async function fetchAndPreprocess(env: StepEnv): Promise<StreamedRun> {
   let fetched: SourcedFetchResult;
   try {
     fetched = await fetchFor(env, ctx, hooks, false);
-  } finally {
+  } catch (err) {
+    stop.abort(); // downloads still queued must not wait for window slots nobody frees
     verified.end();
+    await consumer;
+    throw err;
   }
+  verified.end();
   const done = await consumer;
   if ('err' in done) throw done.err;
   if (fetched.overBudget && !env.ctx.signal.aborted) throw budgetError(fetched, env.idc?.maxRejectRate ?? env.fetch.maxRejectRate, env.ctx);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTempName } from '../../src/core/fsAtomic.ts';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.ts';
-import { startS3StandIn, type S3StandIn } from '../../src/standins/s3/index.ts';
+import { ObjectStore, readIdcIndex } from '../../src/idc/index.ts';
+import { startS3StandIn, writeIdcIndexParquet, type S3StandIn } from '../../src/standins/s3/index.ts';
 import { stagingFiles, tinyWorld, type TinyWorld } from './helpers.ts';
 
 /**
@@ -15,6 +16,7 @@ import { stagingFiles, tinyWorld, type TinyWorld } from './helpers.ts';
 let w: TinyWorld;
 let s3: S3StandIn;
 let reference: Map<string, Buffer>;
+let referenceRejects: string[];
 beforeAll(async () => {
   w = await tinyWorld();
   s3 = await startS3StandIn({ dataDir: w.synthDir, seed: 4 });
@@ -22,6 +24,7 @@ beforeAll(async () => {
   const dataDir = path.join(w.root, 'data-reference');
   await runPipeline(w.pipeline({ stream: { overlap: false } }, 'reference'), {}, w.ctx(dataDir));
   reference = stagingFiles(dataDir);
+  referenceRejects = rejects(dataDir);
 }, 120_000);
 afterAll(async () => {
   await s3?.close();
@@ -48,6 +51,14 @@ function rawSeriesPresent(dataDir: string): number {
     n += names.filter((f) => f.endsWith('.zip') || (isTempName(f) && f.includes('.zip.')) || f.endsWith('.parts')).length;
   }
   return n;
+}
+
+/** rejects.jsonl as `stage key code` lines, sorted (times and messages left out). */
+function rejects(dataDir: string): string[] {
+  const file = path.join(dataDir, 'rejects.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return lines.map((l) => JSON.parse(l) as { stage: string; key: string; code: string }).map((r) => `${r.stage} ${r.key} ${r.code}`).sort();
 }
 
 function zips(dataDir: string): string[] {
@@ -94,6 +105,8 @@ describe('etl run: fetch → preprocess overlapped', () => {
     expect(step(r, 'fetch').counts['raw discarded']).toBe(planned);
     expect(step(r, 'preprocess').counts).toMatchObject({ series: planned, staged: planned, overlapped: 'with fetch' });
     expectSameStaging(dataDir);
+    expect(referenceRejects.length).toBeGreaterThan(0);
+    expect(rejects(dataDir)).toEqual(referenceRejects);
 
     const again = await runPipeline(file, { discardRaw: true }, w.ctx(dataDir));
     expect(again.ran).toBe(0);
@@ -126,15 +139,24 @@ describe('etl run: fetch → preprocess overlapped', () => {
     expectSameStaging(dataDir);
   }, 120_000);
 
-  it('streams IDC and auto sources alike', async () => {
-    for (const source of ['idc', 'auto'] as const) {
+  it('streams IDC and auto sources alike (auto: CT from TCIA, the rest from IDC, at once)', async () => {
+    // An index without the CT series: source auto takes those from TCIA, the others from IDC.
+    const full = path.join(w.root, 'idc-full.parquet');
+    const store = new ObjectStore({ endpoint: s3.url });
+    await store.downloadUrl(s3.indexUrl, full);
+    store.close();
+    const partial = path.join(w.root, 'idc-no-ct.parquet');
+    await writeIdcIndexParquet(partial, (await readIdcIndex(full)).series.filter((r) => r.Modality !== 'CT'), 'no-ct-1');
+    for (const [source, idcIndex] of [['idc', s3.indexUrl], ['auto', partial]] as const) {
       // IDC's ZIPs are assembled from objects (other bytes than TCIA's): the reference is the same source, not overlapped.
-      const opts = { source, idcIndex: s3.indexUrl, idcEndpoint: s3.url };
+      const opts = { source, idcIndex, idcEndpoint: s3.url };
       const refDir = path.join(w.root, `data-${source}-reference`);
       await runPipeline(w.pipeline({ stream: { overlap: false } }, `${source}-reference`), opts, w.ctx(refDir));
       const dataDir = path.join(w.root, `data-${source}`);
       const r = await runPipeline(w.pipeline({ stream: { rawWindow: 3 } }, source), { ...opts, discardRaw: true }, w.ctx(dataDir));
-      expect(step(r, 'fetch').counts['raw discarded'], source).toBe(reference.size / 2);
+      const counts = step(r, 'fetch').counts;
+      if (source === 'auto') expect(Number(counts['from IDC']) * Number(counts['from TCIA'])).toBeGreaterThan(0);
+      expect(counts['raw discarded'], source).toBe(reference.size / 2);
       expect(zips(dataDir), source).toEqual([]);
       expectSameStaging(dataDir, stagingFiles(refDir));
     }
