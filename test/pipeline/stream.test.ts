@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RejectBudgetError } from '../../src/core/errors.ts';
 import { isTempName } from '../../src/core/fsAtomic.ts';
+import { preprocess } from '../../src/preprocess/index.ts';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.ts';
 import { ObjectStore, readIdcIndex } from '../../src/idc/index.ts';
 import { startS3StandIn, writeIdcIndexParquet, type S3StandIn } from '../../src/standins/s3/index.ts';
@@ -161,6 +163,20 @@ describe('etl run: fetch → preprocess overlapped', () => {
       expectSameStaging(dataDir, stagingFiles(refDir));
     }
   }, 180_000);
+
+  it('a preprocess reject budget overrun fails the streamed run with exit 3; etl preprocess then warns about the discarded ZIPs', async () => {
+    const dataDir = path.join(w.root, 'data-budget');
+    const strict = w.pipeline({ stream: { discardRaw: true }, preprocess: { size: 16, fit: 'stretch', normalize: 'minmax', workers: 0, maxRejectRate: 0 } }, 'budget');
+    const err = await runPipeline(strict, {}, w.ctx(dataDir)).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RejectBudgetError);
+    expect(rejects(dataDir)).toEqual(referenceRejects);
+    // Every series was staged before the budget was checked: their ZIPs are gone, their sidecars stay.
+    expect(zips(dataDir)).toEqual([]);
+    const ctx = w.ctx(dataDir);
+    const r = await preprocess({ size: 8, workers: 0, maxRejectRate: 1 }, ctx);
+    expect(r.staged).toBe(0);
+    expect(ctx.lines.join('\n')).toContain(`${reference.size / 2} verified series have no raw ZIP any more`);
+  }, 120_000);
 
   it('refuses --discard-raw without the overlap, before any request', async () => {
     const before = w.server.stats().requests;
