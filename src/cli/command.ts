@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createRunContext, type RunContext } from '../core/context.ts';
 import { formatError, exitCodeOf } from '../core/errors.ts';
 import type { LogFormat } from '../core/log.ts';
+import { inFlagWords } from './flagWording.ts';
 import { DEFAULT_DATA_DIR } from '../core/paths.ts';
 
 /** Options every command accepts. */
@@ -54,7 +55,7 @@ export function runCommand<A>(body: (args: ArgumentsCamelCase<A & GlobalArgs>, c
       if (summary) printSummary(ctx, summary, (performance.now() - start) / 1000);
       if (controller.signal.aborted) process.exitCode = 130;
     } catch (err) {
-      process.stderr.write(formatError(err) + '\n');
+      process.stderr.write(formatError(err, inFlagWords) + '\n');
       process.exitCode = exitCodeOf(err);
     } finally {
       process.off('SIGINT', onSigint);

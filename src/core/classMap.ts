@@ -37,7 +37,7 @@ export function parseModalities(text: string | string[] | undefined): string[] |
   if (parts.length === 0) return undefined;
   for (const p of parts) {
     if (!/^[A-Za-z0-9]{1,16}$/.test(p)) {
-      throw new ConfigError(`--modality: "${p}" is not a DICOM modality code`, { hint: 'e.g. --modality CT,MR,PT,CR,DX,MG' });
+      throw new ConfigError(`\`modalities\`: "${p}" is not a DICOM modality code`, { hint: 'e.g. `modalities` CT,MR,PT,CR,DX,MG' });
     }
   }
   return [...new Set(parts.map((p) => p.toUpperCase()))].sort();

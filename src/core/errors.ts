@@ -88,7 +88,7 @@ export class EnvironmentError extends EtlError {
     super(`ENV_${sysCode}`, `${ENVIRONMENT_WHY[sysCode] ?? sysCode}${file ? `: ${file}` : ''}`, {
       hint: sysCode === 'ENOSPC' || sysCode === 'EDQUOT'
         ? 'free space (or raise the quota) under the data directory, then rerun: finished work is kept'
-        : 'fix the permissions or mount of that path (or choose another --data-dir), then rerun',
+        : 'fix the permissions or mount of that path (or choose another `dataDir`), then rerun',
       ...options,
       details: { file, sysCode, ...options.details },
     });
@@ -129,15 +129,16 @@ export function messageOf(err: unknown): string {
 
 /**
  * What the CLI prints. Known errors: one line plus a hint, no stack (ETL_DEBUG=1 adds it). Unknown
- * errors are bugs: full stack.
+ * errors are bugs: full stack. Messages name options in backticks (`maxRejectRate`); `wording`
+ * rewrites the message and hint for the caller (the CLI turns option names into its flags).
  */
-export function formatError(err: unknown): string {
+export function formatError(err: unknown, wording: (text: string) => string = (t) => t): string {
   const env = isEtlError(err) ? undefined : asEnvironmentError(err);
   if (env) err = env;
   if (isEtlError(err)) {
-    const lines = [`error ${err.code}: ${err.message}`];
+    const lines = [`error ${err.code}: ${wording(err.message)}`];
     if (process.env.ETL_DEBUG && err.stack) lines.push(err.stack);
-    if (err.hint) lines.push(`  hint: ${err.hint}`);
+    if (err.hint) lines.push(`  hint: ${wording(err.hint)}`);
     return lines.join('\n');
   }
   const stack = err instanceof Error && err.stack ? err.stack : messageOf(err);

@@ -12,11 +12,11 @@ export const WHOLE: Partition = { index: 0, count: 1 };
 export function parsePartition(text: string | undefined): Partition {
   if (text === undefined || text === '') return WHOLE;
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new ConfigError(`--partition must look like i/P, e.g. 0/4 (got "${text}")`, { hint: 'i counts from 0 to P-1' });
+  if (!m) throw new ConfigError(`\`partition\` must look like i/P, e.g. 0/4 (got "${text}")`, { hint: 'i counts from 0 to P-1' });
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1 || index >= count) {
-    throw new ConfigError(`--partition ${text}: need 0 ≤ i < P and P ≥ 1`, { hint: 'e.g. --partition 3/4 is the last of four' });
+    throw new ConfigError(`\`partition\` ${text}: need 0 ≤ i < P and P ≥ 1`, { hint: 'e.g. `partition` 3/4 is the last of four' });
   }
   return { index, count };
 }

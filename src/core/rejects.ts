@@ -25,7 +25,7 @@ export const DEFAULT_MAX_REJECT_RATE = 0.01;
 export function rejectRateOption(rate: number | undefined, items: string): number {
   const r = rate ?? DEFAULT_MAX_REJECT_RATE;
   if (!(r >= 0 && r <= 1)) {
-    throw new ConfigError(`--max-reject-rate must be a fraction from 0 to 1 (got ${rate})`, { hint: `0.01 allows 1 % of ${items} to fail` });
+    throw new ConfigError(`\`maxRejectRate\` must be a fraction from 0 to 1 (got ${rate})`, { hint: `0.01 allows 1 % of ${items} to fail` });
   }
   return r;
 }
@@ -98,7 +98,7 @@ export class RejectsSink {
     const top = reasons.slice(0, 3).map((r) => `${r.reason} ×${r.count}`).join(', ');
     throw new RejectBudgetError(
       `${total} of ${processed} ${what} rejected (${pct}%), over the budget of ${(100 * maxRate).toFixed(2)}%: ${top}`,
-      { hint: `see ${this.file ?? 'the rejects'} for each file and reason; raise --max-reject-rate only if the rejects are expected` },
+      { hint: `see ${this.file ?? 'the rejects'} for each file and reason; raise \`maxRejectRate\` only if the rejects are expected` },
     );
   }
 }

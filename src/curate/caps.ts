@@ -66,11 +66,11 @@ export function parseCaps(text: string | string[] | undefined, labels?: readonly
   for (const p of parts) {
     const m = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(p);
     if (!m || Number(m[2]) < 1 || !Number.isSafeInteger(Number(m[2]))) {
-      throw new ConfigError(`--cap: expected CLASS=IMAGES with a positive whole number, got "${p}"`, { hint: 'e.g. --cap CT=50000,MR=100000' });
+      throw new ConfigError(`\`caps\`: expected CLASS=IMAGES with a positive whole number, got "${p}"`, { hint: 'e.g. `caps` CT=50000,MR=100000' });
     }
     const label = m[1]!;
     if (labels && !labels.includes(label)) {
-      throw new ConfigError(`--cap: unknown class "${label}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class label, e.g. XR, not per modality (CR/DX/MG)' });
+      throw new ConfigError(`\`caps\`: unknown class "${label}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class label, e.g. XR, not per modality (CR/DX/MG)' });
     }
     out[label] = Number(m[2]);
   }

@@ -34,19 +34,19 @@ export function validateSelection(o: SelectionInput, classMap: ClassMap, base: {
   let caps: Record<string, number> = { ...(base.caps ?? DEFAULT_CAPS) };
   if (o.caps) {
     for (const k of Object.keys(o.caps)) {
-      if (!labels.includes(k)) throw new ConfigError(`--cap: unknown class "${k}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class, e.g. --cap CT=50000,MR=100000' });
+      if (!labels.includes(k)) throw new ConfigError(`\`caps\`: unknown class "${k}" (classes: ${labels.join(', ')})`, { hint: 'caps are per class, e.g. `caps` CT=50000,MR=100000' });
     }
     caps = { ...caps, ...o.caps };
   }
   let capOrder: CapOrder = base.capOrder ?? DEFAULT_CAP_ORDER;
   if (o.capOrder) {
-    if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`--cap-order must be tcia or spread, got "${String(o.capOrder)}"`);
+    if (o.capOrder !== 'tcia' && o.capOrder !== 'spread') throw new ConfigError(`\`capOrder\` must be tcia or spread, got "${String(o.capOrder)}"`);
     capOrder = o.capOrder;
   }
   if (o.modalities) {
     for (const m of o.modalities) {
       if (!(m.toUpperCase() in classMap)) {
-        throw new ConfigError(`--modality ${m}: the class map drops it (known: ${Object.keys(classMap).sort().join(', ')})`, {
+        throw new ConfigError(`\`modalities\` ${m}: the class map drops it (known: ${Object.keys(classMap).sort().join(', ')})`, {
           hint: 'only modalities mapped to a class can be fetched; SEG, RTSTRUCT, SR, NM, US, XA are excluded',
         });
       }
@@ -54,18 +54,18 @@ export function validateSelection(o: SelectionInput, classMap: ClassMap, base: {
   }
   const concurrency = o.concurrency ?? base.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new ConfigError(`--concurrency must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${base.concurrency}` });
+    throw new ConfigError(`\`concurrency\` must be a whole number from 1 to 64, got ${concurrency}`, { hint: `default ${base.concurrency}` });
   }
   const maxRejectRate = rejectRateOption(o.maxRejectRate, 'planned series');
   let planName = base.planName;
   if (o.planName !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.planName)) {
-      throw new ConfigError(`--plan-name "${o.planName}" must be letters, digits, ".", "_" or "-"`, { hint: 'it becomes plans/<name>.json' });
+      throw new ConfigError(`\`planName\` "${o.planName}" must be letters, digits, ".", "_" or "-"`, { hint: 'it becomes plans/<name>.json' });
     }
     planName = o.planName;
   }
   if (o.maxAttempts !== undefined && (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1)) {
-    throw new ConfigError(`--max-attempts must be a whole number ≥ 1, got ${o.maxAttempts}`);
+    throw new ConfigError(`\`maxAttempts\` must be a whole number ≥ 1, got ${o.maxAttempts}`);
   }
   return {
     modalities: o.modalities ? [...new Set(o.modalities.map((m) => m.toUpperCase()))].sort() : undefined,

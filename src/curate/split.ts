@@ -23,7 +23,7 @@ export const LEAKAGE_EXIT = 2;
 export class LeakageError extends InputError {
   constructor(message: string, readonly report: LeakageReport) {
     super('SPLIT_LEAKAGE', message, {
-      hint: 'move the datasets that share patients or images to the same split in the manifest, or drop --strict to accept them with a warning',
+      hint: 'move the datasets that share patients or images to the same split in the manifest, or drop `strict` to accept them with a warning',
     });
   }
 }
@@ -229,8 +229,8 @@ export function parseTargets(text: string | undefined): [number, number, number]
   if (text === undefined) return DEFAULT_TARGETS;
   const parts = text.split(',').map((x) => Number(x.trim()));
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || parts.reduce((a, b) => a + b, 0) <= 0) {
-    throw new ConfigError(`--targets must be three non-negative fractions for train,validate,test (got "${text}")`, {
-      hint: 'e.g. --targets 0.70,0.15,0.15',
+    throw new ConfigError(`\`targets\` must be three non-negative fractions for train,validate,test (got "${text}")`, {
+      hint: 'e.g. `targets` 0.70,0.15,0.15',
     });
   }
   return parts as [number, number, number];
@@ -254,7 +254,7 @@ export async function splitDatasets(options: SplitOptions, ctx: RunContext): Pro
   if (unknown.length > 0 && !options.auto) {
     throw new ConfigError(
       `staging holds ${unknown.length} dataset(s) not in manifest ${manifest.name}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`,
-      { hint: 'add them to the manifest (with a split), or run with --auto to get a proposal for review' },
+      { hint: 'add them to the manifest (with a split), or run with `auto` to get a proposal for review' },
     );
   }
   const assignments: Record<string, Split> = {};

@@ -82,7 +82,7 @@ export async function idcCatalog(
   }
   if (out.snapshots.length === 0) {
     throw new InputError('COLLECTION_EMPTY', `the IDC index ${release} has no series for ${names.map((n) => `"${n}" (collection_id ${idOf(n)})`).join(', ')}`, {
-      hint: 'names match IDC collection_id (lidc_idri) or TCIA names (LIDC-IDRI); check --modality/--license filters too',
+      hint: 'names match IDC collection_id (lidc_idri) or TCIA names (LIDC-IDRI); check `modalities`/`licenses` filters too',
     });
   }
   for (const n of out.empty) ctx.log.warn(`collection "${n}" (collection_id ${idOf(n)}) has no matching series in the IDC index ${release}; skipped`);

@@ -31,9 +31,9 @@ export function resolveEndpoint(value: string | undefined): Endpoint {
   try {
     url = new URL(v);
   } catch {
-    throw new ConfigError(`--endpoint "${v}" is not aws, gcs or a URL`, { hint: `e.g. --endpoint ${AWS_ENDPOINT} or --endpoint gcs` });
+    throw new ConfigError(`\`endpoint\` "${v}" is not aws, gcs or a URL`, { hint: `e.g. \`endpoint\` ${AWS_ENDPOINT} or \`endpoint\` gcs` });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--endpoint must be http(s), got ${url.protocol}`, { hint: `e.g. ${AWS_ENDPOINT}` });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`\`endpoint\` must be http(s), got ${url.protocol}`, { hint: `e.g. ${AWS_ENDPOINT}` });
   const base = v.replace(/\/+$/, '');
   const gcs = url.hostname === 'storage.googleapis.com';
   return { url: base, bucket: (b) => (gcs ? (GCS_BUCKETS[b] ?? b) : b) };

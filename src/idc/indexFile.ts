@@ -68,7 +68,7 @@ export async function readIdcIndex(file: string, filter: IndexFilter = {}): Prom
     metadata = parquetMetadata(buf);
   } catch (err) {
     throw new InputError('IDC_INDEX_UNREADABLE', `${file} is not a readable Parquet file: ${(err as Error).message}`, {
-      hint: 'pass the idc_index.parquet of an idc-index-data release (--index FILE|URL), or delete the cached copy to download it again',
+      hint: 'pass the idc_index.parquet of an idc-index-data release (`index` FILE|URL), or delete the cached copy to download it again',
     });
   }
   const names = new Set(metadata.schema.slice(1).map((s) => s.name));

@@ -36,7 +36,7 @@ export function validateIndexSpec(spec: string | undefined): string {
   const s = (spec ?? DEFAULT_INDEX_URL).trim();
   if (isUrl(s)) return s;
   if (!fs.existsSync(s) || !fs.statSync(s).isFile()) {
-    throw new ConfigError(`--index ${s}: no such file, and not an http(s) URL`, { hint: `omit --index to use ${DEFAULT_INDEX_URL}` });
+    throw new ConfigError(`\`index\` ${s}: no such file, and not an http(s) URL`, { hint: `omit \`index\` to use ${DEFAULT_INDEX_URL}` });
   }
   return s;
 }

@@ -39,7 +39,7 @@ function field(block: string, name: string): string | undefined {
 export function parseListPage(xml: string, url: string): ListPage {
   if (!/<ListBucketResult[\s>]/.test(xml)) {
     throw new DataError('S3_UNEXPECTED', `expected a ListBucketResult from ${url}, got ${xml.slice(0, 120).replace(/\s+/g, ' ')}`, {
-      hint: 'the endpoint is not an S3-compatible object store (use --endpoint aws, gcs or an S3 URL)',
+      hint: 'the endpoint is not an S3-compatible object store (use `endpoint` aws, gcs or an S3 URL)',
       details: { url },
     });
   }

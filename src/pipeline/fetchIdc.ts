@@ -75,10 +75,10 @@ export interface IdcFetchResult extends FetchResult {
 }
 
 export function validateIdcOptions(o: FetchIdcOptions): ResolvedIdcOptions {
-  const given = [o.collections?.length ? '--collection' : '', o.manifest ? '--manifest' : '', o.s5cmdManifest ? '--s5cmd-manifest' : ''].filter(Boolean);
+  const given = [o.collections?.length ? '`collections`' : '', o.manifest ? '`manifest`' : '', o.s5cmdManifest ? '`s5cmdManifest`' : ''].filter(Boolean);
   if (given.length !== 1) {
     throw new ConfigError(given.length === 0 ? 'nothing to fetch' : `choose one of ${given.join(', ')}`, {
-      hint: 'pass exactly one of --collection NAME…, --manifest manifests/X.json or --s5cmd-manifest FILE',
+      hint: 'pass exactly one of `collections` NAME…, `manifest` manifests/X.json or `s5cmdManifest` FILE',
     });
   }
   const index = validateIndexSpec(o.index);
@@ -110,7 +110,7 @@ export function validateIdcOptions(o: FetchIdcOptions): ResolvedIdcOptions {
     base.planName = s5cmdBaseName(o.s5cmdManifest);
   } else {
     const names = [...new Set(o.collections!.map((c) => c.trim()).filter(Boolean))].sort();
-    if (names.length === 0) throw new ConfigError('--collection needs a name', { hint: 'e.g. --collection lidc_idri (or the TCIA name LIDC-IDRI)' });
+    if (names.length === 0) throw new ConfigError('`collections` needs a name', { hint: 'e.g. `collections` lidc_idri (or the TCIA name LIDC-IDRI)' });
     source = { kind: 'collections', names };
   }
   const sel = validateSelection(
@@ -119,7 +119,7 @@ export function validateIdcOptions(o: FetchIdcOptions): ResolvedIdcOptions {
     base,
   );
   const licenses = o.licenses?.map((l) => l.trim()).filter(Boolean);
-  if (o.licenses && licenses!.length === 0) throw new ConfigError('--license needs a value', { hint: 'e.g. --license "CC BY 4.0"' });
+  if (o.licenses && licenses!.length === 0) throw new ConfigError('`licenses` needs a value', { hint: 'e.g. `licenses` "CC BY 4.0"' });
   return {
     index,
     endpoint,

@@ -92,15 +92,15 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
   try {
     url = new URL(apiUrl);
   } catch {
-    throw new ConfigError(`--api-url "${apiUrl}" is not a URL`, { hint: `e.g. ${DEFAULT_API_URL}` });
+    throw new ConfigError(`\`apiUrl\` "${apiUrl}" is not a URL`, { hint: `e.g. ${DEFAULT_API_URL}` });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`--api-url must be http(s), got ${url.protocol}`, { hint: `e.g. ${DEFAULT_API_URL}` });
+    throw new ConfigError(`\`apiUrl\` must be http(s), got ${url.protocol}`, { hint: `e.g. ${DEFAULT_API_URL}` });
   }
-  const given = [o.collections && o.collections.length > 0 ? '--collection' : '', o.manifest ? '--manifest' : '', o.tciaManifest ? '--tcia-manifest' : ''].filter(Boolean);
+  const given = [o.collections && o.collections.length > 0 ? '`collections`' : '', o.manifest ? '`manifest`' : '', o.tciaManifest ? '`tciaManifest`' : ''].filter(Boolean);
   if (given.length !== 1) {
     throw new ConfigError(given.length === 0 ? 'nothing to fetch' : `choose one of ${given.join(', ')}`, {
-      hint: 'pass exactly one of --collection NAME…, --manifest manifests/X.json or --tcia-manifest FILE.tcia',
+      hint: 'pass exactly one of `collections` NAME…, `manifest` manifests/X.json or `tciaManifest` FILE.tcia',
     });
   }
   let source: ResolvedFetchOptions['source'];
@@ -135,7 +135,7 @@ export function validateFetchOptions(o: FetchTciaOptions): ResolvedFetchOptions 
     planName = manifestBaseName(o.tciaManifest);
   } else {
     const collections = [...new Set(o.collections!.map((c) => c.trim()).filter(Boolean))];
-    if (collections.length === 0) throw new ConfigError('--collection needs a name', { hint: 'e.g. --collection LIDC-IDRI' });
+    if (collections.length === 0) throw new ConfigError('`collections` needs a name', { hint: 'e.g. `collections` LIDC-IDRI' });
     source = { kind: 'collections', collections: collections.sort() };
   }
   const sel = validateSelection(
@@ -260,7 +260,7 @@ export function budgetError(r: FetchResult, maxRate: number, ctx: RunContext): R
   for (const f of r.failedSeries) codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
   const top = [...codes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, n]) => `${c} ×${n}`).join(', ');
   return new RejectBudgetError(
-    `${r.failedSeries.length} of ${r.planned} series failed (${((100 * r.failedSeries.length) / Math.max(1, r.planned)).toFixed(2)}%), over --max-reject-rate ${maxRate}: ${top}`,
+    `${r.failedSeries.length} of ${r.planned} series failed (${((100 * r.failedSeries.length) / Math.max(1, r.planned)).toFixed(2)}%), over \`maxRejectRate\` ${maxRate}: ${top}`,
     { hint: `see ${ctx.rejects.file ?? 'the rejects'}; rerun to retry only the failed series` },
   );
 }

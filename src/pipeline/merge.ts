@@ -39,7 +39,7 @@ export async function mergePartitions(source: string | LoadedPipeline, o: MergeO
   const pipeline = typeof source === 'string' ? loadPipelineFile(source) : source;
   const name = pipeline.definition.name;
   const dirs = o.parts?.length ? o.parts.map((p) => path.resolve(p)) : [ctx.dataDir];
-  for (const d of dirs) if (!fs.existsSync(d)) throw new ConfigError(`--parts: ${d} does not exist`, { hint: 'pass the data directories the partitions wrote' });
+  for (const d of dirs) if (!fs.existsSync(d)) throw new ConfigError(`\`parts\`: ${d} does not exist`, { hint: 'pass the data directories the partitions wrote' });
   const status = partitionStatus(dirs, name);
   if (status.count === 0) {
     throw new InputError('NO_PARTITIONS', `no partition state for pipeline ${name} in ${dirs.join(', ')}`, {

@@ -149,7 +149,7 @@ export async function runPipeline(source: string | LoadedPipeline | PipelineDefi
 export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, ctx: RunContext): StepEnv {
   const def = pipeline.definition;
   const partition = options.partition ?? WHOLE;
-  if (options.mergeOnly && partition.count > 1) throw new ConfigError('merge runs over every partition: drop --partition');
+  if (options.mergeOnly && partition.count > 1) throw new ConfigError('merge runs over every partition: drop `partition`');
   const tcia = def.source.tcia;
   const manifestFile = resolveFrom(pipeline.baseDir, tcia.manifest);
   const splitManifestFile = resolveFrom(pipeline.baseDir, def.split.manifest);
@@ -182,7 +182,7 @@ export function prepare(pipeline: LoadedPipeline, options: RunPipelineOptions, c
     fetch.datasets = (fetch.datasets ?? []).filter((d) => wanted.has(d.collection.toUpperCase()));
   }
   const sourceKind = options.source ?? 'tcia';
-  if (!(FETCH_SOURCES as readonly string[]).includes(sourceKind)) throw new ConfigError(`--source must be one of ${FETCH_SOURCES.join(', ')}, got "${sourceKind}"`);
+  if (!(FETCH_SOURCES as readonly string[]).includes(sourceKind)) throw new ConfigError(`\`source\` must be one of ${FETCH_SOURCES.join(', ')}, got "${sourceKind}"`);
   const idcIndex = sourceKind === 'tcia' ? (options.idcIndex ?? '') : validateIndexSpec(options.idcIndex);
   const idcEndpoint = resolveEndpoint(options.idcEndpoint);
   const idc =

@@ -152,10 +152,10 @@ function checkOptions(options: ImportFolderOptions): ImportPlan {
   const part = typeof options.partition === 'object' ? options.partition : parsePartition(options.partition);
   const dataset = options.dataset?.trim();
   if (!dataset || safeSegment(dataset) !== dataset) {
-    throw new ConfigError(`--dataset must be a plain name (got "${options.dataset ?? ''}")`, { hint: 'e.g. --dataset CheXpert; no slashes' });
+    throw new ConfigError(`\`dataset\` must be a plain name (got "${options.dataset ?? ''}")`, { hint: 'e.g. `dataset` CheXpert; no slashes' });
   }
   if (options.modality !== undefined && options.label === undefined && !labelFor(options.modality)) {
-    throw new ConfigError(`--modality ${options.modality} maps to no class`, { hint: 'use CT, MR, PT, CR, DX, MG or XR, or give --label' });
+    throw new ConfigError(`\`modality\` ${options.modality} maps to no class`, { hint: 'use CT, MR, PT, CR, DX, MG or XR, or give `label`' });
   }
   const root = path.resolve(options.dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
@@ -267,7 +267,7 @@ function dicomJobs(plan: ImportPlan, options: ImportFolderOptions, scan: DicomSc
       prior.rejects.push({ code: 'UNMAPPED_MODALITY', skip: true });
       ctx.rejects.record({
         stage: STAGE, key: `${dataset}/${uid}`, dataset, seriesUid: uid, code: 'UNMAPPED_MODALITY',
-        error: `series ${uid} (${s.files.length} files): modality ${s.header.modality || '(none)'} maps to no class; skipped (give --label to keep it)`,
+        error: `series ${uid} (${s.files.length} files): modality ${s.header.modality || '(none)'} maps to no class; skipped (give \`label\` to keep it)`,
       });
       continue;
     }
@@ -321,7 +321,7 @@ export async function importFolder(options: ImportFolderOptions, ctx: RunContext
   const images = all.filter((f) => isImageName(f.rel));
   if (images.length > 0 && !plan.fixedLabel) {
     throw new ConfigError(`${options.dir} holds ${images.length} PNG/JPEG files, which carry no modality`, {
-      hint: 'give --label (e.g. XR) or --modality (e.g. DX)',
+      hint: 'give `label` (e.g. XR) or `modality` (e.g. DX)',
     });
   }
   const scan = await scanDicom(all, plan.dataset, found, ctx);

@@ -102,7 +102,7 @@ export async function inspectDicom(file: string, options: InspectOptions = {}): 
   if (options.png) {
     const frame = options.frame ?? 0;
     const fr = frames[frame];
-    if (!fr) throw new InputError('BAD_FRAME', `--frame ${frame}: the file has ${frames.length} frame(s)`, { hint: 'frames count from 0' });
+    if (!fr) throw new InputError('BAD_FRAME', `\`frame\` ${frame}: the file has ${frames.length} frame(s)`, { hint: 'frames count from 0' });
     try {
       const img = frameToPreview(fr.values.slice(), fr.padding, {
         rows: header.rows, cols: header.columns, invert: needsInversion(header.photometric, header.presentationLutShape),

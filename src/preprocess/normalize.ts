@@ -22,7 +22,7 @@ export const NORMALIZE_HELP = 'minmax | percentile:0.5,99.5 | window:CT=-1000,10
 export function parseNormalize(text: string): NormalizeSpec {
   const t = text.trim();
   const bad = (why: string) =>
-    new ConfigError(`--normalize "${text}": ${why}`, { hint: `expected one of: ${NORMALIZE_HELP}` });
+    new ConfigError(`\`normalize\` "${text}": ${why}`, { hint: `expected one of: ${NORMALIZE_HELP}` });
   if (t === 'minmax') return { kind: 'minmax' };
   if (t === 'dtype-range') return { kind: 'dtype-range' };
   if (t === 'percentile' || t.startsWith('percentile:')) {

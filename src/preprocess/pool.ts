@@ -22,7 +22,7 @@ export function defaultWorkers(): number {
 export function resolveWorkers(workers: number | undefined): number {
   const n = workers ?? defaultWorkers();
   if (!Number.isInteger(n) || n < 0 || n > 1024) {
-    throw new ConfigError(`--workers must be an integer from 0 to 1024 (got ${workers})`, {
+    throw new ConfigError(`\`workers\` must be an integer from 0 to 1024 (got ${workers})`, {
       hint: `default: all cores (${defaultWorkers()}); 0 runs in the main thread`,
     });
   }

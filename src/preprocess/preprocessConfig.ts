@@ -41,7 +41,7 @@ export interface PreprocessConfigInput {
 export function resolvePreprocessConfig(input: PreprocessConfigInput = {}): PreprocessConfig {
   const size = input.size ?? DEFAULT_PREPROCESS_CONFIG.size;
   if (!Number.isInteger(size) || size < 8 || size > 4096) {
-    throw new ConfigError(`--size must be an integer from 8 to 4096 (got ${size})`, { hint: 'the paper uses 224' });
+    throw new ConfigError(`\`size\` must be an integer from 8 to 4096 (got ${size})`, { hint: 'the paper uses 224' });
   }
   const fit = input.fit === undefined ? DEFAULT_PREPROCESS_CONFIG.fit : parseFit(input.fit);
   const normalize =
@@ -52,7 +52,7 @@ export function resolvePreprocessConfig(input: PreprocessConfigInput = {}): Prep
         : parseNormalize(formatNormalize(input.normalize));
   const colour = input.colour ?? DEFAULT_PREPROCESS_CONFIG.colour;
   if (colour !== 'grey' && colour !== 'skip') {
-    throw new ConfigError(`--colour must be grey or skip (got "${colour}")`, { hint: 'grey converts colour images to luma' });
+    throw new ConfigError(`\`colour\` must be grey or skip (got "${colour}")`, { hint: 'grey converts colour images to luma' });
   }
   return { size, fit, normalize, colour };
 }

@@ -11,7 +11,7 @@ export type Fit = (typeof FITS)[number];
 
 export function parseFit(text: string): Fit {
   if ((FITS as readonly string[]).includes(text)) return text as Fit;
-  throw new ConfigError(`--fit must be one of ${FITS.join(', ')} (got "${text}")`, {
+  throw new ConfigError(`\`fit\` must be one of ${FITS.join(', ')} (got "${text}")`, {
     hint: 'stretch = the paper (aspect ratio not kept); pad = letterbox in black; crop = centre square',
   });
 }

@@ -74,10 +74,10 @@ function resolveOptions(o: ShardOptions) {
     batch: o.batch ?? SHARD_DEFAULTS.batch, seed: o.seed ?? SHARD_DEFAULTS.seed, shardSizeMb: o.shardSizeMb ?? SHARD_DEFAULTS.shardSizeMb, partial: o.partial ?? SHARD_DEFAULTS.partial,
     partition: o.partition ?? WHOLE, memoryMb: o.memoryMb ?? SHARD_DEFAULTS.memoryMb, classNames: o.classNames ?? [...DEFAULT_CLASSES], maxRejectRate: o.maxRejectRate ?? DEFAULT_MAX_REJECT_RATE,
   };
-  if (!Number.isInteger(r.batch) || r.batch < 1) throw new ConfigError(`--batch must be a positive integer (got ${r.batch})`, { hint: 'e.g. --batch 128' });
-  if (!(r.shardSizeMb > 0)) throw new ConfigError(`--shard-size-mb must be positive (got ${r.shardSizeMb})`, { hint: 'e.g. --shard-size-mb 512' });
+  if (!Number.isInteger(r.batch) || r.batch < 1) throw new ConfigError(`\`batch\` must be a positive integer (got ${r.batch})`, { hint: 'e.g. `batch` 128' });
+  if (!(r.shardSizeMb > 0)) throw new ConfigError(`\`shardSizeMb\` must be positive (got ${r.shardSizeMb})`, { hint: 'e.g. `shardSizeMb` 512' });
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name)) {
-    throw new ConfigError(`--name must be letters, digits, . _ - (got "${o.name}")`, { hint: 'e.g. --name paper-2021' });
+    throw new ConfigError(`\`name\` must be letters, digits, . _ - (got "${o.name}")`, { hint: 'e.g. `name` paper-2021' });
   }
   return r;
 }

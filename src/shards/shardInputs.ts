@@ -36,7 +36,7 @@ export function loadAssignments(o: { splitFile?: string; manifest?: string }): A
     for (const d of m.datasets) if (d.split) assignments[d.name] = d.split;
     inputs.manifest = { name: m.name, path: o.manifest, sha256: sha256Hex(fs.readFileSync(o.manifest)) };
   } else {
-    throw new ConfigError('etl shard needs --manifest or --split-file', { hint: 'e.g. --split-file data/splits/paper-2021.json' });
+    throw new ConfigError('shardDataset needs `manifest` or `splitFile`', { hint: 'e.g. `splitFile` data/splits/paper-2021.json' });
   }
   const manifestPath = inputs.manifest?.path;
   const ownPatientIds = new Set(

@@ -165,7 +165,7 @@ export async function verifyDataset(options: VerifyOptions, ctx: RunContext): Pr
   const version = options.version ?? readCurrent(root);
   if (!version) {
     throw new InputError('SHARDS_NOT_FOUND', `dataset ${options.name} has no published version under ${root}`, {
-      hint: 'check --name and --data-dir, or run `etl shard`',
+      hint: 'check `name` and `dataDir`, or run `etl shard`',
     });
   }
   const dir = path.join(root, version);

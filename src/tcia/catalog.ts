@@ -105,7 +105,7 @@ export async function fetchManifestCatalogs(
   }
   if (groups.size === 0) {
     throw new InputError('SERIES_NOT_FOUND', `none of the ${seriesUids.length} series of ${manifestName} is listed at ${client.apiUrl}`, {
-      hint: 'NLST series live on a separate server (--api-url https://nlst.cancerimagingarchive.net/nbia-api/services/v4)',
+      hint: 'NLST series live on a separate server (`apiUrl` https://nlst.cancerimagingarchive.net/nbia-api/services/v4)',
     });
   }
   const fetchedAt = new Date().toISOString();

@@ -86,11 +86,11 @@ export function loadTciaManifest(file: string): TciaManifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`--tcia-manifest ${file} not found`, { hint: 'pass the .tcia file the TCIA portal gave you' });
+    throw new ConfigError(`\`tciaManifest\` ${file} not found`, { hint: 'pass the .tcia file the TCIA portal gave you' });
   }
   const m = parseTciaManifest(text, file);
   if (m.seriesUids.length === 0) {
-    throw new ConfigError(`--tcia-manifest ${file} lists no SeriesInstanceUIDs`, {
+    throw new ConfigError(`\`tciaManifest\` ${file} lists no SeriesInstanceUIDs`, {
       hint: 'expected one UID (digits and dots) a line after ListOfSeriesToDownload=',
     });
   }

@@ -41,17 +41,17 @@ export function parseAugment(text: string): Augment {
     const num = (lo: number, hi: number, dflt: number) => {
       const v = raw === undefined ? dflt : Number(raw);
       if (!Number.isFinite(v) || v < lo || v > hi) {
-        throw new ConfigError(`--augment ${name} must be a number in [${lo}, ${hi}], got "${raw}"`, { hint: 'e.g. --augment crop=0.5,flip,intensity=0.2,noise=0.02' });
+        throw new ConfigError(`\`augment\` ${name} must be a number in [${lo}, ${hi}], got "${raw}"`, { hint: 'e.g. `augment` crop=0.5,flip,intensity=0.2,noise=0.02' });
       }
       return v;
     };
     if (name === 'crop') out.crop = num(0.05, 1, DEFAULT_AUGMENT.crop);
     else if (name === 'flip') {
-      if (raw !== undefined) throw new ConfigError(`--augment flip takes no value, got "${part}"`);
+      if (raw !== undefined) throw new ConfigError(`\`augment\` flip takes no value, got "${part}"`);
       out.flip = true;
     } else if (name === 'intensity') out.intensity = num(0, 0.9, DEFAULT_AUGMENT.intensity);
     else if (name === 'noise') out.noise = num(0, 0.5, DEFAULT_AUGMENT.noise);
-    else throw new ConfigError(`--augment: unknown augmentation "${name}"`, { hint: 'use none, default, or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' });
+    else throw new ConfigError(`\`augment\`: unknown augmentation "${name}"`, { hint: 'use none, default, or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' });
   }
   return out;
 }

@@ -242,7 +242,7 @@ async function tryWebGpu(attempts: BackendAttempt[], auto: boolean): Promise<{ o
   const { adapter, ...a } = await webgpuInstalled;
   if (a.ok && auto && adapter?.software) {
     // A CPU rasteriser runs tfjs's WGSL kernels slower than wasm: auto never picks it.
-    attempts.push({ ...a, ok: false, detail: `${a.detail}: slower than wasm, not used by auto (force it with --backend webgpu)` });
+    attempts.push({ ...a, ok: false, detail: `${a.detail}: slower than wasm, not used by auto (force it with \`backend\` webgpu)` });
     return { ok: false, adapter };
   }
   if (a.ok) {
@@ -266,7 +266,7 @@ function quietTfjs(): void {
 
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendSelection> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(request)) {
-    throw new ConfigError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}"`, { hint: 'use --backend auto to pick the fastest available' });
+    throw new ConfigError(`\`backend\` must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}"`, { hint: 'use `backend` auto to pick the fastest available' });
   }
   quietTfjs();
   const attempts: BackendAttempt[] = [];
@@ -280,8 +280,8 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       backend = 'tensorflow';
       provider = '@tensorflow/tfjs-node';
     } else if (request === 'tensorflow') {
-      throw new ConfigError(`--backend tensorflow: ${attempts.map((a) => `${a.candidate}: ${a.detail}`).join('; ')}`, {
-        hint: 'install @tensorflow/tfjs-node-gpu (or -node) as docs/gpu.md describes, or use --backend auto',
+      throw new ConfigError(`\`backend\` tensorflow: ${attempts.map((a) => `${a.candidate}: ${a.detail}`).join('; ')}`, {
+        hint: 'install @tensorflow/tfjs-node-gpu (or -node) as docs/gpu.md describes, or use `backend` auto',
       });
     }
   }
@@ -293,8 +293,8 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       backend = 'webgpu';
       provider = '@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)';
     } else if (request === 'webgpu') {
-      throw new ConfigError(`--backend webgpu: ${attempts.map((a) => `${a.candidate}: ${a.detail}`).join('; ')}`, {
-        hint: 'install the optional `webgpu` package and libvulkan1 + the GPU vendor Vulkan ICD, or use --backend auto',
+      throw new ConfigError(`\`backend\` webgpu: ${attempts.map((a) => `${a.candidate}: ${a.detail}`).join('; ')}`, {
+        hint: 'install the optional `webgpu` package and libvulkan1 + the GPU vendor Vulkan ICD, or use `backend` auto',
       });
     }
   }
@@ -303,7 +303,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       backend = 'wasm';
       provider = '@tensorflow/tfjs-backend-wasm';
     } else if (request === 'wasm') {
-      throw new ConfigError(`--backend wasm: ${attempts.at(-1)?.detail}`, { hint: 'use --backend cpu' });
+      throw new ConfigError(`\`backend\` wasm: ${attempts.at(-1)?.detail}`, { hint: 'use `backend` cpu' });
     }
   }
   if (!backend) {

@@ -105,7 +105,7 @@ export async function classifyFiles(options: ClassifyOptions, ctx: RunContext): 
   const t0 = performance.now();
   if (options.paths.length === 0) throw new ConfigError('etl classify needs at least one file or folder', { hint: 'e.g. etl classify scans/ --model data/runs/<id>' });
   const batch = options.batch ?? DEFAULT_CLASSIFY_BATCH;
-  if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`--batch must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`\`batch\` must be a positive integer, got ${batch}`);
   for (const p of options.paths) {
     if (!fs.existsSync(p)) throw new ConfigError(`${p} does not exist`, { hint: 'pass DICOM files or folders' });
   }

@@ -153,16 +153,16 @@ function unseenSummary(labels: Int32Array, preds: Int32Array, datasets: string[]
 export async function evaluateRun(options: EvaluateOptions, ctx: RunContext): Promise<EvaluateResult> {
   const t0 = performance.now();
   const split = options.split ?? DEFAULT_EVAL_SPLIT;
-  if (!['train', 'validate', 'test'].includes(split)) throw new ConfigError(`--split must be train, validate or test, got "${split}"`);
+  if (!['train', 'validate', 'test'].includes(split)) throw new ConfigError(`\`split\` must be train, validate or test, got "${split}"`);
   const runDir = path.resolve(options.runDir);
   const cfgFile = path.join(runDir, 'config.json');
-  if (!fs.existsSync(cfgFile)) throw new ConfigError(`${runDir} is not a training run (no config.json)`, { hint: 'pass --run data/runs/<run-id>' });
+  if (!fs.existsSync(cfgFile)) throw new ConfigError(`${runDir} is not a training run (no config.json)`, { hint: 'pass `runDir` data/runs/<run-id>' });
   const config = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as TrainConfig;
   const dataDir = path.resolve(options.dataDir ?? ctx.dataDir);
   const opened = options.source ? undefined : await openBatchSource(dataDir, config.dataset, config.version);
   const source = options.source ?? opened!;
   try {
-    if (source.splitRows(split) === 0) throw new InputError('EMPTY_SPLIT', `dataset ${config.dataset} has no ${split} rows`, { hint: 'evaluate another --split' });
+    if (source.splitRows(split) === 0) throw new InputError('EMPTY_SPLIT', `dataset ${config.dataset} has no ${split} rows`, { hint: 'evaluate another `split`' });
     const selection = await selectBackend(options.backend ?? 'auto');
     ctx.log.info(selection.reason);
     const { model, meta } = await loadModelDir(runDir);

@@ -160,7 +160,7 @@ function nonNegative(name: string, v: number | undefined): void {
 }
 
 function validate(o: TrainOptions): void {
-  if (!o.resume && !isArch(o.arch)) throw new ConfigError(`--arch must be one of ${ARCHS.join(', ')}, got "${o.arch}"`, { hint: 'resnet18 is the paper\'s best model' });
+  if (!o.resume && !isArch(o.arch)) throw new ConfigError(`\`arch\` must be one of ${ARCHS.join(', ')}, got "${o.arch}"`, { hint: 'resnet18 is the paper\'s best model' });
   positiveInt('epochs', o.epochs);
   positiveInt('batch', o.batch);
   positiveInt('plateau-patience', o.plateauPatience, 0);
@@ -169,15 +169,15 @@ function validate(o: TrainOptions): void {
   nonNegative('lr', o.lr);
   nonNegative('momentum', o.momentum);
   nonNegative('weight-decay', o.weightDecay);
-  if (o.lr === 0) throw new ConfigError('--lr must be > 0');
-  if (o.width !== undefined && !(o.width > 0 && o.width <= 4)) throw new ConfigError(`--width must be in (0, 4], got ${o.width}`, { hint: 'e.g. 0.25 for a quick run' });
-  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new ConfigError(`--seed must be an integer, got ${o.seed}`);
+  if (o.lr === 0) throw new ConfigError('`lr` must be > 0');
+  if (o.width !== undefined && !(o.width > 0 && o.width <= 4)) throw new ConfigError(`\`width\` must be in (0, 4], got ${o.width}`, { hint: 'e.g. 0.25 for a quick run' });
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new ConfigError(`\`seed\` must be an integer, got ${o.seed}`);
   if (o.augment !== undefined) parseAugment(o.augment);
   if (o.classWeights !== undefined && !CLASS_WEIGHTINGS.includes(o.classWeights)) {
-    throw new ConfigError(`--class-weights must be one of ${CLASS_WEIGHTINGS.join(', ')}, got "${o.classWeights}"`);
+    throw new ConfigError(`\`classWeights\` must be one of ${CLASS_WEIGHTINGS.join(', ')}, got "${o.classWeights}"`);
   }
   if (o.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(o.backend)) {
-    throw new ConfigError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${o.backend}"`);
+    throw new ConfigError(`\`backend\` must be one of ${BACKEND_CHOICES.join(', ')}, got "${o.backend}"`);
   }
 }
 
@@ -373,18 +373,18 @@ export async function trainModality(options: TrainOptions, ctx: RunContext): Pro
   let runDir: string;
   let saved: TrainConfig | undefined;
   if (options.resume) {
-    if (!options.out) throw new ConfigError('--resume needs --out RUN_DIR (the run to continue)', { hint: 'e.g. --out data/runs/20261122-101500-resnet18 --resume' });
+    if (!options.out) throw new ConfigError('`resume` needs `out` RUN_DIR (the run to continue)', { hint: 'e.g. `out` data/runs/20261122-101500-resnet18 `resume`' });
     runDir = path.resolve(options.out);
     const cfgFile = path.join(runDir, 'config.json');
-    if (!fs.existsSync(cfgFile)) throw new ConfigError(`--resume: ${runDir} has no config.json`, { hint: 'pass the run directory of an earlier `train modality`' });
+    if (!fs.existsSync(cfgFile)) throw new ConfigError(`\`resume\`: ${runDir} has no config.json`, { hint: 'pass the run directory of an earlier `train modality`' });
     saved = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as TrainConfig;
     if (!latestCheckpoint(path.join(runDir, 'checkpoints'))) {
-      throw new InputError('NO_CHECKPOINT', `--resume: ${runDir} has no checkpoint yet`, { hint: 'start the run again without --resume' });
+      throw new InputError('NO_CHECKPOINT', `\`resume\`: ${runDir} has no checkpoint yet`, { hint: 'start the run again without `resume`' });
     }
   } else {
     runDir = options.out ? path.resolve(options.out) : dataPaths(dataDir).run(timestampId(options.arch));
     if (fs.existsSync(path.join(runDir, 'checkpoints', 'latest.json'))) {
-      throw new ConfigError(`${runDir} already holds a run`, { hint: 'add --resume to continue it, or choose another --out' });
+      throw new ConfigError(`${runDir} already holds a run`, { hint: 'add `resume` to continue it, or choose another `out`' });
     }
   }
 
@@ -402,8 +402,8 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
   const shardBatch = source.batchSize;
   const batch = saved?.batch ?? options.batch ?? shardBatch;
   if (batch > shardBatch) {
-    throw new ConfigError(`--batch ${batch} is larger than the shards' batch size ${shardBatch}`, {
-      hint: 'shards are pre-batched: rebuild them with a larger batch, or use a --batch that divides it',
+    throw new ConfigError(`\`batch\` ${batch} is larger than the shards' batch size ${shardBatch}`, {
+      hint: 'shards are pre-batched: rebuild them with a larger batch, or use a `batch` that divides it',
     });
   }
   const imageSize = saved?.imageSize ?? options.imageSize ?? source.height;
@@ -524,7 +524,7 @@ async function trainOn(source: BatchSource, options: TrainOptions, ctx: RunConte
         for (let i = 0; i < b.size; i++) if (pv[i] === b.labels[i]) correct++;
         if (!Number.isFinite(loss)) {
           throw new InputError('TRAINING_DIVERGED', `loss became ${loss} at step ${state.step + 1} (epoch ${e + 1})`, {
-            hint: 'lower --lr (e.g. 0.01) or check the input data; the last checkpoint is kept',
+            hint: 'lower `lr` (e.g. 0.01) or check the input data; the last checkpoint is kept',
           });
         }
         state.step++;

@@ -70,4 +70,12 @@ describe('usage hints', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: collectoin\n  hint: did you mean --collection\? run `etl fetch tcia --help`/);
   });
+
+  it('a library error names the option; the CLI prints the flag the user typed', async () => {
+    await expect(shardDataset({ name: 'x', batch: 0, splitFile: 'none.json' }, quietContext(tempDataDir()))).rejects.toThrow(/^`batch` must be a positive integer/);
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['bin/etl.js', 'shard', '--name', 'x', '--split-file', 'none.json', '--batch', '0', '--data-dir', tempDataDir()], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--batch must be a positive integer \(got 0\)\n  hint: e\.g\. --batch 128/);
+  });
 });

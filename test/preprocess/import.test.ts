@@ -53,7 +53,7 @@ describe('etl import folder', () => {
   it('PNG/JPEG without --label or --modality is a ConfigError', async () => {
     await expect(importFolder({ dir: path.join(tmp, 'chexpert'), dataset: 'X' }, ctx(path.join(tmp, 'd0')))).rejects.toBeInstanceOf(ConfigError);
     await expect(importFolder({ dir: path.join(tmp, 'nope'), dataset: 'X', label: 'XR' }, ctx(path.join(tmp, 'd0')))).rejects.toThrow(/not a folder/);
-    await expect(importFolder({ dir: tmp, dataset: 'a/b', label: 'XR' }, ctx(path.join(tmp, 'd0')))).rejects.toThrow(/--dataset/);
+    await expect(importFolder({ dir: tmp, dataset: 'a/b', label: 'XR' }, ctx(path.join(tmp, 'd0')))).rejects.toThrow(/`dataset`/);
   });
 
   it('DICOM in an NBIA Data Retriever layout: grouped by SeriesInstanceUID, DICOMDIR and non-images skipped', async () => {

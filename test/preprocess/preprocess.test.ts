@@ -162,9 +162,9 @@ describe('etl preprocess stage', () => {
       expect(r).toMatchObject({ failed: 1, staged: 0 });
       expect(c.rejects.byReason()[0]!.reason).toBe('preprocess:ZIP_UNREADABLE');
       expect(fs.existsSync(c.paths.stagingSidecar('C', '2.25.1'))).toBe(false);
-      await expect(preprocess({ size: 3 }, c)).rejects.toThrow(/--size/);
-      await expect(preprocess({ fit: 'zoom' }, c)).rejects.toThrow(/--fit/);
-      await expect(preprocess({ maxRejectRate: 2 }, c)).rejects.toThrow(/max-reject-rate/);
+      await expect(preprocess({ size: 3 }, c)).rejects.toThrow(/`size`/);
+      await expect(preprocess({ fit: 'zoom' }, c)).rejects.toThrow(/`fit`/);
+      await expect(preprocess({ maxRejectRate: 2 }, c)).rejects.toThrow(/`maxRejectRate`/);
       await expect(preprocess({ partition: '3/2' }, c)).rejects.toThrow(/partition/);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });

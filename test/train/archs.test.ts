@@ -50,6 +50,6 @@ describe('architectures', () => {
   });
 
   it('rejects unknown architectures with a ConfigError', () => {
-    expect(() => buildModel('resnet101', { imageSize: 32, numClasses: 4 })).toThrow(/--arch must be one of/);
+    expect(() => buildModel('resnet101', { imageSize: 32, numClasses: 4 })).toThrow(/`arch` must be one of/);
   });
 });

@@ -63,7 +63,7 @@ describe('augmentation kernels', () => {
     expect(parseAugment('none')).toEqual(NO_AUGMENT);
     expect(parseAugment('default')).toEqual(DEFAULT_AUGMENT);
     expect(parseAugment('crop=0.5,flip,noise=0.03')).toEqual({ crop: 0.5, flip: true, intensity: 0, noise: 0.03 });
-    expect(() => parseAugment('crop=2')).toThrow(/--augment crop must be a number in \[0.05, 1\]/);
+    expect(() => parseAugment('crop=2')).toThrow(/`augment` crop must be a number in \[0.05, 1\]/);
     expect(() => parseAugment('rotate')).toThrow(/unknown augmentation "rotate"/);
   });
 

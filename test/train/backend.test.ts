@@ -27,8 +27,8 @@ describe('backend selection', () => {
     const s = await selectBackend('cpu');
     expect(s.backend).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
-    if (!(await hasPackage('@tensorflow/tfjs-node'))) await expect(selectBackend('tensorflow')).rejects.toThrow(/--backend tensorflow/);
-    await expect(selectBackend('cuda' as never)).rejects.toThrow(/--backend must be one of/);
+    if (!(await hasPackage('@tensorflow/tfjs-node'))) await expect(selectBackend('tensorflow')).rejects.toThrow(/`backend` tensorflow/);
+    await expect(selectBackend('cuda' as never)).rejects.toThrow(/`backend` must be one of/);
   });
 
   it('looks up shared libraries in LD_LIBRARY_PATH', () => {

@@ -69,11 +69,11 @@ export const EXTERNAL_FORMATS = {
   },
   nifti: {
     name: 'NIfTI volumes', registration: false, url: '',
-    layout: '*.nii / *.nii.gz anywhere below DIR (NIfTI-1 or -2); one sample per slice of the third axis; needs --modality',
+    layout: '*.nii / *.nii.gz anywhere below DIR (NIfTI-1 or -2); one sample per slice of the third axis; needs `modality`',
   },
   npy: {
     name: 'NumPy volumes', registration: false, url: '',
-    layout: '*.npy anywhere below DIR, 2-D (rows, cols) or 3-D (slices, rows, cols); needs --modality',
+    layout: '*.npy anywhere below DIR, 2-D (rows, cols) or 3-D (slices, rows, cols); needs `modality`',
   },
 } as const satisfies Record<string, ExternalFormat>;
 
@@ -113,9 +113,9 @@ function checkOptions(o: ImportExternalOptions): { fmt: ExternalFormat; label: s
   const fmt: ExternalFormat | undefined = EXTERNAL_FORMATS[o.format];
   if (!fmt) throw new ConfigError(`unknown external format "${o.format}"`, { hint: `one of ${EXTERNAL_FORMAT_NAMES.join(', ')}` });
   const dataset = o.dataset?.trim();
-  if (!dataset || safeSegment(dataset) !== dataset) throw new ConfigError(`dataset must be a plain name (got "${o.dataset ?? ''}")`, { hint: 'e.g. --dataset MRNet; no slashes' });
+  if (!dataset || safeSegment(dataset) !== dataset) throw new ConfigError(`dataset must be a plain name (got "${o.dataset ?? ''}")`, { hint: 'e.g. `dataset` MRNet; no slashes' });
   const modality = (o.modality ?? fmt.modality)?.trim().toUpperCase();
-  if (!modality && o.format !== 'oai') throw new ConfigError(`format ${o.format} needs modality`, { hint: 'e.g. --modality MR (CT, MR, PT, CR, DX, MG or XR)' });
+  if (!modality && o.format !== 'oai') throw new ConfigError(`format ${o.format} needs modality`, { hint: 'e.g. `modality` MR (CT, MR, PT, CR, DX, MG or XR)' });
   const label = o.label ?? (modality ? labelFor(modality) : undefined);
   if (modality && !label) throw new ConfigError(`modality ${modality} maps to no class`, { hint: 'use CT, MR, PT, CR, DX, MG or XR, or give label' });
   const root = path.resolve(o.dir);

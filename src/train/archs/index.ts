@@ -15,9 +15,9 @@ export function isArch(name: string): name is ArchName {
 
 export function buildModel(arch: string, opts: ArchOptions): tf.LayersModel {
   if (!Number.isInteger(opts.imageSize) || opts.imageSize < 16) {
-    throw new ConfigError(`--image-size must be an integer ≥ 16, got ${opts.imageSize}`, { hint: 'use 224 (the paper) or 32–64 for quick runs' });
+    throw new ConfigError(`\`imageSize\` must be an integer ≥ 16, got ${opts.imageSize}`, { hint: 'use 224 (the paper) or 32–64 for quick runs' });
   }
-  if (!(opts.width ?? 1) || (opts.width ?? 1) <= 0) throw new ConfigError(`--width must be > 0, got ${opts.width}`);
+  if (!(opts.width ?? 1) || (opts.width ?? 1) <= 0) throw new ConfigError(`\`width\` must be > 0, got ${opts.width}`);
   switch (arch) {
     case 'resnet18':
       return buildResNet(18, opts);
@@ -28,7 +28,7 @@ export function buildModel(arch: string, opts: ArchOptions): tf.LayersModel {
     case 'vgg16':
       return buildVgg16(opts);
     default:
-      throw new ConfigError(`--arch must be one of ${ARCHS.join(', ')}, got "${arch}"`, { hint: 'resnet18 is the paper\'s best model' });
+      throw new ConfigError(`\`arch\` must be one of ${ARCHS.join(', ')}, got "${arch}"`, { hint: 'resnet18 is the paper\'s best model' });
   }
 }
 
