@@ -1,8 +1,25 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
+/**
+ * Every one-shot digest goes through here; streaming hashers (downloads, shard writers) keep their
+ * own `crypto.createHash` object and feed it chunk by chunk.
+ */
 export function sha256Hex(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+export function sha256Bytes(data: string | Uint8Array): Buffer {
+  return crypto.createHash('sha256').update(data).digest();
+}
+
+/** MD5, only to compare with what servers publish (TCIA md5hashes.csv, S3 ETags). */
+export function md5Hex(data: string | Uint8Array): string {
+  return crypto.createHash('md5').update(data).digest('hex');
+}
+
+export function md5Bytes(data: string | Uint8Array): Buffer {
+  return crypto.createHash('md5').update(data).digest();
 }
 
 /** First 8 bytes of SHA-256 as an unsigned 64-bit integer: same value in Node and Python hashlib. */

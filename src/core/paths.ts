@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
+import { sha256Hex } from './hash.ts';
 
 /**
  * The one place that knows the data directory layout (architecture.md §3). Collection and series
@@ -62,7 +62,7 @@ export function safeSegment(name: string): string {
   if (Buffer.byteLength(cleaned) <= MAX_SEGMENT_BYTES) return cleaned;
   let head = cleaned.slice(0, 120);
   while (Buffer.byteLength(head) > 120) head = head.slice(0, -1);
-  return `${head}~${crypto.createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+  return `${head}~${sha256Hex(name).slice(0, 16)}`;
 }
 
 /** Room for the suffixes added to a segment (`.json`, `.<pid>.<rand>.tmp`) within NAME_MAX (255). */

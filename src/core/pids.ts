@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import os from 'node:os';
+import { sha256Hex } from './hash.ts';
 
 /** Whether a process with this pid exists on this host (EPERM: it exists but belongs to someone else). */
 export function pidAlive(pid: number): boolean {
@@ -17,5 +17,5 @@ export function pidAlive(pid: number): boolean {
  * judges a pid on the host it belongs to (a data directory may be shared by hosts, e.g. partitions).
  */
 export function hostTag(): string {
-  return crypto.createHash('sha256').update(os.hostname()).digest('hex').slice(0, 4);
+  return sha256Hex(os.hostname()).slice(0, 4);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { ConfigError, InputError } from '../core/errors.ts';
+import { ConfigError, DataError, InputError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { SPLITS, type Split, type StagingRecord } from '../core/types.ts';
@@ -56,7 +56,7 @@ export function listStagedSeries(ctx: RunContext): StagedSeriesRef[] {
         continue;
       }
       if (!fs.existsSync(arrow)) {
-        ctx.rejects.record({ stage: 'split', key: sidecar, error: new Error(`sidecar without ${path.basename(arrow)}`), code: 'STAGING_MISSING', file: arrow });
+        ctx.rejects.record({ stage: 'split', key: sidecar, error: new DataError('STAGING_MISSING', `sidecar without ${path.basename(arrow)}`), code: 'STAGING_MISSING', file: arrow });
         continue;
       }
       out.push({ collection: record.collection ?? coll, seriesUid: record.seriesUid ?? f.slice(0, -5), arrow, record });

@@ -5,6 +5,7 @@ import type { DownloadHooks, DownloadListResult, SeriesOutcome, SeriesStatus } f
 import type { Endpoint } from './endpoints.ts';
 import type { ObjectStore } from './objectStore.ts';
 import { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
+import { InputError } from '../core/errors.ts';
 
 /**
  * Every planned series → verified ZIP under raw/ from IDC's buckets. `concurrency` bounds object
@@ -35,7 +36,7 @@ export async function downloadIdcSeriesList(
         inFlight(async () => {
           if (ctx.signal.aborted) return;
           const loc = locations.get(s.seriesUid);
-          if (!loc) throw new Error(`no IDC location for planned series ${s.seriesUid}`);
+          if (!loc) throw new InputError('IDC_NO_LOCATION', `no IDC location for planned series ${s.seriesUid}`, { hint: 'the plan was made from another IDC index release: plan again with this one' });
           const go = hooks.before ? await hooks.before(s) : true;
           if (ctx.signal.aborted) return;
           const r: SeriesOutcome = go

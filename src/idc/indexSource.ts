@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { createHash } from 'node:crypto';
 import { ConfigError, DataError, isEtlError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import { readIdcIndex } from './indexFile.ts';
 import type { ObjectStore } from './objectStore.ts';
+import { sha256Hex } from '../core/hash.ts';
 
 /**
  * `--index FILE|URL`: a local Parquet file is read in place; a URL is downloaded into
@@ -49,7 +49,7 @@ export async function resolveIndex(spec: string, store: ObjectStore, ctx: RunCon
   ctx.log.info(`downloading the IDC index from ${spec}`);
   await store.downloadUrl(spec, tmp);
   const version = (await readIdcIndex(tmp, { seriesUids: new Set() })).version;
-  const release = version ?? `sha256-${createHash('sha256').update(fs.readFileSync(tmp)).digest('hex').slice(0, 16)}`;
+  const release = version ?? `sha256-${sha256Hex(fs.readFileSync(tmp)).slice(0, 16)}`;
   const file = ctx.paths.idcIndex(release);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.renameSync(tmp, file);

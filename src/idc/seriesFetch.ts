@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { readSidecar, sha256File, verifySeriesZip, type SeriesOutcome } from '..
 import { isPlainMd5, type ListedObject } from './listXml.ts';
 import type { ObjectStore } from './objectStore.ts';
 import { writeStoredZip, type ZipMember } from './storedZip.ts';
+import { md5Hex } from '../core/hash.ts';
 
 /**
  * One planned series from IDC → `raw/<Collection>/<SeriesUID>.zip` + sidecar, like a TCIA series.
@@ -90,7 +90,7 @@ export async function fetchIdcSeries(s: PlannedSeries, loc: SeriesLocation, ctx:
 async function verifiedPart(file: string, obj: ListedObject): Promise<string | undefined> {
   const st = await fsp.stat(file).catch(() => undefined);
   if (!st || st.size !== obj.size) return undefined;
-  const md5 = crypto.createHash('md5').update(await fsp.readFile(file)).digest('hex');
+  const md5 = md5Hex(await fsp.readFile(file));
   return !isPlainMd5(obj.etag) || md5 === obj.etag ? md5 : undefined;
 }
 

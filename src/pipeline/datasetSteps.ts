@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MANIFEST_FILE, readShardManifest, readCurrent, switchCurrent, shardDataset, IntegrityError, verifyDataset } from '../shards/index.ts';
 import type { Step, StepEnv } from './env.ts';
 import { fileDigest, listingDigest } from './fingerprint.ts';
+import { InputError } from '../core/errors.ts';
 
 /**
  * shard → verify → publish. `shardDataset` builds the version in a temporary directory, verifies it
@@ -87,7 +88,7 @@ const verify: Step = {
   },
   async run(env) {
     const c = currentVersion(env);
-    if (!c) throw new Error(`dataset ${env.def.shard.name} has no current version to verify`);
+    if (!c) throw new InputError('NO_CURRENT_VERSION', `dataset ${env.def.shard.name} has no current version to verify`, { hint: 'rerun the pipeline: the shard step publishes one' });
     try {
       // The shard step verified the version it published moments ago; re-hash only a version it did not build.
       const built = env.facts.verification;
@@ -115,7 +116,7 @@ const publish: Step = {
   },
   async run(env) {
     const c = currentVersion(env);
-    if (!c) throw new Error(`dataset ${env.def.shard.name} has no current version`);
+    if (!c) throw new InputError('NO_CURRENT_VERSION', `dataset ${env.def.shard.name} has no current version`, { hint: 'rerun the pipeline: the shard step publishes one' });
     const pruned = pruneVersions(env, c.version);
     env.facts.datasetVersion = c.version;
     env.facts.datasetDir = c.dir;

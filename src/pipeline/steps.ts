@@ -17,6 +17,7 @@ import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerpri
 import { removeWithdrawn, syncCatalog } from './incremental.ts';
 import { datasetSteps } from './datasetSteps.ts';
 import { trainSteps } from './trainSteps.ts';
+import { InputError } from '../core/errors.ts';
 
 /** Steps that run on one partition's slice (`--partition i/P`); the rest run once, on the union (`etl merge`). */
 export const PARTITIONED_STEPS = new Set(['catalog', 'plan', 'fetch', 'preprocess', 'import']);
@@ -168,7 +169,7 @@ const preprocessStep: Step = {
   },
   async run(env): Promise<StepOutcome> {
     const p = readPlanOrNull(env);
-    if (!p) throw new Error(`plan ${env.ctx.paths.plan(env.planName)} vanished before preprocess`);
+    if (!p) throw new InputError('PLAN_MISSING', `plan ${env.ctx.paths.plan(env.planName)} vanished before preprocess`, { hint: 'another process removed it; rerun the pipeline' });
     const pruned = pruneUnplanned(env, p);
     // Overlapped: the fetch step did the work. When it was up to date, this step fetches again what
     // it needs (a series whose ZIP was discarded and whose staging is gone or from another config).

@@ -1,9 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError, DataError, InputError, isEtlError, messageOf } from '../core/errors.ts';
-import { sha256Hex } from '../core/hash.ts';
+import { sha256Bytes, sha256Hex } from '../core/hash.ts';
 import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
 import { safeSegment } from '../core/paths.ts';
 import { DEFAULT_CLASSES } from '../core/types.ts';
@@ -71,7 +70,7 @@ interface FileInfo {
 
 /** 2.25.<decimal of the first 128 bits of sha256(parts)>: a valid UID (≤ 44 characters). */
 export function syntheticUid(...parts: string[]): string {
-  const h = crypto.createHash('sha256').update(parts.join('\u0000')).digest();
+  const h = sha256Bytes(parts.join('\u0000'));
   return `2.25.${BigInt('0x' + h.subarray(0, 16).toString('hex')).toString(10)}`;
 }
 

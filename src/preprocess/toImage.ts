@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { StoredGreyFrame } from './decode/types.ts';
 import { valuesFromStored } from './decode/pixelSemantics.ts';
 import {
@@ -13,6 +12,7 @@ import {
   type RangeFacts,
 } from './normalize.ts';
 import { resizeArea, resizeAreaLut, type Fit } from './resize.ts';
+import { sha256Hex } from '../core/hash.ts';
 
 /**
  * One decoded frame (modality values + padding mask) → one size×size uint8 image:
@@ -44,7 +44,7 @@ export interface ImageResult {
 
 /** SHA-256 of the output pixels, first 16 hex characters (duplicate detection across splits). */
 export function pixelHash(image: Uint8Array): string {
-  return crypto.createHash('sha256').update(image).digest('hex').slice(0, 16);
+  return sha256Hex(image).slice(0, 16);
 }
 
 /** Whether the displayed image is the inverse of the values (dicom.md §3.9: apply once). */

@@ -1,5 +1,5 @@
 import type { RunContext } from '../core/context.ts';
-import { InputError } from '../core/errors.ts';
+import { DataError, InputError } from '../core/errors.ts';
 import { SPLITS, type Split } from '../core/types.ts';
 import { LeakageCollector, type StagedSeriesRef } from '../curate/index.ts';
 import { scanStaging, type StagingRows } from '../preprocess/index.ts';
@@ -99,7 +99,7 @@ function addRows(rows: StagingRows, file: number, input: CollectInput, classInde
     if (label === undefined) {
       ctx.rejects.record({
         stage: 'shard', key: `${dataset}/${series}/${sop}#${frame}`, code: 'SHARD_UNKNOWN_CLASS',
-        error: new Error(`label ${rows.label[r]} is not one of ${input.classNames.join(', ')}`), dataset, seriesUid: series, sopUid: sop,
+        error: new DataError('SHARD_UNKNOWN_CLASS', `label ${rows.label[r]} is not one of ${input.classNames.join(', ')}`), dataset, seriesUid: series, sopUid: sop,
       });
       continue;
     }

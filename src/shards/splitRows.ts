@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import type { ShardRow } from './writer.ts';
+import { sha256Bytes } from '../core/hash.ts';
 
 /**
  * The rows of one split, without their images: key, metadata and where the image lies (staging
@@ -14,7 +14,7 @@ import type { ShardRow } from './writer.ts';
  */
 
 export function sortKey(seed: number, split: string, dataset: string, series: string, sop: string, frame: number): [number, number] {
-  const d = crypto.createHash('sha256').update(`${seed}\u0000${split}\u0000${dataset}\u0000${series}\u0000${sop}\u0000${frame}`).digest();
+  const d = sha256Bytes(`${seed}\u0000${split}\u0000${dataset}\u0000${series}\u0000${sop}\u0000${frame}`);
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError } from '../core/errors.ts';
 import { MAX_MD5_LIST_BYTES, seriesLimits, type SeriesLimits } from './seriesLimits.ts';
+import { md5Bytes } from '../core/hash.ts';
 
 /**
  * Verification of a getImage ZIP without extracting anything (tcia-api.md §4): the central
@@ -183,7 +184,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, digestOnly = fa
     if (data.byteLength !== entry.uncompressedSize) {
       throw new Error(`unexpected EOF: ${entry.fileName} inflated to ${data.byteLength} bytes, the directory says ${entry.uncompressedSize}`);
     }
-    return digestOnly ? crypto.createHash('md5').update(data).digest() : data;
+    return digestOnly ? md5Bytes(data) : data;
   }
   const stream: Readable = await zip.openReadStreamPromise(entry);
   const hash = digestOnly ? crypto.createHash('md5') : undefined;
