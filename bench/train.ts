@@ -31,7 +31,7 @@ import { shardDataset } from '../src/shards/build.ts';
 import { openDataset } from '../src/shards/reader.ts';
 import { buildModel, trainableParams } from '../src/train/archs/index.ts';
 import { selectBackend, type BackendName } from '../src/train/backend.ts';
-import { makeTrainStep, trainableVariables } from '../src/train/loop.ts';
+import { makeTrainStep, trainableVariables } from '../src/train/trainStep.ts';
 import { inputTransform } from '../src/train/modelStore.ts';
 import { SgdWithDecay } from '../src/train/sgd.ts';
 

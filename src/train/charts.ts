@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { EpochMetrics } from './loop.ts';
+import type { EpochMetrics } from './trainState.ts';
 
 /**
  * Dependency-free charts: plain SVG strings (kept for the HTML report) rendered to PNG by sharp

@@ -4,4 +4,5 @@ export { classifyFiles, predictionsCsv, type ClassifyOptions, type ClassifyResul
 export { DEFAULT_CLASSIFY_BATCH, TRAIN_DEFAULTS } from './defaults.ts';
 export { formatDoctor, runDoctor } from './doctor.ts';
 export { evaluateRun } from './evaluate.ts';
-export { CLASS_WEIGHTINGS, trainModality, type ClassWeighting, type TrainOptions } from './loop.ts';
+export { trainModality } from './loop.ts';
+export { CLASS_WEIGHTINGS, type ClassWeighting, type TrainOptions } from './trainConfig.ts';

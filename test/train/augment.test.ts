@@ -7,7 +7,8 @@ import { memoryLogger } from '../../src/core/log.ts';
 import { augmentBatch, augmentImage, DEFAULT_AUGMENT, NO_AUGMENT, parseAugment } from '../../src/train/augment.ts';
 import { balancedClassWeights } from '../../src/train/classWeights.ts';
 import { memoryBatchSource, syntheticSamples } from '../../src/train/data.ts';
-import { hostBatches, trainModality, type TrainOptions } from '../../src/train/loop.ts';
+import { hostBatches } from '../../src/train/hostBatches.ts';
+import { trainModality, type TrainOptions } from '../../src/train/loop.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-augment-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, groupAccuracy, summarize } from '../../src/train/metrics.ts';
 import { plateauStep, type PlateauState } from '../../src/train/sgd.ts';
-import { chunksOf } from '../../src/train/loop.ts';
+import { chunksOf } from '../../src/train/hostBatches.ts';
 import { confusionSvg } from '../../src/train/charts.ts';
 
 describe('classification metrics', () => {

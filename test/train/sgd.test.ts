@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/train/archs/index.ts';
-import { trainableVariables } from '../../src/train/loop.ts';
+import { trainableVariables } from '../../src/train/trainStep.ts';
 import { SgdWithDecay } from '../../src/train/sgd.ts';
 
 tf.env().set('PROD', true);
