@@ -15,20 +15,22 @@ export interface Augment {
   crop: number;
   /** Horizontal and vertical flips, each with probability ½. */
   flip: boolean;
+  /** Transpose with probability ½ (with flips: all eight 90° rotations and mirrorings), so an anatomy's orientation (upright head, wide chest) says nothing about the class. Absent in older runs = off. */
+  rot90?: boolean;
   /** Intensity jitter: gamma in [1/(1+a), 1+a], contrast ×[1−a, 1+a] about the mean, brightness ±a/2. 0 = off. */
   intensity: number;
   /** Additive Gaussian noise, standard deviation as a fraction of full scale. 0 = off. */
   noise: number;
 }
 
-export const NO_AUGMENT: Augment = { crop: 0, flip: false, intensity: 0, noise: 0 };
+export const NO_AUGMENT: Augment = { crop: 0, flip: false, rot90: false, intensity: 0, noise: 0 };
 /** `--augment default`: what the demo uses. */
-export const DEFAULT_AUGMENT: Augment = { crop: 0.4, flip: true, intensity: 0.25, noise: 0.02 };
+export const DEFAULT_AUGMENT: Augment = { crop: 0.4, flip: true, rot90: true, intensity: 0.25, noise: 0.02 };
 
-export const isAugmenting = (a: Augment | undefined): a is Augment => !!a && (a.crop > 0 || a.flip || a.intensity > 0 || a.noise > 0);
+export const isAugmenting = (a: Augment | undefined): a is Augment => !!a && (a.crop > 0 || a.flip || !!a.rot90 || a.intensity > 0 || a.noise > 0);
 
 /**
- * Parses `none`, `default`, or a comma list of `crop[=minArea]`, `flip`, `intensity[=a]`, `noise[=sd]`
+ * Parses `none`, `default`, or a comma list of `crop[=minArea]`, `flip`, `rot90`, `intensity[=a]`, `noise[=sd]`
  * (bare names take the default's value), e.g. `crop=0.5,flip,noise=0.03`.
  */
 export function parseAugment(text: string): Augment {
@@ -49,9 +51,12 @@ export function parseAugment(text: string): Augment {
     else if (name === 'flip') {
       if (raw !== undefined) throw new ConfigError(`\`augment\` flip takes no value, got "${part}"`);
       out.flip = true;
+    } else if (name === 'rot90') {
+      if (raw !== undefined) throw new ConfigError(`\`augment\` rot90 takes no value, got "${part}"`);
+      out.rot90 = true;
     } else if (name === 'intensity') out.intensity = num(0, 0.9, DEFAULT_AUGMENT.intensity);
     else if (name === 'noise') out.noise = num(0, 0.5, DEFAULT_AUGMENT.noise);
-    else throw new ConfigError(`\`augment\`: unknown augmentation "${name}"`, { hint: 'use none, default, or a list of crop[=minArea], flip, intensity[=a], noise[=sd]' });
+    else throw new ConfigError(`\`augment\`: unknown augmentation "${name}"`, { hint: 'use none, default, or a list of crop[=minArea], flip, rot90, intensity[=a], noise[=sd]' });
   }
   return out;
 }
@@ -81,7 +86,7 @@ function gauss(rnd: () => number): number {
 
 /**
  * Augments one size×size image from `src` into `dst` (distinct buffers). Order: crop (bilinear
- * resample of the box back to size×size) with flips folded into the sampling, then gamma, contrast
+ * resample of the box back to size×size) with flips and the transpose folded into the sampling, then gamma, contrast
  * about the image mean, brightness, noise, rounding to uint8.
  */
 export function augmentImage(src: Uint8Array, dst: Uint8Array, size: number, a: Augment, seed: number): void {
@@ -89,27 +94,28 @@ export function augmentImage(src: Uint8Array, dst: Uint8Array, size: number, a: 
   const [bx, by, bw, bh] = a.crop > 0 ? cropBox(size, a.crop, rnd) : [0, 0, size, size];
   const fx = a.flip && rnd() < 0.5;
   const fy = a.flip && rnd() < 0.5;
+  const tr = !!a.rot90 && rnd() < 0.5;
   const sx = bw / size;
   const sy = bh / size;
   const last = size - 1;
+  // Source coordinate (crop box, flip) of output index k along the axis that samples x or y.
+  const axis = (k: number, flip: boolean, start: number, scale: number) => {
+    const v = start + ((flip ? last - k : k) + 0.5) * scale - 0.5;
+    return v < 0 ? 0 : v > last ? last : v;
+  };
   const f = new Float32Array(size * size);
   let sum = 0;
   for (let y = 0; y < size; y++) {
-    const yy = fy ? last - y : y;
-    let v = by + (yy + 0.5) * sy - 0.5;
-    if (v < 0) v = 0;
-    else if (v > last) v = last;
-    const y0 = Math.floor(v);
-    const y1 = y0 < last ? y0 + 1 : y0;
-    const wy = v - y0;
     for (let x = 0; x < size; x++) {
-      const xx = fx ? last - x : x;
-      let u = bx + (xx + 0.5) * sx - 0.5;
-      if (u < 0) u = 0;
-      else if (u > last) u = last;
+      // Transposed: output row y reads source column y.
+      const u = axis(tr ? y : x, fx, bx, sx);
+      const v = axis(tr ? x : y, fy, by, sy);
       const x0 = Math.floor(u);
       const x1 = x0 < last ? x0 + 1 : x0;
       const wx = u - x0;
+      const y0 = Math.floor(v);
+      const y1 = y0 < last ? y0 + 1 : y0;
+      const wy = v - y0;
       const top = src[y0 * size + x0]! * (1 - wx) + src[y0 * size + x1]! * wx;
       const bot = src[y1 * size + x0]! * (1 - wx) + src[y1 * size + x1]! * wx;
       const p = (top * (1 - wy) + bot * wy) / 255;

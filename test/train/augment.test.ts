@@ -37,6 +37,20 @@ describe('augmentation kernels', () => {
     expect(sawH && sawV).toBe(true);
   });
 
+  it('rot90 transposes exactly, about half the time, and no image comes out otherwise', () => {
+    const src = gradient();
+    const dst = new Uint8Array(src.length);
+    const t = Uint8Array.from(src, (_, i) => src[(i % SIZE) * SIZE + Math.floor(i / SIZE)]!);
+    let transposed = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      augmentImage(src, dst, SIZE, { ...NO_AUGMENT, rot90: true }, seed);
+      if (Buffer.from(dst).equals(Buffer.from(t))) transposed++;
+      else expect(dst).toEqual(src);
+    }
+    expect(transposed).toBeGreaterThan(8);
+    expect(transposed).toBeLessThan(32);
+  });
+
   it('draws from the seed only: same seed → same image, another seed → another image', () => {
     const src = gradient();
     const a = new Uint8Array(src.length);
@@ -63,7 +77,9 @@ describe('augmentation kernels', () => {
   it('parses --augment and rejects bad values with the option name', () => {
     expect(parseAugment('none')).toEqual(NO_AUGMENT);
     expect(parseAugment('default')).toEqual(DEFAULT_AUGMENT);
-    expect(parseAugment('crop=0.5,flip,noise=0.03')).toEqual({ crop: 0.5, flip: true, intensity: 0, noise: 0.03 });
+    expect(parseAugment('crop=0.5,flip,noise=0.03')).toEqual({ crop: 0.5, flip: true, rot90: false, intensity: 0, noise: 0.03 });
+    expect(parseAugment('rot90').rot90).toBe(true);
+    expect(() => parseAugment('rot90=1')).toThrow(/rot90 takes no value/);
     expect(() => parseAugment('crop=2')).toThrow(/`augment` crop must be a number in \[0.05, 1\]/);
     expect(() => parseAugment('rotate')).toThrow(/unknown augmentation "rotate"/);
   });

@@ -39,7 +39,9 @@ export function renderCt(series: CtSeries, seriesSeed: number, z: number, imageS
   const jr = new Rng(seriesSeed ^ 0x51ce);
   const t: Tissues = { ...HU };
   for (const k of Object.keys(t) as Array<keyof Tissues>) if (k !== 'air' && k !== 'gas') t[k] += jr.normal(0, 6);
-  t.bone = jr.uniform(700, 1500);
+  // Cortical bone (skull tables, long-bone shafts) is 1000–1900 HU: with min–max the soft tissue then sits
+  // at a dark, flat grey under white bone, the look of real CT; softer bone made it as bright as MR tissue.
+  t.bone = jr.uniform(1000, 1900);
   if (series.contrast) {
     t.blood = jr.uniform(150, 300);
     t.kidney = jr.uniform(140, 220);
