@@ -10,7 +10,7 @@ interface DemoArgs {
 
 export const command: CommandModule<GlobalArgs, DemoArgs & GlobalArgs> = {
   command: 'demo',
-  describe: 'the whole pipeline on synthetic collections served by an in-process TCIA stand-in, with a small CPU ResNet-18 and a report (measured 172 s on 2 idle cores; validate/test balanced accuracy 68 %/78 %, see the README; a rerun is instant)',
+  describe: 'the whole pipeline on synthetic collections served by an in-process TCIA stand-in, with a small CPU ResNet-18 and a report (measured ≈ 2,590 s on 2 cores shared with 5 other jobs, load average 25–32; validate/test balanced accuracy 65 %/95 %, see the README; a rerun is instant)',
   builder: (y) =>
     y
       .version(false)
