@@ -16,7 +16,7 @@ import { buildDirFor, publishVersion, switchCurrent } from './publish.ts';
 import { COLUMNS, SHARD_FORMAT } from './schema.ts';
 import { SHARD_DEFAULTS } from './defaults.ts';
 import { DEFAULT_MAX_REJECT_RATE } from '../core/rejects.ts';
-import { loadAssignments, stagedSet } from './shardInputs.ts';
+import { loadAssignments, stagedSet, type Assignments, type StagedSet } from './shardInputs.ts';
 import { IntegrityError, verifyDataset, type VerifyReport } from './verify.ts';
 import { writeSplits } from './writeSplits.ts';
 import { SplitShardWriter, batchesPerShard } from './writer.ts';
@@ -95,28 +95,11 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   const buildDir = buildDirFor(datasetRoot);
   fs.mkdirSync(buildDir);
   const writers: SplitShardWriter[] = [];
-  let stores: SplitRowStore[] = [];
+  const stores: SplitRowStore[] = [];
   // By default each shard is hashed inline as its bytes go out (no re-read, no extra thread's memory).
   const hasher = options.hashInBackground ? new BackgroundHasher() : undefined;
   try {
-    const rows = await collectRows({
-      ...input, seed: o.seed, assignments, classNames: o.classNames, ownPatientIds, maxRejectRate: o.maxRejectRate,
-      memoryBytes: o.memoryMb * 2 ** 20, spillDir: path.join(buildDir, '.rows'),
-    }, ctx);
-    stores = [...rows.splits.values()];
-    if (rows.skipped.size > 0) {
-      ctx.log.warn(`left out samples of datasets without a split: ${[...rows.skipped].map(([d, n]) => `${d} ×${n}`).join(', ')}`);
-    }
-    const leak = rows.leakage.report(assignments);
-    if (!leak.clean) {
-      if (options.strict) throw new LeakageError(formatLeakage(leak).split('\n')[0]!, leak);
-      ctx.log.warn(formatLeakage(leak));
-    }
-    const { shards, splits } = await writeSplits({
-      dir: buildDir, splits: rows.splits, files: rows.files, batchesPerShard: batchesPerShard(o.shardSizeMb, o.batch, size * size), partial: o.partial,
-      info: { height: size, width: size, classNames: o.classNames, batchSize: o.batch, seed: o.seed, configHash },
-      ...(hasher ? { hasher: (f: string) => hasher.hash(f) } : {}),
-    }, ctx, writers);
+    const { shards, splits, leak } = await collectAndWrite(o, { ...input, assignments, ownPatientIds, buildDir, hasher, strict: options.strict ?? false }, ctx, writers, stores);
     const body: Omit<ShardManifest, 'version'> = {
       format: MANIFEST_FORMAT, name: options.name, shardFormat: SHARD_FORMAT, image: { height: size, width: size, dtype: 'uint8' },
       classNames: o.classNames, batchSize: o.batch, seed: o.seed, partial: o.partial, columns: [...COLUMNS], splits, shards,
@@ -128,7 +111,6 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
       leakage: leak,
       batchIndex: await writeBatchIndex(buildDir, shards),
     };
-    fs.rmSync(path.join(buildDir, '.rows'), { recursive: true, force: true });
     const manifest: ShardManifest = { ...body, version: versionOf(body) };
     writeFileAtomicSync(path.join(buildDir, MANIFEST_FILE), stableJson(manifest));
     return await publishVerified(buildDir, datasetRoot, manifest, options, ctx, start);
@@ -140,6 +122,39 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   } finally {
     await hasher?.destroy();
   }
+}
+
+/**
+ * Pass 1 (collect the rows) and pass 2 (write the shards), with the leakage report between them.
+ * The rows' metadata and the leakage keys live only here: released before the published version is
+ * checked, so that check does not stack its own on top.
+ */
+async function collectAndWrite(
+  o: ReturnType<typeof resolveOptions>,
+  at: StagedSet & Pick<Assignments, 'assignments' | 'ownPatientIds'> & { buildDir: string; hasher: BackgroundHasher | undefined; strict: boolean },
+  ctx: RunContext, writers: SplitShardWriter[], stores: SplitRowStore[],
+) {
+  const rows = await collectRows({
+    ...at, seed: o.seed, classNames: o.classNames, maxRejectRate: o.maxRejectRate,
+    memoryBytes: o.memoryMb * 2 ** 20, spillDir: path.join(at.buildDir, '.rows'),
+  }, ctx);
+  stores.push(...rows.splits.values());
+  if (rows.skipped.size > 0) {
+    ctx.log.warn(`left out samples of datasets without a split: ${[...rows.skipped].map(([d, n]) => `${d} ×${n}`).join(', ')}`);
+  }
+  const leak = rows.leakage.report(at.assignments);
+  if (!leak.clean) {
+    if (at.strict) throw new LeakageError(formatLeakage(leak).split('\n')[0]!, leak);
+    ctx.log.warn(formatLeakage(leak));
+  }
+  const hasher = at.hasher;
+  const written = await writeSplits({
+    dir: at.buildDir, splits: rows.splits, files: rows.files, batchesPerShard: batchesPerShard(o.shardSizeMb, o.batch, at.size * at.size), partial: o.partial,
+    info: { height: at.size, width: at.size, classNames: o.classNames, batchSize: o.batch, seed: o.seed, configHash: at.configHash },
+    ...(hasher ? { hasher: (f: string) => hasher.hash(f) } : {}),
+  }, ctx, writers);
+  fs.rmSync(path.join(at.buildDir, '.rows'), { recursive: true, force: true });
+  return { ...written, leak };
 }
 
 /**

@@ -61,6 +61,7 @@ export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writ
         rows: n, batches: w.batches, shards: files.length,
         lastBatchRows: n % input.info.batchSize, droppedRows: rows.count - n, classCounts, datasetCounts,
       };
+      rows.dispose(); // this split's rows are written: let their metadata go
     }
   } finally {
     reads.close();
