@@ -33,7 +33,7 @@ export async function steadyPreprocess(dataDir: string, runs: number): Promise<[
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.run(tasks[0]!)));
       const t0 = performance.now();
-      await forEachBounded(tasks, workers * 2, async (t) => void (await pool.run(t)));
+      await forEachBounded(tasks, pool.inFlight, async (t) => void (await pool.run(t)));
       return (performance.now() - t0) / 1000;
     } finally {
       await pool.close();

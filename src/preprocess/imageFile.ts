@@ -1,5 +1,6 @@
 import { decode as decodePng } from 'fast-png';
-import sharp, { type OutputInfo } from 'sharp';
+import { isMainThread } from 'node:worker_threads';
+import type { OutputInfo, Sharp, SharpOptions } from 'sharp';
 import { DataError, messageOf } from '../core/errors.ts';
 
 /**
@@ -9,7 +10,23 @@ import { DataError, messageOf } from '../core/errors.ts';
  * (shared/docs/dicom.md §5): the exact stored values are read and any colour → luma is done here.
  */
 
-sharp.cache(false);
+type SharpFn = (input: Uint8Array, options?: SharpOptions) => Sharp;
+let sharpFn: SharpFn | undefined;
+
+/**
+ * sharp (libvips) loads on the first 8-bit PNG/JPEG: a DICOM-only run (every `etl preprocess` of
+ * TCIA data) never pays its start-up in the main thread or in any worker. In a pool worker libvips
+ * gets one thread, since the pool already keeps every core busy.
+ */
+export async function loadSharp(): Promise<SharpFn> {
+  if (!sharpFn) {
+    const sharp = (await import('sharp')).default;
+    sharp.cache(false);
+    if (!isMainThread) sharp.concurrency(1);
+    sharpFn = sharp;
+  }
+  return sharpFn;
+}
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 
@@ -57,6 +74,7 @@ export async function decodeImageFile(bytes: Uint8Array): Promise<GreyImage> {
   if (isPng16(bytes)) return decodePng16(bytes);
   let out: { data: Buffer; info: OutputInfo };
   try {
+    const sharp = await loadSharp();
     out = await sharp(bytes).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new DataError('IMAGE_UNREADABLE', `not a readable PNG/JPEG: ${messageOf(err)}`);

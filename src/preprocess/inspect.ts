@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import sharp from 'sharp';
 import { InputError, isEtlError, messageOf } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsAtomic.ts';
 import { decodeDicom, isSkip, readDicomHeader, type DecodedFrame, type DicomHeader } from './decode/index.ts';
 import { parseNormalize, type NormalizeSpec } from './normalize.ts';
+import { loadSharp } from './imageFile.ts';
 import { DEFAULT_PREPROCESS_CONFIG } from './preprocessConfig.ts';
 import { frameToPreview, needsInversion } from './toImage.ts';
 
@@ -109,6 +109,7 @@ export async function inspectDicom(file: string, options: InspectOptions = {}): 
         modality: header.modality, bitsAllocated: header.bitsAllocated, pixelRepresentation: header.pixelRepresentation,
         slope: fr.slope, intercept: fr.intercept,
       }, normalize);
+      const sharp = await loadSharp();
       const png = await sharp(img.image, { raw: { width: header.columns, height: header.rows, channels: 1 } }).toColourspace('b-w').png().toBuffer();
       await writeFileAtomic(options.png, png);
       result.png = { file: options.png, frame, normLo: img.normLo, normHi: img.normHi };

@@ -215,7 +215,7 @@ export async function runPreprocessJobs(jobs: PreprocessJob[] | AsyncIterable<Pr
   try {
     await forEachBounded(
       todo ?? fresh(jobs as AsyncIterable<PreprocessJob>),
-      Math.max(1, pool.threads * 2),
+      pool.inFlight,
       async (job) => {
         const out = await pool.run(job.task);
         await recordOutcome(job, out, tally, options.configHash, ctx);

@@ -11,6 +11,8 @@ import { runSeriesTask, type SeriesOutcome, type SeriesTask } from './preprocess
  */
 export interface SeriesPool {
   readonly threads: number;
+  /** Series to keep in flight (forEachBounded's limit): every thread busy, one series queued behind each. */
+  readonly inFlight: number;
   run(task: SeriesTask): Promise<SeriesOutcome>;
   close(): Promise<void>;
 }
@@ -29,19 +31,27 @@ export function resolveWorkers(workers: number | undefined): number {
   return n;
 }
 
+/**
+ * Series each worker thread runs at once. Two: while one waits for its reads or for the fsync of
+ * its staging file (tens of ms on a busy disk), the other computes, so the thread never idles.
+ * The kernels' scratch buffers are only used between awaits, never across one.
+ */
+export const SERIES_PER_THREAD = 2;
+
 export function createSeriesPool(workers: number): SeriesPool {
-  if (workers === 0) return { threads: 0, run: runSeriesTask, close: async () => undefined };
+  if (workers === 0) return { threads: 0, inFlight: 1, run: runSeriesTask, close: async () => undefined };
   const pool = new Piscina<SeriesTask, SeriesOutcome>({
     ...workerEntry(new URL('./worker.ts', import.meta.url)),
     minThreads: workers,
     maxThreads: workers,
+    concurrentTasksPerWorker: SERIES_PER_THREAD,
     idleTimeout: 60_000,
   });
-  return { threads: workers, run: (task) => pool.run(task), close: () => pool.destroy() };
+  return { threads: workers, inFlight: workers * (SERIES_PER_THREAD + 1), run: (task) => pool.run(task), close: () => pool.destroy() };
 }
 
 /**
- * Run `fn` over `items` (an array, or a stream that is only read as fast as calls finish) with at most `limit` calls in flight (pool workers × 2: every core busy, one
+ * Run `fn` over `items` (an array, or a stream that is only read as fast as calls finish) with at most `limit` calls in flight (the pool's `inFlight`: every thread busy, one
  * series queued behind each, memory bounded). Stops starting new items once `signal` aborts or a
  * call throws; waits for the ones in flight, then rethrows the first error.
  */

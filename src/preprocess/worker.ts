@@ -1,12 +1,6 @@
-import sharp from 'sharp';
 import { runSeriesTask, type SeriesOutcome, type SeriesTask } from './preprocessSeries.ts';
 
-/**
- * Pool worker: one task = one series. Codecs load lazily once per worker (the decoder caches them);
- * libvips gets one thread per worker since the pool already keeps every core busy.
- */
-sharp.concurrency(1);
-
+/** Pool worker: one task = one series. Codecs and sharp load lazily once per worker, when a series needs them. */
 export default function preprocessWorker(task: SeriesTask): Promise<SeriesOutcome> {
   return runSeriesTask(task);
 }
