@@ -101,7 +101,7 @@ async function throughput(list: SeriesTask[], workers: number): Promise<{ images
     let images = 0;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    await forEachBounded(list, Math.max(1, workers * 2), async (t) => {
+    await forEachBounded(list, pool.inFlight, async (t) => {
       const r = await pool.run(t); // (not `images += await …`: that reads `images` before the await)
       images += r.samples;
     });

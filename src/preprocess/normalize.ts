@@ -1,4 +1,5 @@
 import { ConfigError, DataError } from '../core/errors.ts';
+import { simdRange } from './simdRange.ts';
 
 /**
  * Intensity normalisation kernels: which modality-value range [lo, hi] maps to [0, 1], then the
@@ -135,6 +136,8 @@ export interface StoredRange {
  * range of the values is the map of this range (swapped for slope < 0), bit for bit.
  */
 export function storedMinMax(s: Int16Array | Uint16Array, padLo: number, padHi: number): StoredRange {
+  const fast = simdStoredMinMax(s, padLo, padHi);
+  if (fast) return fast;
   const n = s.length;
   // Small-integer starting values keep the loop on int32 compares (±Infinity makes them doubles: 1.5× slower).
   let lo = 0x10000;
@@ -174,6 +177,20 @@ export function storedMinMax(s: Int16Array | Uint16Array, padLo: number, padHi: 
     }
   }
   return lo > hi ? { lo: Infinity, hi: -Infinity, allLo, allHi } : { lo, hi, allLo, allHi };
+}
+
+/**
+ * `storedMinMax` in WebAssembly SIMD lanes (simdRange.ts): the no-padding case, and the usual one
+ * where every value ≤ padHi is padding; null (take the scalar loops) where SIMD is missing or some
+ * value lies below padLo.
+ */
+function simdStoredMinMax(s: Int16Array | Uint16Array, padLo: number, padHi: number): StoredRange | null {
+  const r = simdRange(s, padLo > padHi ? -Infinity : padHi);
+  if (!r) return null;
+  const { allLo, allHi, aboveLo } = r;
+  if (padLo > padHi) return { lo: allLo, hi: allHi, allLo, allHi };
+  if (allLo < padLo) return null;
+  return aboveLo === Infinity ? { lo: Infinity, hi: -Infinity, allLo, allHi } : { lo: aboveLo, hi: allHi, allLo, allHi };
 }
 
 const HIST_BINS = 4096;

@@ -186,4 +186,32 @@ describe('storedMinMax', () => {
     expect(storedMinMax(Int16Array.from([6, 7, 8]), 6, 8)).toEqual({ lo: Infinity, hi: -Infinity, allLo: 6, allHi: 8 });
     expect(storedMinMax(Uint16Array.from([0, 0]), 0, 0)).toMatchObject({ lo: Infinity, hi: -Infinity });
   });
+  it('matches its definition on random data of every length (the SIMD lanes and the tail past them)', () => {
+    // Definition: lo/hi over values outside [padLo, padHi] (±Infinity when none), allLo/allHi over all.
+    const reference = (v: Int16Array | Uint16Array, padLo: number, padHi: number) => {
+      let lo = Infinity, hi = -Infinity, allLo = Infinity, allHi = -Infinity;
+      for (const x of v) {
+        allLo = Math.min(allLo, x);
+        allHi = Math.max(allHi, x);
+        if (x < padLo || x > padHi) (lo = Math.min(lo, x)), (hi = Math.max(hi, x));
+      }
+      return { lo, hi, allLo, allHi };
+    };
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    let checked = 0;
+    for (let t = 0; t < 400; t++) {
+      const n = 1 + Math.floor(next() * 70) + (t % 10 === 0 ? 4096 : 0);
+      const v = t % 2 ? new Int16Array(n) : new Uint16Array(n);
+      const span = [50, 4096, 65536][t % 3]!;
+      for (let i = 0; i < n; i++) v[i] = Math.floor(next() * span) - (t % 4 === 1 ? span >> 1 : 0);
+      const pick = v[Math.floor(next() * n)]!;
+      const pads: Array<[number, number]> = [[Infinity, -Infinity], [pick, pick], [-Infinity, pick], [pick - 3, pick], [-0x10001, 0x10000], [0, 0], [-1, -1], [65535, 65535]];
+      for (const [padLo, padHi] of pads) {
+        expect(storedMinMax(v, padLo, padHi)).toEqual(reference(v, padLo, padHi));
+        checked++;
+      }
+    }
+    expect(checked).toBe(3200);
+  });
 });
