@@ -1,6 +1,7 @@
 /** Public surface of preprocess/ (DICOM decode, pixel semantics, normalise/resize, staging files, importers): other folders import only from here. */
 export { isSkip } from './decode/errors.ts';
 export { readDicomHeader, skipReason } from './decode/index.ts';
+export { parseDicomBytes } from './decode/parse.ts';
 export { importFolder } from './importFolder.ts';
 export { formatInspect, inspectDicom } from './inspect.ts';
 export { NORMALIZE_HELP, formatNormalize } from './normalize.ts';

@@ -7,4 +7,5 @@ export { verifySeriesZip } from './verifyZip.ts';
 export { downloadSeriesList, type DownloadHooks, type DownloadListResult } from './downloadSeriesList.ts';
 export { formatTciaDate } from './endpoints.ts';
 export { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
+export type { SeriesFilters } from './types.ts';
 export { javaHashMapOrder, newFileNameOrder, sequentialEntryName } from './zipEntries.ts';

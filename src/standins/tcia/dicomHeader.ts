@@ -1,13 +1,9 @@
 /**
- * The few header fields the stand-in's "database" needs, read with dicom-parser up to PixelData.
- * Reads Part-10 files (preamble + DICM) and, cheaply, bare datasets without preamble (implicit or
- * explicit little endian), which real archives still contain.
+ * The few header fields the stand-in's "database" needs, read up to PixelData with the product's
+ * DICOM reader (Part-10 files, files that lost their preamble, and bare data sets, which real
+ * archives still contain).
  */
-import { createRequire } from 'node:module';
-import type * as DicomParserNs from 'dicom-parser';
-
-// dicom-parser ships a UMD bundle with types but no ESM default export.
-const dicomParser = createRequire(import.meta.url)('dicom-parser') as typeof DicomParserNs;
+import { parseDicomBytes } from '../../preprocess/index.ts';
 
 export interface HeaderFields {
   sopInstanceUid: string | null;
@@ -66,7 +62,7 @@ const TAGS = {
  * between two elements parses without error but misses the later ones.
  */
 export function readHeaderFields(bytes: Uint8Array): { fields: HeaderFields; reachedPixelData: boolean } {
-  const ds = parseHeader(bytes);
+  const { ds } = parseDicomBytes(bytes, true);
   const str = (tag: string): string | null => {
     const el = ds.elements[tag];
     if (!el || el.length === 0) return null;
@@ -88,36 +84,4 @@ export function readHeaderFields(bytes: Uint8Array): { fields: HeaderFields; rea
   out.pixelSpacingRow = num('x00280030');
   out.sliceThickness = num('x00180050');
   return { fields: out, reachedPixelData: ds.elements.x7fe00010 !== undefined };
-}
-
-function parseHeader(bytes: Uint8Array): DicomParserNs.DataSet {
-  const untilTag = 'x7fe00010';
-  if (hasMagic(bytes, 128)) return dicomParser.parseDicom(bytes, { untilTag });
-  // "DICM" at 0: a Part-10 file that lost its preamble; give it one back.
-  if (hasMagic(bytes, 0)) {
-    const padded = new Uint8Array(bytes.length + 128);
-    padded.set(bytes, 128);
-    return dicomParser.parseDicom(padded, { untilTag });
-  }
-  // Bare dataset: plausible only if it starts with a group 0x0008 (or 0x0002/0x0010) tag.
-  const group = bytes.length >= 8 ? bytes[0]! | (bytes[1]! << 8) : -1;
-  if (group !== 0x0008 && group !== 0x0002 && group !== 0x0010) throw new Error('not a DICOM file (no DICM prefix and no dataset start)');
-  const explicit = isUpper(bytes[4]) && isUpper(bytes[5]);
-  const byteStream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, bytes, 0);
-  const ds = new (dicomParser as unknown as { DataSet: new (p: unknown, b: Uint8Array, e: object) => DicomParserNs.DataSet }).DataSet(
-    dicomParser.littleEndianByteArrayParser,
-    bytes,
-    {},
-  );
-  if (explicit) dicomParser.parseDicomDataSetExplicit(ds, byteStream, bytes.length, { untilTag });
-  else dicomParser.parseDicomDataSetImplicit(ds, byteStream, bytes.length, { untilTag });
-  return ds;
-}
-
-function hasMagic(b: Uint8Array, at: number): boolean {
-  return b.length >= at + 4 && b[at] === 0x44 && b[at + 1] === 0x49 && b[at + 2] === 0x43 && b[at + 3] === 0x4d;
-}
-
-function isUpper(c: number | undefined): boolean {
-  return c !== undefined && c >= 0x41 && c <= 0x5a;
 }

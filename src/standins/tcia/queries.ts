@@ -3,6 +3,7 @@
  * (tcia-api.md §3) and row builders that mirror the DAO SQL (case-insensitive filters on names,
  * exact UIDs, upper-cased distinct value lists, release-date comparisons at day granularity).
  */
+import type { SeriesFilters } from '../../tcia/index.ts';
 import type { Catalog, CatalogSeries } from './catalog.ts';
 import { columns, type Cell, type Row } from './format.ts';
 
@@ -44,21 +45,13 @@ const PHANTOM = 'NO';
 const SPECIES_CODE = '337915000';
 const SPECIES_DESCRIPTION = 'Homo sapiens';
 
-/** Optional filters: undefined = not given. */
-export interface SeriesFilter {
-  Collection?: string;
-  PatientID?: string;
-  StudyInstanceUID?: string;
-  SeriesInstanceUID?: string;
-  Modality?: string;
-  BodyPartExamined?: string;
-  Manufacturer?: string;
-  ManufacturerModelName?: string;
+/** The client's `getSeries` filters (undefined = not given) plus the release-date ones of the updated-series endpoints. */
+export type SeriesFilter = SeriesFilters & {
   /** Released strictly after this ISO day. */
   releasedAfter?: string;
   /** Released on or after this ISO day. */
   releasedOnOrAfter?: string;
-}
+};
 
 /** `UPPER(col) = UPPER(?)`; a NULL column never matches a given filter. */
 function ci(value: string | null | undefined, filter: string | undefined): boolean {
