@@ -1,110 +1,76 @@
 /**
- * Download throughput of `fetchTcia` against the stand-in on an emulated WAN link
- * (50 ms first-byte latency, 400 Mbit/s shared = 50 MB/s), at concurrency 1, 4, 8 and the default.
- * The stand-in runs as a separate process (`etl tcia serve`) so its ZIP writing does not share an
- * event loop with the client. Prints MB/s and the fraction of the link used; no assertions.
+ * TCIA download throughput as a fraction of an emulated link (first-byte latency, one shared pipe of
+ * --bandwidth-mbps), against curl fetching the same getImage answers at the same parallelism. The
+ * stand-in runs in its own process with every answer built before timing (bench/fetchWorld.ts), so
+ * what is measured is the client: download, verification (inflate + MD5 of every image on worker
+ * threads) and the rename into raw/. Runs alternate curl, then each concurrency (A B A B…); figures
+ * are medians of --runs. The sweep over --concurrency is how the default was chosen.
  *
- * Run: node --import tsx bench/fetch.ts [--preset demo|bench] [--data DIR] [--latency-ms 50]
- *      [--bandwidth-mbps 400] [--zip-level 1] [--concurrency 1,4,8] [--target-mb 350]
- * Collections are taken in TCIA's order until their DICOM bytes reach --target-mb, so a run stays
- * a few hundred MB whatever the preset. --zip-level 1 keeps the stand-in's deflate (the real server
- * uses 6) from being the bottleneck on a small machine: the client is what is measured.
- * Done-criterion: the default concurrency uses ≥ 90 % of the link.
+ * Run: node --import tsx bench/fetch.ts [--preset demo|bench] [--latency-ms 50] [--bandwidth-mbps 1000]
+ *      [--concurrency 4,8,16] [--target-mb 200] [--runs 3]
+ * Done-criterion (#12): the default concurrency uses ≥ 90 % of the link.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRunContext } from '../src/core/context.ts';
 import { createLogger } from '../src/core/log.ts';
-import { TciaClient } from '../src/tcia/client.ts';
-import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/pipeline/fetchTcia.ts';
-import { isSynthOutput, synthesize } from '../src/standins/synth/index.ts';
+import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/pipeline/index.ts';
+import { curlFetch, load, median, startWorld } from './fetchWorld.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     preset: { type: 'string', default: 'demo' },
     data: { type: 'string' },
     'latency-ms': { type: 'string', default: '50' },
-    'bandwidth-mbps': { type: 'string', default: '400' },
-    'zip-level': { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: `1,4,${DEFAULT_CONCURRENCY}` },
-    'target-mb': { type: 'string', default: '350' },
-    keep: { type: 'boolean', default: false },
+    'bandwidth-mbps': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: `4,${DEFAULT_CONCURRENCY},16` },
+    'target-mb': { type: 'string', default: '200' },
+    runs: { type: 'string', default: '3' },
   },
 });
-const preset = args.preset as 'demo' | 'bench';
 const mbps = Number(args['bandwidth-mbps']);
 const linkMBs = mbps / 8;
-
-// 1. Synthetic collections (reused between runs).
-const dataSrc = args.data ?? path.join(os.tmpdir(), `medimg-bench-${preset}`);
-if (!isSynthOutput(dataSrc)) {
-  console.log(`synthesizing the ${preset} preset into ${dataSrc} …`);
-  const t = performance.now();
-  await synthesize({ preset, out: dataSrc, seed: 1 });
-  console.log(`  done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-}
-
-// 2. The stand-in, in its own process.
-const server = spawn(
-  process.execPath,
-  ['bin/etl.js', 'tcia', 'serve', '--data', dataSrc, '--port', '0', '--latency-ms', String(args['latency-ms']), '--bandwidth-mbps', String(mbps), '--zip-level', String(args['zip-level'])],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const apiUrl = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout!.on('data', (d) => {
-    out += String(d);
-    const m = /(http:\/\/\S+\/nbia-api\/services\/v4)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  server.on('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
-});
+const runs = Math.max(3, Number(args.runs));
+const levels = [...new Set(String(args.concurrency).split(',').map(Number).concat(DEFAULT_CONCURRENCY))].sort((a, b) => a - b);
+const world = await startWorld({ preset: String(args.preset), ...(args.data ? { data: args.data } : {}), latencyMs: Number(args['latency-ms']), mbps, targetMb: Number(args['target-mb']), s3: false });
+const quiet = () => createLogger({ level: 'warn' });
 
 try {
-  const probe = new TciaClient({ apiUrl });
-  const collections: string[] = [];
-  let dicomBytes = 0;
-  for (const c of await probe.getCollectionValues()) {
-    if (dicomBytes >= Number(args['target-mb']) * 1e6) break;
-    collections.push(c);
-    for (const s of await probe.getSeries({ Collection: c })) dicomBytes += s.FileSize ?? 0;
+  // The plan (caps, class map) decides which series are fetched; curl gets the same getImage URLs.
+  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-bench-plan-'));
+  const planned = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, planOnly: true }, createRunContext({ dataDir: planDir, logger: quiet(), tty: false }));
+  fs.rmSync(planDir, { recursive: true, force: true });
+  const urls = planned.plan.series.map((s) => `${world.apiUrl}/getImage?${new URLSearchParams({ SeriesInstanceUID: s.seriesUid, NewFileNames: 'Yes', IncludeMD5: 'Yes' })}`);
+  console.log(`\nfetchTcia vs curl: ${urls.length} series of ${world.collections.length} collections (${(world.dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms, answers built before timing`);
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}\n`);
+  console.log('run  client              MB      s    MB/s   link used   CPU s   MB per CPU-s');
+  const figures = new Map<string, number[]>();
+  const report = (run: number, name: string, bytes: number, seconds: number, cpu: number, note = '') => {
+    const mbs = bytes / 1e6 / seconds;
+    figures.set(name, [...(figures.get(name) ?? []), mbs]);
+    console.log(`${String(run).padStart(3)}  ${name.padEnd(16)} ${(bytes / 1e6).toFixed(0).padStart(6)} ${seconds.toFixed(2).padStart(6)} ${mbs.toFixed(1).padStart(7)} ${((100 * mbs) / linkMBs).toFixed(0).padStart(8)} % ${cpu.toFixed(1).padStart(7)} ${(bytes / 1e6 / cpu).toFixed(0).padStart(13)}${note}`);
+  };
+  for (let run = 1; run <= runs; run++) {
+    const c = curlFetch(urls, DEFAULT_CONCURRENCY);
+    report(run, `curl -P${DEFAULT_CONCURRENCY}`, c.bytes, c.seconds, c.cpu);
+    for (const level of levels) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-fetch-c${level}-`));
+      const cpu0 = process.cpuUsage();
+      const r = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, concurrency: level, maxRejectRate: 1 }, createRunContext({ dataDir, logger: quiet(), tty: false }));
+      const cpu = process.cpuUsage(cpu0);
+      // The download phase only (catalog and plan excluded), as for curl.
+      report(run, `etl -c${level}${level === DEFAULT_CONCURRENCY ? '*' : ''}`, r.bytes, r.bytes / 1e6 / r.mbPerSecond, (cpu.user + cpu.system) / 1e6, r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : '');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   }
-  probe.close();
-  const levels = [...new Set(String(args.concurrency).split(',').map(Number).concat(DEFAULT_CONCURRENCY))].sort((a, b) => a - b);
-  console.log(`\nfetchTcia against the stand-in: ${collections.length} collections (${(dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms, zip level ${args['zip-level']}`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} — shared with other work\n`);
-  console.log('concurrency   series       MB     s    MB/s   link used   client CPU s   MB per client CPU-s');
-  const rows: Array<{ c: number; mbs: number }> = [];
-  let dicomMB = 0;
-  let zipMB = 0;
-  for (const c of levels) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-fetch-c${c}-`));
-    const ctx = createRunContext({ dataDir, logger: createLogger({ level: 'warn' }), tty: false });
-    const cpu0 = process.cpuUsage();
-    const r = await fetchTcia({ apiUrl, collections, concurrency: c, maxRejectRate: 1 }, ctx);
-    const cpu = process.cpuUsage(cpu0);
-    const cpuS = (cpu.user + cpu.system) / 1e6;
-    const mbs = r.mbPerSecond;
-    rows.push({ c, mbs });
-    const secs = r.bytes / 1e6 / Math.max(mbs, 1e-9);
-    console.log(
-      `${String(c).padStart(11)}${c === DEFAULT_CONCURRENCY ? '*' : ' '} ${String(r.counts.verified).padStart(7)} ${(r.bytes / 1e6).toFixed(0).padStart(8)} ${secs.toFixed(1).padStart(5)} ${mbs.toFixed(1).padStart(7)} ${((100 * mbs) / linkMBs).toFixed(0).padStart(8)} % ${cpuS.toFixed(1).padStart(14)} ${(r.bytes / 1e6 / cpuS).toFixed(0).padStart(21)}` +
-        (r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : ''),
-    );
-    dicomMB = r.plan.series.reduce((n, s) => n + (s.fileSize ?? 0), 0) / 1e6;
-    zipMB = r.bytes / 1e6;
-    if (!args.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  // Verification inflates every image and MD5s it, so client CPU follows the DICOM bytes, not the ZIP bytes.
-  console.log(`\nDICOM ${dicomMB.toFixed(0)} MB travelled as ${zipMB.toFixed(0)} MB of ZIP (×${(dicomMB / Math.max(zipMB, 1e-9)).toFixed(1)}); client CPU per ZIP MB is in the last column`);
-  const def = rows.find((r) => r.c === DEFAULT_CONCURRENCY)!;
-  const used = def.mbs / linkMBs;
-  console.log(`\n* default concurrency ${DEFAULT_CONCURRENCY}: ${(100 * used).toFixed(0)} % of the link (done-criterion ≥ 90 %: ${used >= 0.9 ? 'met' : 'NOT met'})`);
+  console.log(`\nmedians of ${runs} (CPU s of etl: the bench process, verification workers included):`);
+  for (const [name, xs] of figures) console.log(`  ${name.padEnd(16)} ${median(xs).toFixed(1).padStart(6)} MB/s  ${((100 * median(xs)) / linkMBs).toFixed(0).padStart(3)} % of the link`);
+  const def = median(figures.get(`etl -c${DEFAULT_CONCURRENCY}*`)!);
+  const curl = median(figures.get(`curl -P${DEFAULT_CONCURRENCY}`)!);
+  console.log(`\ncurl -P${DEFAULT_CONCURRENCY}: ${((100 * curl) / linkMBs).toFixed(0)} % of the link`);
+  console.log(`* default concurrency ${DEFAULT_CONCURRENCY}: ${((100 * def) / linkMBs).toFixed(0)} % of the link, ${(def / curl).toFixed(2)}× curl (done-criterion ≥ 90 % of the link: ${def / linkMBs >= 0.9 ? 'met' : 'NOT met'}); load now ${load()}`);
 } finally {
-  server.kill('SIGTERM');
+  world.stop();
 }

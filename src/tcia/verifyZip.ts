@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError } from '../core/errors.ts';
@@ -74,10 +75,14 @@ const IN_MEMORY_MAX = 512 * 1024 * 1024;
  */
 export async function verifySeriesZip(file: string, expectedImages: number, limits: SeriesLimits = seriesLimits(expectedImages)): Promise<ZipVerification> {
   let zip: yauzl.ZipFile;
+  let buffer: Buffer | undefined;
   const options = { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: true, validateEntrySizes: true };
   try {
     const { size } = await fsp.stat(file);
-    zip = size <= IN_MEMORY_MAX ? await yauzl.fromBufferPromise(await fsp.readFile(file), options) : await yauzl.openPromise(file, options);
+    if (size <= IN_MEMORY_MAX) {
+      buffer = await fsp.readFile(file);
+      zip = await yauzl.fromBufferPromise(buffer, options);
+    } else zip = await yauzl.openPromise(file, options);
   } catch (err) {
     throw classify(file, err);
   }
@@ -100,15 +105,15 @@ export async function verifySeriesZip(file: string, expectedImages: number, limi
         throw tooLarge(file, `entries declare more than ${limits.maxImagesBytes} bytes, the most this series can hold`);
       }
       if (name === MD5_LIST) {
-        md5Text = (await readEntry(zip, entry)).toString('utf8');
+        md5Text = (await readEntry(zip, entry, buffer)).toString('utf8');
         continue;
       }
       if (name === LICENSE) {
         hasLicense = true;
-        await readEntry(zip, entry, true);
+        await readEntry(zip, entry, buffer, true);
         continue;
       }
-      const md5 = (await readEntry(zip, entry, true)).toString('hex');
+      const md5 = (await readEntry(zip, entry, buffer, true)).toString('hex');
       images.push({ name, size: entry.uncompressedSize, md5 });
     }
     if (images.reduce((a, i) => a + i.size, 0) > limits.maxImagesBytes) {
@@ -164,23 +169,29 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
   });
 }
 
-/** Entries up to this size are inflated in one zlib call (on the libuv thread pool); larger ones stream. */
+/** Entries up to this size are inflated in one zlib call; larger ones stream. */
 const WHOLE_ENTRY_MAX = 16 * 1024 * 1024;
 
-/** Inflate one entry; returns its MD5 digest (`digestOnly`) or its bytes. */
-async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, digestOnly = false): Promise<Buffer> {
-  if ((entry.compressionMethod === 0 || entry.compressionMethod === 8) && entry.uncompressedSize <= WHOLE_ENTRY_MAX && !entry.isEncrypted()) {
-    // One read of the compressed bytes and one native inflate: far less per-chunk stream overhead
-    // than piping 16 KiB pieces through yauzl's inflate stream (verification is most of a fetch's CPU).
-    // `decompress` may only be given for deflated entries (yauzl throws for stored ones).
-    const raw = await collect(await zip.openReadStreamPromise(entry, entry.compressionMethod === 8 ? { decompress: false } : {}));
-    // One output chunk of the declared size: zlib's default 16 KiB chunks plus concatenation cost more than
-    // the inflate. maxOutputLength stops an entry that inflates past its declared size (a zip bomb) right there.
-    const data = entry.compressionMethod === 8
-      ? await inflateRaw(raw, { chunkSize: Math.max(64, entry.uncompressedSize), maxOutputLength: Math.max(1, entry.uncompressedSize) }).catch((err: unknown) => {
-        throw (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? new Error(`entry ${entry.fileName} inflates past the ${entry.uncompressedSize} bytes the directory says`) : err;
-      })
-      : raw;
+/**
+ * Inflate one entry; returns its MD5 digest (`digestOnly`) or its bytes. With the ZIP in memory
+ * (`buffer`), an entry's compressed bytes are a slice of it (yauzl still parses and checks the
+ * local header) and are inflated in one call: synchronously on a worker thread (a hop to the libuv
+ * pool and back costs more than it saves there), on the pool from the main thread. Streaming each
+ * entry through yauzl instead cost twice the CPU per byte (bench/fetch.ts).
+ */
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, buffer: Buffer | undefined, digestOnly = false): Promise<Buffer> {
+  const method = entry.compressionMethod;
+  if ((method === 0 || method === 8) && entry.uncompressedSize <= WHOLE_ENTRY_MAX && !entry.isEncrypted()) {
+    const raw = buffer ? await dataOf(zip, entry, buffer) : await collect(await zip.openReadStreamPromise(entry, method === 8 ? { decompress: false } : {}));
+    // One output chunk of the declared size; maxOutputLength stops an entry that inflates past
+    // its declared size (a zip bomb) right there.
+    const inflate = { chunkSize: Math.max(64, entry.uncompressedSize), maxOutputLength: Math.max(1, entry.uncompressedSize) };
+    let data: Buffer;
+    try {
+      data = method === 0 ? raw : isMainThread ? await inflateRaw(raw, inflate) : zlib.inflateRawSync(raw, inflate);
+    } catch (err) {
+      throw (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? new Error(`entry ${entry.fileName} inflates past the ${entry.uncompressedSize} bytes the directory says`) : err;
+    }
     if (data.byteLength !== entry.uncompressedSize) {
       throw new Error(`unexpected EOF: ${entry.fileName} inflated to ${data.byteLength} bytes, the directory says ${entry.uncompressedSize}`);
     }
@@ -194,6 +205,16 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, digestOnly = fa
     else chunks.push(c as Buffer);
   }
   return hash ? hash.digest() : Buffer.concat(chunks);
+}
+
+/** An entry's compressed bytes within the in-memory ZIP, where its local header says they start. */
+function dataOf(zip: yauzl.ZipFile, entry: yauzl.Entry, buffer: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => {
+      if (err || !header) return reject(err ?? new Error(`no local header for ${entry.fileName}`));
+      resolve(buffer.subarray(header.fileDataStart, header.fileDataStart + entry.compressedSize));
+    });
+  });
 }
 
 async function collect(stream: Readable): Promise<Buffer> {

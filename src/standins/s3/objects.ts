@@ -19,6 +19,8 @@ export interface StoredObject {
   /** Without quotes. */
   etag: string;
   md5: string;
+  /** The object's bytes, when the stand-in keeps them in memory. */
+  bytes?: Buffer;
 }
 
 export interface BucketContent {
@@ -38,7 +40,7 @@ export function uuidFrom(text: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-export async function buildIdcContent(catalog: Catalog, options: { bucket?: string; multipartEvery?: number } = {}): Promise<{ bucket: string; content: BucketContent; index: IdcSeries[] }> {
+export async function buildIdcContent(catalog: Catalog, options: { bucket?: string; multipartEvery?: number; keepBytes?: boolean } = {}): Promise<{ bucket: string; content: BucketContent; index: IdcSeries[] }> {
   const bucket = options.bucket ?? DEFAULT_BUCKET;
   const limit = pLimit(8);
   const objects: StoredObject[] = [];
@@ -51,7 +53,7 @@ export async function buildIdcContent(catalog: Catalog, options: { bucket?: stri
           const data = await fsp.readFile(img.file);
           const md5 = crypto.createHash('md5').update(data).digest('hex');
           const key = `${seriesUuid}/${uuidFrom(`instance:${img.sopInstanceUid ?? img.relPath}`)}.dcm`;
-          return { key, file: img.file, size: data.length, etag: md5, md5 };
+          return { key, file: img.file, size: data.length, etag: md5, md5, ...(options.keepBytes ? { bytes: data } : {}) };
         }),
       ),
     );

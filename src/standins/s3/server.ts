@@ -9,14 +9,15 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../core/errors.ts';
 import { seededRandom } from '../../core/hash.ts';
 import type { Logger } from '../../core/log.ts';
 import { buildCatalog } from '../tcia/catalog.ts';
-import { PACE_CHUNK, SharedLink } from '../tcia/link.ts';
+import { SharedLink } from '../server/link.ts';
+import { listen } from '../server/listen.ts';
+import { writePaced } from '../server/paced.ts';
 import { idcIndexParquet } from './indexParquet.ts';
 import { buildIdcContent, type BucketContent, type StoredObject } from './objects.ts';
 
@@ -42,6 +43,8 @@ export interface S3StandInOptions {
   faultRate?: number;
   faults?: S3FaultKind[];
   seed?: number;
+  /** Hold every object's bytes in memory (benchmarks: no file read per GET). */
+  cacheObjects?: boolean;
   log?: Logger;
 }
 
@@ -61,169 +64,144 @@ const LAST_MODIFIED = '2024-01-01T00:00:00.000Z';
 
 export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn> {
   const catalog = await buildCatalog(opts.dataDir, opts.log);
-  const { bucket, content, index } = await buildIdcContent(catalog, { ...(opts.bucket ? { bucket: opts.bucket } : {}), multipartEvery: opts.multipartEvery ?? 0 });
+  const built = await buildIdcContent(catalog, { ...(opts.bucket ? { bucket: opts.bucket } : {}), multipartEvery: opts.multipartEvery ?? 0, keepBytes: opts.cacheObjects ?? false });
+  const { bucket, content, index } = built;
   const indexBytes = Buffer.from(idcIndexParquet(index, STAND_IN_INDEX_VERSION));
   const buckets = new Map<string, BucketContent>([[bucket, content]]);
-  const indexObject = { key: INDEX_KEY, bytes: indexBytes };
   const pageSize = opts.pageSize ?? 1000;
-  const link = new SharedLink(opts.bandwidthMbps);
-  let random = seededRandom(opts.seed ?? 1);
-  let rate = 0;
-  let kinds: S3FaultKind[] = [];
-  let latencyMs = 0;
-  const counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number>, objectGets: new Map<string, number>() };
+  const wire = new S3Wire(opts.seed ?? 1);
+  wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
 
-  const setFaults: S3StandIn['setFaults'] = (o) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    wire.counters.requests++;
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const [, bucketName = '', ...rest] = url.pathname.split('/');
+    const key = rest.map((s) => decodeURIComponent(s)).join('/');
+    const isObject = key !== '';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return wire.error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', url.pathname, { Allow: 'GET, HEAD' });
+    const fault = wire.pick(isObject);
+    if (wire.latencyMs > 0) await sleep(wire.latencyMs);
+    if (fault === 'slowdown') return wire.error(res, 503, 'SlowDown', 'Please reduce your request rate.', url.pathname);
+    if (fault === '500') return wire.error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.', url.pathname);
+
+    if (bucketName === INDEX_BUCKET) {
+      if (key !== INDEX_KEY) return wire.error(res, 404, 'NoSuchKey', 'The specified key does not exist.', url.pathname);
+      return wire.object(req, res, indexBytes, `"${md5hex(indexBytes)}"`, fault);
+    }
+    const c = buckets.get(bucketName);
+    if (!c) return wire.error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`);
+    if (!isObject) {
+      if (url.searchParams.get('list-type') !== '2') return wire.error(res, 403, 'AccessDenied', 'Access Denied (this stand-in lists with list-type=2 only)', `/${bucketName}`);
+      return wire.send(res, 200, { 'Content-Type': 'application/xml' }, Buffer.from(listXml(bucketName, c, url.searchParams, pageSize)), fault === 'reset' ? 'reset' : null);
+    }
+    const o = c.byKey.get(key);
+    if (!o) return wire.error(res, 404, 'NoSuchKey', 'The specified key does not exist.', url.pathname);
+    if (req.method === 'GET' && !req.headers.range) wire.counters.objectGets.set(key, (wire.counters.objectGets.get(key) ?? 0) + 1);
+    return wire.object(req, res, o.bytes ?? (await fs.promises.readFile(o.file)), `"${o.etag}"`, fault);
+  };
+
+  const server = await listen(handle, {
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    onError: (_req, res, err) => {
+      opts.log?.warn('s3 stand-in: request failed', { error: String(err) });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    },
+  });
+  return {
+    url: server.origin,
+    indexUrl: `${server.origin}/${INDEX_BUCKET}/${INDEX_KEY}`,
+    bucket,
+    stats: () => ({ ...wire.counters, faults: { ...wire.counters.faults }, objectGets: new Map(wire.counters.objectGets) }),
+    setFaults: (o) => wire.set(o),
+    close: () => server.close(),
+  };
+}
+
+/** The link, latency, seeded faults and counters, and how S3 answers go out through them. */
+class S3Wire {
+  readonly link = new SharedLink();
+  private readonly random: () => number;
+  private rate = 0;
+  private kinds: S3FaultKind[] = [];
+  latencyMs = 0;
+  readonly counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number>, objectGets: new Map<string, number>() };
+
+  constructor(seed: number) {
+    this.random = seededRandom(seed);
+  }
+
+  set(o: Pick<S3StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>): void {
     if (o.faultRate !== undefined) {
       if (!(o.faultRate >= 0 && o.faultRate <= 1)) throw new ConfigError(`fault rate must be between 0 and 1, got ${o.faultRate}`);
-      rate = o.faultRate;
+      this.rate = o.faultRate;
     }
     if (o.faults !== undefined) {
       const bad = o.faults.filter((k) => !(S3_FAULT_KINDS as readonly string[]).includes(k));
       if (bad.length) throw new ConfigError(`unknown S3 fault kind(s): ${bad.join(', ')}`, { hint: `use ${S3_FAULT_KINDS.join(', ')}` });
-      kinds = [...o.faults];
+      this.kinds = [...o.faults];
     }
-    if (o.latencyMs !== undefined) latencyMs = Math.max(0, o.latencyMs);
-    if (o.bandwidthMbps !== undefined) link.setMbps(o.bandwidthMbps);
-  };
-  setFaults({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0 });
-  random = seededRandom(opts.seed ?? 1);
+    if (o.latencyMs !== undefined) this.latencyMs = Math.max(0, o.latencyMs);
+    if (o.bandwidthMbps !== undefined) this.link.setMbps(o.bandwidthMbps);
+  }
 
-  const pick = (object: boolean): S3FaultKind | null => {
-    if (rate <= 0 || kinds.length === 0) return null;
-    const applicable = kinds.filter((k) => object || !OBJECT_ONLY.has(k));
-    if (random() >= rate || applicable.length === 0) return null;
-    const k = applicable[Math.floor(random() * applicable.length)]!;
-    counters.faults[k] = (counters.faults[k] ?? 0) + 1;
+  pick(object: boolean): S3FaultKind | null {
+    if (this.rate <= 0 || this.kinds.length === 0) return null;
+    const applicable = this.kinds.filter((k) => object || !OBJECT_ONLY.has(k));
+    if (this.random() >= this.rate || applicable.length === 0) return null;
+    const k = applicable[Math.floor(this.random() * applicable.length)]!;
+    this.counters.faults[k] = (this.counters.faults[k] ?? 0) + 1;
     return k;
-  };
-
-  const writePaced = async (res: http.ServerResponse, data: Buffer): Promise<boolean> => {
-    for (let off = 0; off < data.length; off += PACE_CHUNK) {
-      const piece = data.subarray(off, Math.min(data.length, off + PACE_CHUNK));
-      await link.take(piece.length);
-      if (res.destroyed) return false;
-      counters.bytesSent += piece.length;
-      if (!res.write(piece)) await drainOrClose(res);
-    }
-    return !res.destroyed;
-  };
+  }
 
   /** Sends `body` (or part of it, for faults) with the given status and headers. */
-  const send = async (res: http.ServerResponse, status: number, headers: Record<string, string>, body: Buffer, fault: S3FaultKind | null = null) => {
+  async send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Buffer, fault: S3FaultKind | null = null): Promise<void> {
     res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
     if (res.req.method === 'HEAD') return void res.end();
     if (fault === 'reset' || fault === 'truncate') {
-      await writePaced(res, body.subarray(0, Math.floor(body.length / 2)));
+      await writePaced(res, body.subarray(0, Math.floor(body.length / 2)), this.link, this.counters);
       if (fault === 'reset') res.socket?.resetAndDestroy();
       else res.socket?.end();
       return;
     }
     if (fault === 'etag' && body.length > 0) {
       body = Buffer.from(body);
-      body[Math.floor(random() * body.length)]! ^= 0xff;
+      body[Math.floor(this.random() * body.length)]! ^= 0xff;
     }
-    await writePaced(res, body);
-    res.end();
-  };
+    if (await writePaced(res, body, this.link, this.counters)) res.end();
+  }
 
-  const error = (res: http.ServerResponse, status: number, code: string, message: string, resource: string, extra: Record<string, string> = {}) =>
-    send(res, status, { 'Content-Type': 'application/xml', ...extra }, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc(message)}</Message><Resource>${esc(resource)}</Resource><RequestId>STANDIN</RequestId></Error>`));
+  error(res: http.ServerResponse, status: number, code: string, message: string, resource: string, extra: Record<string, string> = {}): Promise<void> {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc(message)}</Message><Resource>${esc(resource)}</Resource><RequestId>STANDIN</RequestId></Error>`;
+    return this.send(res, status, { 'Content-Type': 'application/xml', ...extra }, Buffer.from(xml));
+  }
 
-  const list = (res: http.ServerResponse, name: string, c: BucketContent, q: URLSearchParams) => {
-    const prefix = q.get('prefix') ?? '';
-    const max = Math.max(0, Math.min(pageSize, Number(q.get('max-keys') ?? pageSize) || 0));
-    const token = q.get('continuation-token');
-    const after = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (q.get('start-after') ?? '');
-    let i = lowerBound(c.objects, after > prefix ? after : prefix);
-    while (i < c.objects.length && c.objects[i]!.key <= after) i++;
-    const page: StoredObject[] = [];
-    for (; i < c.objects.length && c.objects[i]!.key.startsWith(prefix) && page.length < max; i++) page.push(c.objects[i]!);
-    const truncated = i < c.objects.length && c.objects[i]!.key.startsWith(prefix) && page.length > 0;
-    const contents = page.map((o) => `<Contents><Key>${esc(o.key)}</Key><LastModified>${LAST_MODIFIED}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
-    const next = truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1]!.key).toString('base64url')}</NextContinuationToken>` : '';
-    const tokenEcho = token !== null ? `<ContinuationToken>${esc(token)}</ContinuationToken>` : '';
-    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${XMLNS}"><Name>${esc(name)}</Name><Prefix>${esc(prefix)}</Prefix>${tokenEcho}<KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`;
-    return xml;
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const [, bucketName = '', ...rest] = url.pathname.split('/');
-    const key = rest.map((s) => decodeURIComponent(s)).join('/');
-    const isObject = key !== '';
-    if (req.method !== 'GET' && req.method !== 'HEAD') return error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', url.pathname, { Allow: 'GET, HEAD' });
-    const fault = pick(isObject);
-    if (latencyMs > 0) await sleep(latencyMs);
-    if (fault === 'slowdown') return error(res, 503, 'SlowDown', 'Please reduce your request rate.', url.pathname);
-    if (fault === '500') return error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.', url.pathname);
-
-    if (bucketName === INDEX_BUCKET) {
-      if (key !== indexObject.key) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.', url.pathname);
-      return sendObject(req, res, indexObject.bytes, `"${md5hex(indexObject.bytes)}"`, fault);
-    }
-    const c = buckets.get(bucketName);
-    if (!c) return error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`);
-    if (!isObject) {
-      if (url.searchParams.get('list-type') !== '2') return error(res, 403, 'AccessDenied', 'Access Denied (this stand-in lists with list-type=2 only)', `/${bucketName}`);
-      return send(res, 200, { 'Content-Type': 'application/xml' }, Buffer.from(list(res, bucketName, c, url.searchParams)), fault === 'reset' ? 'reset' : null);
-    }
-    const o = c.byKey.get(key);
-    if (!o) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.', url.pathname);
-    if (req.method === 'GET' && !req.headers.range) counters.objectGets.set(key, (counters.objectGets.get(key) ?? 0) + 1);
-    return sendObject(req, res, await fs.promises.readFile(o.file), `"${o.etag}"`, fault);
-  };
-
-  const sendObject = (req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, etag: string, fault: S3FaultKind | null) => {
+  object(req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, etag: string, fault: S3FaultKind | null): Promise<void> {
     const headers: Record<string, string> = { 'Content-Type': 'application/dicom', ETag: etag, 'Last-Modified': new Date(LAST_MODIFIED).toUTCString(), 'Accept-Ranges': 'bytes' };
     const range = req.headers.range;
-    if (range) {
-      const r = parseRange(range, data.length);
-      if (!r) return error(res, 416, 'InvalidRange', 'The requested range is not satisfiable', req.url ?? '', { 'Content-Range': `bytes */${data.length}` });
-      return send(res, 206, { ...headers, 'Content-Range': `bytes ${r.start}-${r.end}/${data.length}` }, data.subarray(r.start, r.end + 1), fault);
-    }
-    return send(res, 200, headers, data, fault);
-  };
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      opts.log?.warn('s3 stand-in: request failed', { error: String(err) });
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const base = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  return {
-    url: base,
-    indexUrl: `${base}/${INDEX_BUCKET}/${INDEX_KEY}`,
-    bucket,
-    stats: () => ({ ...counters, faults: { ...counters.faults }, objectGets: new Map(counters.objectGets) }),
-    setFaults,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+    if (!range) return this.send(res, 200, headers, data, fault);
+    const r = parseRange(range, data.length);
+    if (!r) return this.error(res, 416, 'InvalidRange', 'The requested range is not satisfiable', req.url ?? '', { 'Content-Range': `bytes */${data.length}` });
+    return this.send(res, 206, { ...headers, 'Content-Range': `bytes ${r.start}-${r.end}/${data.length}` }, data.subarray(r.start, r.end + 1), fault);
+  }
 }
 
-function drainOrClose(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+/** ListObjectsV2: prefix, max-keys, continuation-token (the last key, base64url), start-after. */
+function listXml(name: string, c: BucketContent, q: URLSearchParams, pageSize: number): string {
+  const prefix = q.get('prefix') ?? '';
+  const max = Math.max(0, Math.min(pageSize, Number(q.get('max-keys') ?? pageSize) || 0));
+  const token = q.get('continuation-token');
+  const after = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (q.get('start-after') ?? '');
+  let i = lowerBound(c.objects, after > prefix ? after : prefix);
+  while (i < c.objects.length && c.objects[i]!.key <= after) i++;
+  const page: StoredObject[] = [];
+  for (; i < c.objects.length && c.objects[i]!.key.startsWith(prefix) && page.length < max; i++) page.push(c.objects[i]!);
+  const truncated = i < c.objects.length && c.objects[i]!.key.startsWith(prefix) && page.length > 0;
+  const contents = page.map((o) => `<Contents><Key>${esc(o.key)}</Key><LastModified>${LAST_MODIFIED}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
+  const next = truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1]!.key).toString('base64url')}</NextContinuationToken>` : '';
+  const tokenEcho = token !== null ? `<ContinuationToken>${esc(token)}</ContinuationToken>` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${XMLNS}"><Name>${esc(name)}</Name><Prefix>${esc(prefix)}</Prefix>${tokenEcho}<KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`;
 }
 
 function lowerBound(objects: StoredObject[], key: string): number {

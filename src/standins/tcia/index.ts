@@ -8,8 +8,7 @@
  * `v1/getImage` is served for MONAI-style clients (no parameter validation, no IncludeMD5).
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
@@ -17,8 +16,11 @@ import { buildCatalog, type Catalog } from './catalog.ts';
 import { ENDPOINTS, SERVER_ERROR, SERVER_ERROR_NULL, invalidParamReply, type Endpoint, type Params, type Reply } from './endpoints.ts';
 import { FaultPicker, SERVICE_UNAVAILABLE_HTML, isFaultKind, type FaultKind } from './faults.ts';
 import { toHtml, toJson, toCsvQuoted, toValueCsv, toValueHtml, toValueXml, toXml, type Column } from './format.ts';
-import { PACE_CHUNK, SharedLink } from './link.ts';
+import { SharedLink } from '../server/link.ts';
+import { listen } from '../server/listen.ts';
+import { writePaced } from '../server/paced.ts';
 import { seriesZip, type SeriesZipOptions } from './seriesZip.ts';
+import { ZipCache, type ZipAnswer } from './zipCache.ts';
 
 export type { FaultKind } from './faults.ts';
 export { FAULT_KINDS } from './faults.ts';
@@ -43,6 +45,12 @@ export interface StandInOptions {
    * levels let a small benchmark machine fill a fast link: deflate is CPU-bound.
    */
   zipCompressionLevel?: number;
+  /**
+   * Keep up to this many MB of getImage answers in memory (0/unset = none): the answer to
+   * `NewFileNames=Yes&IncludeMD5=Yes` is built for every series at start-up, others on first
+   * request. For benchmarks: the client is measured, not the stand-in's deflate.
+   */
+  zipCacheMb?: number;
   log?: Logger;
 }
 
@@ -75,53 +83,132 @@ const V1_GET_IMAGE: Endpoint = {
 };
 
 const MAX_FORM_BYTES = 64 * 1024 * 1024;
+/** The getImage answer built ahead when answers are cached (what etl fetch and TCIA's retrievers ask for). */
+const PREBUILT: ZipAnswer = { license: true, newFileNames: true, includeMd5: true };
 
 export async function startStandIn(opts: StandInOptions): Promise<StandInServer> {
   const log = opts.log;
   const scanStart = performance.now();
   let catalog: Catalog = await buildCatalog(opts.dataDir, log);
   const scanSeconds = (performance.now() - scanStart) / 1000;
-  const link = new SharedLink(opts.bandwidthMbps);
-  const picker = new FaultPicker(opts.seed ?? 1);
-  let latencyMs = 0;
   const compressionLevel = opts.zipCompressionLevel ?? 6;
   if (!Number.isInteger(compressionLevel) || compressionLevel < 1 || compressionLevel > 9) {
     throw new ConfigError(`zip compression level must be an integer 1–9, got ${compressionLevel}`);
   }
-  const counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number> };
+  const wire = new Wire(opts.seed ?? 1);
+  wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
+  const cache = opts.zipCacheMb ? new ZipCache(compressionLevel, opts.zipCacheMb * 1e6) : undefined;
+  if (cache) {
+    const t = performance.now();
+    for (const s of catalog.series) if (!(await cache.fill(s, PREBUILT))) break;
+    log?.info(`stand-in: ${cache.size.answers} getImage answers (${(cache.size.bytes / 1e6).toFixed(0)} MB) built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const send = new Sender(wire, compressionLevel, cache, log);
 
-  const setFaults = (o: Pick<StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    wire.counters.requests++;
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const m = /^\/nbia-api\/services\/(v1|v4)\/([^/]+)\/?$/.exec(url.pathname);
+    const version = m?.[1];
+    const name = m?.[2] ?? '';
+    const ep = version === 'v4' ? (Object.hasOwn(ENDPOINTS, name) ? ENDPOINTS[name] : undefined) : name === 'getImage' && version === 'v1' ? V1_GET_IMAGE : undefined;
+    if (!ep) return send.rendered(res, text(404, 'Not Found', 'text/plain'), false);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (method !== ep.method) return send.rendered(res, { ...text(405, 'Method Not Allowed', 'text/plain'), headers: { 'Content-Type': 'text/plain', Allow: ep.method } }, false);
+
+    const form = ep.method === 'POST';
+    const params = paramsOf(form ? new URLSearchParams(await readBody(req)) : url.searchParams);
+    const fault = wire.picker.pick(!!ep.zip);
+    if (wire.latencyMs > 0) await sleep(wire.latencyMs);
+    if (fault === '429' || fault === '500' || fault === '503') {
+      wire.countFault(fault);
+      return send.rendered(res, faultResponse(fault), false);
+    }
+
+    const unknown = version === 'v4' ? params.names().find((p) => !ep.allowed.includes(p)) : undefined;
+    const origin = `http://${req.headers.host ?? 'localhost'}`;
+    const reply = unknown !== undefined ? invalidParamReply(unknown, ep.allowed, form) : ep.handle(params, { catalog, origin });
+    if (reply.kind === 'zip') return send.zip(res, reply, fault);
+    if (fault === 'reset') wire.countFault(fault);
+    if (reply.kind === 'file') {
+      const body = await fs.promises.readFile(reply.file);
+      return send.rendered(res, { status: 200, headers: { 'Content-Type': reply.contentType, ...reply.headers }, body }, fault === 'reset');
+    }
+    return send.rendered(res, render(reply), fault === 'reset');
+  };
+
+  const server = await listen(handle, {
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    onError: (req, res, err) => {
+      log?.error('stand-in: request failed', { url: req.url, error: messageOf(err) });
+      if (!res.headersSent) {
+        const body = Buffer.from(`${SERVER_ERROR}\n${messageOf(err)}`);
+        res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length) });
+        res.end(body);
+      } else res.destroy();
+    },
+  });
+  log?.info(
+    `stand-in: indexed ${catalog.collections.length} collections, ${catalog.series.length} series, ` +
+      `${catalog.series.reduce((n, s) => n + s.images.length, 0)} files in ${scanSeconds.toFixed(1)} s`,
+  );
+  return {
+    url: `${server.origin}${API_PREFIX}/v4`,
+    port: server.port,
+    stats: () => ({ requests: wire.counters.requests, bytesSent: wire.counters.bytesSent, faults: { ...wire.counters.faults } }),
+    setFaults: (o) => wire.set(o),
+    async reload() {
+      catalog = await buildCatalog(opts.dataDir, log);
+    },
+    close: () => server.close(),
+  };
+}
+
+/** What every response shares: the link, first-byte latency, the fault draw and the counters. */
+class Wire {
+  readonly link = new SharedLink();
+  readonly picker: FaultPicker;
+  latencyMs = 0;
+  readonly counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number> };
+
+  constructor(seed: number) {
+    this.picker = new FaultPicker(seed);
+  }
+
+  set(o: Pick<StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>): void {
     if (o.faultRate !== undefined) {
       if (!(o.faultRate >= 0 && o.faultRate <= 1)) throw new ConfigError(`fault rate must be between 0 and 1, got ${o.faultRate}`);
-      picker.rate = o.faultRate;
+      this.picker.rate = o.faultRate;
     }
     if (o.faults !== undefined) {
       const bad = o.faults.filter((k) => !isFaultKind(k));
       if (bad.length > 0) throw new ConfigError(`unknown fault kind(s): ${bad.join(', ')}`, { hint: 'use 429, 500, 503, reset, truncate, short' });
-      picker.kinds = [...o.faults];
+      this.picker.kinds = [...o.faults];
     }
-    if (o.latencyMs !== undefined) latencyMs = Math.max(0, o.latencyMs);
-    if (o.bandwidthMbps !== undefined) link.setMbps(o.bandwidthMbps);
-  };
-  setFaults({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0 });
+    if (o.latencyMs !== undefined) this.latencyMs = Math.max(0, o.latencyMs);
+    if (o.bandwidthMbps !== undefined) this.link.setMbps(o.bandwidthMbps);
+  }
 
-  const countFault = (kind: FaultKind) => {
-    counters.faults[kind] = (counters.faults[kind] ?? 0) + 1;
-  };
+  countFault(kind: FaultKind): void {
+    this.counters.faults[kind] = (this.counters.faults[kind] ?? 0) + 1;
+  }
 
-  /** Writes `data` through the shared link, respecting backpressure. False if the client left. */
-  const writePaced = async (res: http.ServerResponse, data: Buffer): Promise<boolean> => {
-    for (let off = 0; off < data.length; off += PACE_CHUNK) {
-      const piece = data.subarray(off, Math.min(data.length, off + PACE_CHUNK));
-      await link.take(piece.length);
-      if (res.destroyed) return false;
-      counters.bytesSent += piece.length;
-      if (!res.write(piece)) await drainOrClose(res);
-    }
-    return !res.destroyed;
-  };
+  write(res: http.ServerResponse, data: Buffer): Promise<boolean> {
+    return writePaced(res, data, this.link, this.counters);
+  }
+}
 
-  const sendRendered = async (res: http.ServerResponse, r: Rendered, reset: boolean) => {
+/** Turns replies into bytes on the wire: rendered bodies, getImage ZIPs (cached or live), faults. */
+class Sender {
+  constructor(
+    private readonly wire: Wire,
+    private readonly compressionLevel: number,
+    private readonly cache: ZipCache | undefined,
+    private readonly log: Logger | undefined,
+  ) {}
+
+  async rendered(res: http.ServerResponse, r: Rendered, reset: boolean): Promise<void> {
     if (reset) {
       const half = r.body.subarray(0, Math.floor(r.body.length / 2));
       if (half.length === 0) {
@@ -129,122 +216,45 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
         return;
       }
       res.writeHead(r.status, { ...r.headers, 'Content-Length': String(r.body.length) });
-      await writePaced(res, half);
+      await this.wire.write(res, half);
       res.socket?.destroy();
       return;
     }
     res.writeHead(r.status, { ...r.headers, 'Content-Length': String(r.body.length) });
-    if (r.body.length > 0 && res.req.method !== 'HEAD') await writePaced(res, r.body);
+    if (r.body.length > 0 && res.req.method !== 'HEAD') await this.wire.write(res, r.body);
     res.end();
-  };
+  }
 
-  const sendZip = async (res: http.ServerResponse, reply: Extract<Reply, { kind: 'zip' }>, fault: FaultKind | null) => {
+  async zip(res: http.ServerResponse, reply: Extract<Reply, { kind: 'zip' }>, fault: FaultKind | null): Promise<void> {
+    const { picker } = this.wire;
     const n = reply.series.images.length;
-    const zipOpts: SeriesZipOptions = { license: reply.license, newFileNames: reply.newFileNames, includeMd5: reply.includeMd5, compressionLevel };
+    const answer: ZipAnswer = { license: reply.license, newFileNames: reply.newFileNames, includeMd5: reply.includeMd5 };
+    const zipOpts: SeriesZipOptions = { ...answer, compressionLevel: this.compressionLevel };
     if (fault === 'short') zipOpts.limitImages = Math.floor(picker.random() * n);
     if ((fault === 'truncate' || fault === 'reset') && n > 0) zipOpts.cutAtImage = Math.floor(picker.random() * n);
-    if (fault && (fault !== 'truncate' || n > 0)) countFault(fault);
+    if (fault && (fault !== 'truncate' || n > 0)) this.wire.countFault(fault);
+    // Chunked, no Content-Length: the real server does not know the size before the ZIP is written.
+    const head = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${reply.series.seriesUid}.zip"` };
+    const cached = fault === null && this.cache ? (this.cache.get(reply.series, answer) ?? (await this.cache.fill(reply.series, answer))) : undefined;
+    if (cached) {
+      res.writeHead(200, head);
+      if (await this.wire.write(res, cached)) res.end();
+      return;
+    }
     const zip = seriesZip(reply.series, zipOpts);
-    // Chunked, no Content-Length: the size is not known before the ZIP is written.
-    res.writeHead(200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Disposition': `attachment; filename="${reply.series.seriesUid}.zip"`,
-    });
+    res.writeHead(200, head);
     try {
       for await (const chunk of zip.stream) {
-        if (!(await writePaced(res, chunk as Buffer))) break;
+        if (!(await this.wire.write(res, chunk as Buffer))) break;
       }
     } catch (err) {
-      log?.debug('stand-in: zip stream ended early', { error: messageOf(err) });
+      this.log?.debug('stand-in: zip stream ended early', { error: messageOf(err) });
     } finally {
       zip.cancel();
     }
     if (fault === 'reset' && zipOpts.cutAtImage !== undefined) res.socket?.destroy();
     else if (!res.destroyed) res.end();
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const m = /^\/nbia-api\/services\/(v1|v4)\/([^/]+)\/?$/.exec(url.pathname);
-    const version = m?.[1];
-    const name = m?.[2] ?? '';
-    const ep = version === 'v4' ? (Object.hasOwn(ENDPOINTS, name) ? ENDPOINTS[name] : undefined) : name === 'getImage' && version === 'v1' ? V1_GET_IMAGE : undefined;
-    if (!ep) return sendRendered(res, text(404, 'Not Found', 'text/plain'), false);
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
-    if (method !== ep.method) return sendRendered(res, { ...text(405, 'Method Not Allowed', 'text/plain'), headers: { 'Content-Type': 'text/plain', Allow: ep.method } }, false);
-
-    let search: URLSearchParams;
-    const form = ep.method === 'POST';
-    if (form) search = new URLSearchParams(await readBody(req));
-    else search = url.searchParams;
-    const params = paramsOf(search);
-
-    const fault = picker.pick(!!ep.zip);
-    if (latencyMs > 0) await sleep(latencyMs);
-    if (fault === '429' || fault === '500' || fault === '503') {
-      countFault(fault);
-      return sendRendered(res, faultResponse(fault), false);
-    }
-
-    const unknown = version === 'v4' ? params.names().find((p) => !ep.allowed.includes(p)) : undefined;
-    const origin = `http://${req.headers.host ?? 'localhost'}`;
-    const reply = unknown !== undefined ? invalidParamReply(unknown, ep.allowed, form) : ep.handle(params, { catalog, origin });
-    if (reply.kind === 'zip') return sendZip(res, reply, fault);
-    if (reply.kind === 'file') {
-      const body = await fs.promises.readFile(reply.file);
-      if (fault === 'reset') countFault(fault);
-      return sendRendered(res, { status: 200, headers: { 'Content-Type': reply.contentType, ...reply.headers }, body }, fault === 'reset');
-    }
-    if (fault === 'reset') countFault(fault);
-    return sendRendered(res, render(reply), fault === 'reset');
-  };
-
-  const sockets = new Set<import('node:net').Socket>();
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log?.error('stand-in: request failed', { url: req.url, error: messageOf(err) });
-      if (!res.headersSent) {
-        const body = Buffer.from(`${SERVER_ERROR}\n${messageOf(err)}`);
-        res.writeHead(500, { 'Content-Type': 'text/plain', 'Content-Length': String(body.length) });
-        res.end(body);
-      } else res.destroy();
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}${API_PREFIX}/v4`;
-  log?.info(
-    `stand-in: indexed ${catalog.collections.length} collections, ${catalog.series.length} series, ` +
-      `${catalog.series.reduce((n, s) => n + s.images.length, 0)} files in ${scanSeconds.toFixed(1)} s`,
-  );
-
-  return {
-    url,
-    port,
-    stats: () => ({ requests: counters.requests, bytesSent: counters.bytesSent, faults: { ...counters.faults } }),
-    setFaults,
-    async reload() {
-      catalog = await buildCatalog(opts.dataDir, log);
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        for (const s of sockets) s.destroy();
-      }),
-  };
+  }
 }
 
 function text(status: number, body: string, contentType?: string): Rendered {
@@ -323,16 +333,4 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function drainOrClose(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -461,3 +461,29 @@ describe('stand-in reload', () => {
     }
   });
 });
+
+describe('stand-in answer cache (benchmarks)', () => {
+  it('serves the same getImage bytes cached as live, and still injects faults into cached series', async () => {
+    const cached = await startStandIn({ dataDir, port: 0, seed: 3, zipCacheMb: 64 });
+    try {
+      for (const d of disk.slice(0, 3)) {
+        for (const params of [{ NewFileNames: 'Yes', IncludeMD5: 'Yes' }, {}] as Array<Record<string, string>>) {
+          const q = { SeriesInstanceUID: d.seriesUid, ...params };
+          const live = await get(server, 'getImage', q);
+          const fromCache = await get(cached, 'getImage', q);
+          expect(fromCache.status).toBe(200);
+          expect(fromCache.headers.get('content-length')).toBeNull();
+          expect(md5(fromCache.body)).toBe(md5(live.body));
+          expect((await unzip(fromCache.body)).filter((e) => e.name.endsWith('.dcm')).length).toBe(d.files.length);
+        }
+      }
+      cached.setFaults({ faultRate: 1, faults: ['truncate'] });
+      const d = disk.find((x) => x.files.length > 1)!;
+      const cut = await get(cached, 'getImage', { SeriesInstanceUID: d.seriesUid, NewFileNames: 'Yes', IncludeMD5: 'Yes' });
+      await expect(unzip(cut.body)).rejects.toThrow();
+      expect(cached.stats().faults.truncate).toBe(1);
+    } finally {
+      await cached.close();
+    }
+  });
+});

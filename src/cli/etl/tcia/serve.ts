@@ -19,6 +19,7 @@ interface ServeArgs {
   s3: boolean;
   s3Port: number;
   s3Faults?: string;
+  cacheMb: number;
 }
 
 export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
@@ -37,6 +38,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       .option('s3', { type: 'boolean', default: false, describe: 'also serve the same collections as IDC does: an S3 endpoint with one object per instance and a generated idc_index.parquet (for `etl fetch idc`)' })
       .option('s3-port', { type: 'number', default: 0, describe: 'port of the S3 stand-in (0 = any free port)' })
       .option('s3-faults', { type: 'string', describe: `S3 fault kinds (with --fault-rate), comma-separated: ${S3_FAULT_KINDS.join(',')}` })
+      .option('cache-mb', { type: 'number', default: 0, describe: 'benchmarks: build answers before serving and keep up to this many MB of getImage ZIPs (and, with --s3, every object) in memory, so the client and the link are measured, not the stand-in' })
       .option('zip-level', { type: 'number', default: 6, describe: 'deflate level of getImage ZIPs, 1-9 (6 = the real server; lower = less CPU)' }) as never,
   handler: runCommand<ServeArgs>(async (args, ctx) => {
     const dataDir = path.resolve(args.data);
@@ -52,6 +54,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       throw new ConfigError('--fault-rate needs --faults', { hint: `e.g. --faults ${FAULT_KINDS.join(',')}` });
     }
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new ConfigError(`--port must be 0..65535, got ${args.port}`);
+    if (!(args.cacheMb >= 0)) throw new ConfigError(`--cache-mb must be 0 or more, got ${args.cacheMb}`, { hint: 'e.g. --cache-mb 2000' });
 
     const server = await startStandIn({
       dataDir,
@@ -63,6 +66,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       faults,
       seed: args.seed,
       zipCompressionLevel: args.zipLevel,
+      zipCacheMb: args.cacheMb,
       log: ctx.log,
     });
     let s3: S3StandIn | undefined;
@@ -77,6 +81,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
         faultRate: s3Faults.length ? args.faultRate : 0,
         faults: s3Faults,
         seed: args.seed,
+        cacheObjects: args.cacheMb > 0,
         log: ctx.log,
       });
     }
