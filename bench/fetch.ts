@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { createRunContext } from '../src/core/context.ts';
 import { createLogger } from '../src/core/log.ts';
 import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/pipeline/index.ts';
-import { curlFetch, load, median, startWorld } from './fetchWorld.ts';
+import { curlFetch, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,10 +39,7 @@ const quiet = () => createLogger({ level: 'warn' });
 
 try {
   // The plan (caps, class map) decides which series are fetched; curl gets the same getImage URLs.
-  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-bench-plan-'));
-  const planned = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, planOnly: true }, createRunContext({ dataDir: planDir, logger: quiet(), tty: false }));
-  fs.rmSync(planDir, { recursive: true, force: true });
-  const urls = planned.plan.series.map((s) => `${world.apiUrl}/getImage?${new URLSearchParams({ SeriesInstanceUID: s.seriesUid, NewFileNames: 'Yes', IncludeMD5: 'Yes' })}`);
+  const urls = await warmTciaAnswers(world);
   console.log(`\nfetchTcia vs curl: ${urls.length} series of ${world.collections.length} collections (${(world.dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms, answers built before timing`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}\n`);
   console.log('run  client              MB      s    MB/s   link used   CPU s   MB per CPU-s');

@@ -1,7 +1,8 @@
 /**
  * What the fetch benches share: synthetic collections, the stand-ins in their own process on an
- * emulated link, with every answer built before timing (`--cache-mb`: the stand-in serves prepared
- * bytes, so the client and the link are measured, not the stand-in's deflate on the same cores),
+ * emulated link, with every answer built before timing (`--cache-mb` and an untimed warm-up pass:
+ * the stand-in serves prepared bytes, so the client and the link are measured, not the stand-in's
+ * deflate on the same cores),
  * the collections taken until their DICOM reaches a target, and curl as the baseline client.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRunContext } from '../src/core/context.ts';
+import { createLogger } from '../src/core/log.ts';
+import { fetchTcia } from '../src/pipeline/index.ts';
 import { isSynthOutput, synthesize } from '../src/standins/synth/index.ts';
 import { TciaClient } from '../src/tcia/index.ts';
 
@@ -56,6 +60,25 @@ export async function startWorld(o: { preset: string; data?: string; latencyMs: 
     probe.close();
   }
   return { apiUrl: lines[0]!, ...(o.s3 ? { endpoint: lines[1]!, indexUrl: lines[2]! } : {}), collections, dicomBytes, stop: () => server.kill('SIGTERM') };
+}
+
+/**
+ * The getImage URLs of the series a fetch of the world's collections plans (caps and class map
+ * applied), fetched once untimed so the stand-in has built and cached every answer.
+ */
+export async function warmTciaAnswers(world: World): Promise<string[]> {
+  const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-bench-plan-'));
+  try {
+    const ctx = createRunContext({ dataDir: planDir, logger: createLogger({ level: 'warn' }), tty: false });
+    const { plan } = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, planOnly: true }, ctx);
+    const urls = plan.series.map((s) => `${world.apiUrl}/getImage?${new URLSearchParams({ SeriesInstanceUID: s.seriesUid, NewFileNames: 'Yes', IncludeMD5: 'Yes' })}`);
+    const t = performance.now();
+    curlFetch(urls, 2);
+    console.log(`warm-up: the stand-in built ${urls.length} getImage answers in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`);
+    return urls;
+  } finally {
+    fs.rmSync(planDir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { DataError, isEtlError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { HttpNetworkError, HttpStatusError } from './errors.ts';
+import type { Gate } from './gate.ts';
 import { LimitGuard, type RequestLimits } from './limits.ts';
 import { DEFAULT_RETRY, abortReason, parseRetryAfter, withRetry, type RetryPolicy } from './retry.ts';
 
@@ -38,6 +39,8 @@ export interface RequestSpec {
   accept?: readonly number[];
   limits: RequestLimits;
   signal?: AbortSignal;
+  /** Entered before each attempt's request is sent, left when its body is read (`release`) or it ends. */
+  gate?: Gate;
 }
 
 /** An accepted (200) response being read: `body` yields its chunks, counted against the limits. */
@@ -45,6 +48,8 @@ export interface OpenResponse {
   url: string;
   headers: Record<string, unknown>;
   body: AsyncIterable<Buffer>;
+  /** Leaves the request's gate early: call once the body is read and only local work remains. */
+  release(): void;
 }
 
 export class HttpClient {
@@ -111,6 +116,15 @@ export class HttpClient {
   }
 
   private async attempt<T>(url: string, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>): Promise<T> {
+    const release = spec.gate ? await spec.gate() : () => undefined;
+    try {
+      return await this.gatedAttempt(url, spec, outer, consume, release);
+    } finally {
+      release();
+    }
+  }
+
+  private async gatedAttempt<T>(url: string, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>, release: () => void): Promise<T> {
     if (outer.aborted) throw abortReason(outer);
     const ac = new AbortController();
     let stream: Readable | undefined;
@@ -151,7 +165,7 @@ export class HttpClient {
       guard.declared(declared);
       if (guard.reason) throw guard.reason;
       inBody = true;
-      const result = await consume({ url, headers: res.headers as Record<string, unknown>, body: counted(stream, guard) });
+      const result = await consume({ url, headers: res.headers as Record<string, unknown>, body: counted(stream, guard), release });
       if (Number.isFinite(declared) && declared > 0 && guard.received !== declared && !res.headers['content-encoding']) {
         throw new DataError('BODY_TRUNCATED', `got ${guard.received} of ${declared} bytes from ${url}`, { details: { url } });
       }

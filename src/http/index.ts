@@ -1,5 +1,6 @@
 /** Domain-neutral HTTP: client with retries and per-attempt limits, errors, JSON list streaming. */
 export { HttpClient, type HttpClientOptions, type OpenResponse, type RequestSpec } from './client.ts';
+export { gateOf, type Gate } from './gate.ts';
 export { HttpLimitError, HttpNetworkError, HttpStatusError, UNAVAILABLE_EXIT, isTransientNetError, originOf } from './errors.ts';
 export { readJsonRows } from './json.ts';
 export { DOWNLOAD_LIMITS, LimitGuard, METADATA_LIMITS, downloadDeadlineMs, type RequestLimits } from './limits.ts';

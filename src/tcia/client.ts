@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { AtomicFile } from '../core/fsAtomic.ts';
 import type { Logger } from '../core/log.ts';
 import {
-  DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, readJsonRows, type RequestLimits, type RetryPolicy,
+  DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, readJsonRows, type Gate, type RequestLimits, type RetryPolicy,
 } from '../http/index.ts';
 import { ENDPOINT_PARAMS, formatTciaDate, type Endpoint } from './endpoints.ts';
 import type { TciaSeriesRow } from '../core/catalog.ts';
@@ -40,6 +40,8 @@ export interface DownloadOptions {
   /** Bytes as they arrive (progress); called again with a negative count when an attempt is discarded. */
   onBytes?: (n: number) => void;
   signal?: AbortSignal;
+  /** Bounds downloads in flight; left once the body is on disk, before `verify`. */
+  gate?: Gate;
 }
 
 export interface DownloadedFile {
@@ -167,7 +169,7 @@ export class TciaClient {
       deadlineMs: Math.max(this.downloadLimits.deadlineMs, downloadDeadlineMs(options.expectedBytes)),
       maxBytes: Math.min(this.downloadLimits.maxBytes, options.maxBytes ?? Infinity),
     };
-    const spec = { path: 'getImage', params: query, limits, ...(options.signal ? { signal: options.signal } : {}) };
+    const spec = { path: 'getImage', params: query, limits, ...(options.signal ? { signal: options.signal } : {}), ...(options.gate ? { gate: options.gate } : {}) };
     return this.http.request(spec, async (res, attempts) => {
       const file = await AtomicFile.open(destFile);
       let received = 0;
@@ -191,6 +193,7 @@ export class TciaClient {
           if (pendingBytes >= WRITE_BATCH) await flush();
         }
         await flush();
+        res.release();
         const result = { bytes: received, sha256: hash.digest('hex'), attempts };
         if (options.verify) await options.verify(file.tempPath, result);
         await file.commit();

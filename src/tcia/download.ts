@@ -5,6 +5,7 @@ import type { RunContext } from '../core/context.ts';
 import { DataError, isEtlError } from '../core/errors.ts';
 import { stableJson, writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { PlannedSeries, RawSeriesRecord } from '../core/types.ts';
+import type { Gate } from '../http/index.ts';
 import type { TciaClient } from './client.ts';
 import { seriesLimits, type SeriesLimits } from './seriesLimits.ts';
 import { verifySeriesZip, type ZipVerification } from './verifyZip.ts';
@@ -36,6 +37,8 @@ export interface SeriesFetchOptions {
   /** Re-hash existing ZIPs instead of the cheap size check. */
   verifyExisting?: boolean;
   onBytes?: (n: number) => void;
+  /** Bounds downloads in flight across series; left before verification. */
+  gate?: Gate;
 }
 
 export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: RunContext, options: SeriesFetchOptions): Promise<SeriesOutcome> {
@@ -52,6 +55,7 @@ export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: Run
       ...(s.fileSize !== undefined ? { expectedBytes: s.fileSize } : {}),
       maxBytes: limits.maxZipBytes,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+      ...(options.gate ? { gate: options.gate } : {}),
       signal: ctx.signal,
       verify: async (tmp) => {
         verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount, limits);

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import type { PlannedSeries } from '../core/types.ts';
+import { gateOf } from '../http/index.ts';
 import type { TciaClient } from './client.ts';
 import { fetchSeries, type SeriesOutcome, type SeriesStatus } from './download.ts';
 import { createZipVerifier, verifierThreads } from './verifyPool.ts';
@@ -31,8 +32,10 @@ export interface DownloadListResult {
 }
 
 /**
- * Every planned series → verified ZIP under raw/, `concurrency` at a time, ZIPs verified on a worker
- * pool. A series that fails is counted, not thrown: the caller decides about the reject budget.
+ * Every planned series → verified ZIP under raw/: `concurrency` downloads at a time, each leaving its
+ * slot as soon as its body is on disk, while ZIPs are verified on a worker pool (up to `concurrency`
+ * more series wait there), so verification never idles the link. A series that fails is counted,
+ * not thrown: the caller decides about the reject budget.
  */
 export async function downloadSeriesList(client: TciaClient, series: readonly PlannedSeries[], ctx: RunContext, o: DownloadListOptions, hooks: DownloadHooks = {}): Promise<DownloadListResult> {
   const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
@@ -41,7 +44,8 @@ export async function downloadSeriesList(client: TciaClient, series: readonly Pl
   let images = 0;
   const start = performance.now();
   if (series.length > 0) {
-    const limit = pLimit(o.concurrency);
+    const limit = pLimit(2 * o.concurrency);
+    const gate = gateOf(pLimit(o.concurrency));
     const verifier = createZipVerifier(verifierThreads(o.concurrency));
     const progress = ctx.progress('download', series.length, 'series');
     try {
@@ -51,7 +55,7 @@ export async function downloadSeriesList(client: TciaClient, series: readonly Pl
             if (ctx.signal.aborted) return;
             const go = hooks.before ? await hooks.before(s) : true;
             if (ctx.signal.aborted) return;
-            const r: SeriesOutcome = go ? await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify }) : { status: 'skipped', bytes: 0, images: s.imageCount };
+            const r: SeriesOutcome = go ? await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify, gate }) : { status: 'skipped', bytes: 0, images: s.imageCount };
             counts[r.status]++;
             bytes += r.bytes;
             images += r.images;

@@ -46,9 +46,9 @@ export interface StandInOptions {
    */
   zipCompressionLevel?: number;
   /**
-   * Keep up to this many MB of getImage answers in memory (0/unset = none): the answer to
-   * `NewFileNames=Yes&IncludeMD5=Yes` is built for every series at start-up, others on first
-   * request. For benchmarks: the client is measured, not the stand-in's deflate.
+   * Keep up to this many MB of getImage answers in memory (0/unset = none), each built on its
+   * first request. For benchmarks: after a warm-up pass the client is measured, not the stand-in's
+   * deflate.
    */
   zipCacheMb?: number;
   log?: Logger;
@@ -83,8 +83,6 @@ const V1_GET_IMAGE: Endpoint = {
 };
 
 const MAX_FORM_BYTES = 64 * 1024 * 1024;
-/** The getImage answer built ahead when answers are cached (what etl fetch and TCIA's retrievers ask for). */
-const PREBUILT: ZipAnswer = { license: true, newFileNames: true, includeMd5: true };
 
 export async function startStandIn(opts: StandInOptions): Promise<StandInServer> {
   const log = opts.log;
@@ -98,11 +96,6 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
   const wire = new Wire(opts.seed ?? 1);
   wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
   const cache = opts.zipCacheMb ? new ZipCache(compressionLevel, opts.zipCacheMb * 1e6) : undefined;
-  if (cache) {
-    const t = performance.now();
-    for (const s of catalog.series) if (!(await cache.fill(s, PREBUILT))) break;
-    log?.info(`stand-in: ${cache.size.answers} getImage answers (${(cache.size.bytes / 1e6).toFixed(0)} MB) built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
   const send = new Sender(wire, compressionLevel, cache, log);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {

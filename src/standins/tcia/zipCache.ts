@@ -1,7 +1,7 @@
 /**
  * getImage answers kept in memory, so a benchmark measures the client and the link rather than the
  * stand-in deflating and hashing every series on the same cores (the real server's ZIP writing is
- * not ours to measure). Answers are deterministic (fixed entry times), so a cached answer is the
+ * not ours to measure; a benchmark warms the cache with one untimed pass). Answers are deterministic (fixed entry times), so a cached answer is the
  * very bytes a live one would be. Faulted answers (`short`, `truncate`, `reset`) are always built live.
  */
 import type { CatalogSeries } from './catalog.ts';
@@ -18,10 +18,6 @@ export class ZipCache {
     /** Stop caching beyond this many bytes (answers past it are built live). */
     private readonly maxBytes: number,
   ) {}
-
-  get size(): { answers: number; bytes: number } {
-    return { answers: this.answers.size, bytes: this.bytes };
-  }
 
   /** The cached answer, or undefined. */
   get(series: CatalogSeries, a: ZipAnswer): Buffer | undefined {

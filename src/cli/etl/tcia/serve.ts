@@ -38,7 +38,7 @@ export const command: CommandModule<GlobalArgs, ServeArgs & GlobalArgs> = {
       .option('s3', { type: 'boolean', default: false, describe: 'also serve the same collections as IDC does: an S3 endpoint with one object per instance and a generated idc_index.parquet (for `etl fetch idc`)' })
       .option('s3-port', { type: 'number', default: 0, describe: 'port of the S3 stand-in (0 = any free port)' })
       .option('s3-faults', { type: 'string', describe: `S3 fault kinds (with --fault-rate), comma-separated: ${S3_FAULT_KINDS.join(',')}` })
-      .option('cache-mb', { type: 'number', default: 0, describe: 'benchmarks: build answers before serving and keep up to this many MB of getImage ZIPs (and, with --s3, every object) in memory, so the client and the link are measured, not the stand-in' })
+      .option('cache-mb', { type: 'number', default: 0, describe: 'benchmarks: keep up to this many MB of getImage ZIPs in memory once built (and, with --s3, every object from the start), so after a warm-up pass the client and the link are measured, not the stand-in' })
       .option('zip-level', { type: 'number', default: 6, describe: 'deflate level of getImage ZIPs, 1-9 (6 = the real server; lower = less CPU)' }) as never,
   handler: runCommand<ServeArgs>(async (args, ctx) => {
     const dataDir = path.resolve(args.data);
