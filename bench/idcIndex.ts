@@ -3,10 +3,11 @@
  * API, on a generated index of the real shape (--rows, default 1,000,000 series; the columns of
  * idc_index.parquet; 150 collections, UIDs and UUIDs unique like the real ones). Each reader runs as
  * a whole process (module load + read + filter to two collections), alternating A B A B, median of
- * --runs. DuckDB is not a dependency: install it beside the checkout to compare
- * (`npm install --no-save @duckdb/node-api`), else only hyparquet is timed. Also prints install sizes.
+ * --runs. DuckDB is not a dependency: install it in a scratch folder and pass it
+ * (`mkdir /tmp/duck && cd /tmp/duck && npm init -y && npm install @duckdb/node-api`, then
+ * `--duckdb /tmp/duck`), else only hyparquet is timed. Also prints install sizes.
  *
- * Run: node --import tsx bench/idcIndex.ts [--rows 1000000] [--runs 3]
+ * Run: node --import tsx bench/idcIndex.ts [--rows 1000000] [--runs 3] [--duckdb DIR]
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,7 +20,9 @@ import type { IdcSeries } from '../src/idc/index.ts';
 import { uuidFrom, writeIdcIndexParquet } from '../src/standins/s3/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false }, duckdb: { type: 'string' } } });
+/** Where @duckdb/node-api is installed: a scratch folder (--duckdb) or this checkout. */
+const duckRoot = path.resolve(args.duckdb ?? root);
 const n = Number(args.rows);
 const file = path.join(os.tmpdir(), `medimg-bench-idc-index-${n}.parquet`);
 if (!fs.existsSync(file)) {
@@ -53,19 +56,20 @@ const hyScript = `import { readIdcIndex } from ${JSON.stringify(path.join(root, 
 const t = performance.now();
 const r = await readIdcIndex(${JSON.stringify(file)}, { collectionIds: new Set(${JSON.stringify(wanted)}) });
 console.log(JSON.stringify({ rows: r.series.length, readMs: performance.now() - t }));`;
-const duckScript = `import { DuckDBInstance } from '@duckdb/node-api';
+let duckEntry: string | undefined;
+try {
+  duckEntry = createRequire(path.join(duckRoot, 'package.json')).resolve('@duckdb/node-api');
+} catch {
+  duckEntry = undefined;
+}
+const duckAvailable = duckEntry !== undefined;
+const duckScript = `import { DuckDBInstance } from ${JSON.stringify(duckEntry ?? '@duckdb/node-api')};
 const t = performance.now();
 const db = await DuckDBInstance.create(':memory:');
 const con = await db.connect();
 const r = await con.runAndReadAll("select * from read_parquet('${file}') where collection_id in (${wanted.map((w) => `'${w}'`).join(',')})");
 console.log(JSON.stringify({ rows: r.getRowObjects().length, readMs: performance.now() - t }));`;
 
-let duckAvailable = true;
-try {
-  createRequire(path.join(root, 'package.json')).resolve('@duckdb/node-api');
-} catch {
-  duckAvailable = false;
-}
 
 function runOnce(script: string): { wallMs: number; readMs: number; rows: number; rssMb: number } {
   const f = path.join(root, 'bench', `.idcIndex-${process.pid}.mts`);
@@ -93,19 +97,18 @@ function du(dir: string): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`index ${file}: ${n} rows, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB; filter: 2 of 150 collections`);
-console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 const res: Record<string, Array<ReturnType<typeof runOnce>>> = { hyparquet: [], duckdb: [] };
 for (let i = 0; i < Number(args.runs); i++) {
   res.hyparquet!.push(runOnce(hyScript));
   if (duckAvailable) res.duckdb!.push(runOnce(duckScript));
 }
-const nm = path.join(root, 'node_modules');
-const sizes: Record<string, string[]> = { hyparquet: ['hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy'], duckdb: ['@duckdb'] };
+const sizes: Record<string, string[]> = { hyparquet: ['hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy'].map((p) => path.join(root, 'node_modules', p)), duckdb: [path.join(duckRoot, 'node_modules', '@duckdb')] };
 console.log('reader      rows   process s   read s   peak RSS MB   install MB');
 for (const [name, runs] of Object.entries(res)) {
-  const install = sizes[name]!.map((p) => path.join(nm, p)).filter((p) => fs.existsSync(p)).reduce((a, p) => a + du(p), 0) / 1e6;
+  const install = sizes[name]!.filter((p) => fs.existsSync(p)).reduce((a, p) => a + du(p), 0) / 1e6;
   if (runs.length === 0) {
-    console.log(`${name.padEnd(10)} (not installed: npm install --no-save @duckdb/node-api to compare)`);
+    console.log(`${name.padEnd(10)} (not found: install @duckdb/node-api in a scratch folder and pass --duckdb DIR)`);
     continue;
   }
   console.log(`${name.padEnd(10)} ${String(runs[0]!.rows).padStart(5)} ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(10)} ${(median(runs.map((r) => r.readMs)) / 1000).toFixed(2).padStart(8)} ${median(runs.map((r) => r.rssMb)).toFixed(0).padStart(13)} ${install.toFixed(1).padStart(12)}`);

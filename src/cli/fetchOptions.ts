@@ -4,7 +4,7 @@ import { parseModalities } from '../core/classMap.ts';
 import { DEFAULT_MAX_REJECT_RATE } from '../core/rejects.ts';
 import { DEFAULT_CAP_ORDER, parseCaps, type CapOrder } from '../curate/index.ts';
 import { DEFAULT_RETRY } from '../http/index.ts';
-import { budgetError, type FetchResult } from '../pipeline/index.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_IDC_CONCURRENCY, budgetError, type FetchResult } from '../pipeline/index.ts';
 import { printSummary, type Summary } from './command.ts';
 import type { RunContext } from '../core/context.ts';
 
@@ -35,7 +35,28 @@ export interface FetchSelectionWords {
   defaultConcurrency: number;
 }
 
-export function fetchSelectionOptions<T>(y: Argv<T>, w: FetchSelectionWords): Argv<T> {
+/** The shared flags' help for each source (one table, so the two commands differ only in their own flags). */
+const WORDS: Record<'tcia' | 'idc', FetchSelectionWords> = {
+  tcia: {
+    collection: 'TCIA collection name(s)',
+    order: 'as TCIA lists them',
+    concurrency: 'parallel series downloads',
+    defaultConcurrency: DEFAULT_CONCURRENCY,
+    attempts: 'attempts per request or series download',
+    verifyExisting: 're-hash already downloaded ZIPs instead of the size check',
+  },
+  idc: {
+    collection: 'IDC collection_id (lidc_idri) or TCIA collection name (LIDC-IDRI)',
+    order: 'index order',
+    concurrency: 'parallel object requests across all series',
+    defaultConcurrency: DEFAULT_IDC_CONCURRENCY,
+    attempts: 'attempts per request',
+    verifyExisting: 're-hash already fetched series instead of the size check',
+  },
+};
+
+export function fetchSelectionOptions<T>(y: Argv<T>, source: 'tcia' | 'idc'): Argv<T> {
+  const w = WORDS[source];
   return y
     .option('collection', { type: 'string', array: true, describe: w.collection })
     .option('manifest', { type: 'string', describe: 'dataset manifest, e.g. manifests/paper-2021.json' })

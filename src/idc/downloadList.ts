@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import type { PlannedSeries } from '../core/types.ts';
-import type { DownloadHooks, DownloadListResult, SeriesOutcome, SeriesStatus } from '../tcia/index.ts';
+import { DownloadTally, type DownloadHooks, type DownloadListResult, type SeriesOutcome } from '../tcia/index.ts';
 import type { Endpoint } from './endpoints.ts';
 import type { ObjectStore } from './objectStore.ts';
 import { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
@@ -21,11 +21,7 @@ export async function downloadIdcSeriesList(
   o: { endpoint: Endpoint; concurrency: number; verifyExisting: boolean },
   hooks: DownloadHooks = {},
 ): Promise<DownloadListResult> {
-  const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
-  const failedSeries: DownloadListResult['failedSeries'] = [];
-  let bytes = 0;
-  let images = 0;
-  const start = performance.now();
+  const tally = new DownloadTally();
   if (series.length > 0) {
     const objects = pLimit(o.concurrency);
     // Enough series in flight to keep `objects` busy when series have one instance each.
@@ -42,10 +38,7 @@ export async function downloadIdcSeriesList(
           const r: SeriesOutcome = go
             ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting })
             : { status: 'skipped', bytes: 0, images: s.imageCount };
-          counts[r.status]++;
-          bytes += r.bytes;
-          images += r.images;
-          if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+          tally.add(s, r);
           progress.tick(1, r.bytes);
           if (go) await hooks.after?.(s, r);
         }).catch((err: unknown) => {
@@ -55,6 +48,5 @@ export async function downloadIdcSeriesList(
     );
     progress.stop();
   }
-  failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
-  return { counts, failedSeries, bytes, images, seconds: (performance.now() - start) / 1000 };
+  return tally.result();
 }

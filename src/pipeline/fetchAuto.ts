@@ -4,7 +4,7 @@ import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { PlannedSeries } from '../core/types.ts';
 import { ObjectStore, downloadIdcSeriesList, readIdcIndex, resolveIndex, type Endpoint, type SeriesLocation } from '../idc/index.ts';
 import { TciaClient, downloadSeriesList, type DownloadHooks, type DownloadListResult } from '../tcia/index.ts';
-import { budgetError, fetchTcia, type FetchResult, type ResolvedFetchOptions } from './fetchTcia.ts';
+import { budgetError, fetchResultOf, fetchTcia, type FetchResult, type ResolvedFetchOptions } from './fetchTcia.ts';
 
 /**
  * `source: auto`: the plan is TCIA's (same catalog, order and caps as `etl fetch tcia`), and each
@@ -54,16 +54,8 @@ export async function fetchAuto(o: AutoFetchOptions, ctx: RunContext, hooks?: Do
       downloadIdcSeriesList(store, fromIdc, locations, ctx, { endpoint: o.idc.endpoint, concurrency: o.idc.concurrency, verifyExisting: o.tcia.verifyExisting }, hooks),
       downloadSeriesList(client, fromTcia, ctx, { apiUrl: o.tcia.apiUrl, concurrency: o.tcia.concurrency, verifyExisting: o.tcia.verifyExisting }, hooks),
     ]);
-    const merged = mergeLists(a, b);
     const result: AutoFetchResult = {
-      ...planned,
-      counts: merged.counts,
-      failedSeries: merged.failedSeries,
-      images: merged.images,
-      bytes: merged.bytes,
-      seconds: (performance.now() - start) / 1000,
-      mbPerSecond: merged.seconds > 0 ? merged.bytes / 1e6 / merged.seconds : 0,
-      overBudget: merged.failedSeries.length > o.tcia.maxRejectRate * series.length,
+      ...fetchResultOf(planned, mergeLists(a, b), start, o.tcia.maxRejectRate),
       servedBy: { idc: fromIdc.length, tcia: fromTcia.length },
       release,
     };

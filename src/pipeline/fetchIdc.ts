@@ -10,8 +10,8 @@ import {
   DEFAULT_INDEX_URL, ObjectStore, downloadIdcSeriesList, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
   type Endpoint, type IdcCatalog, type IndexFilter, type S5cmdManifest,
 } from '../idc/index.ts';
-import type { DownloadHooks, DownloadListResult } from '../tcia/index.ts';
-import { budgetError, type FetchResult } from './fetchTcia.ts';
+import { NO_DOWNLOADS, type DownloadHooks } from '../tcia/index.ts';
+import { budgetError, fetchResultOf, type FetchResult } from './fetchTcia.ts';
 
 /**
  * `etl fetch idc` as a library call: IDC index → the same plan step as TCIA (class map, caps,
@@ -172,26 +172,12 @@ export async function fetchIdc(options: FetchIdcOptions | ResolvedIdcOptions, ct
     await writeFileAtomic(planFile, planJson(plan));
     ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${plan.summary.reduce((n, s) => n + s.images, 0)} images to keep after caps (IDC index ${release})`);
     // 3. download
-    const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
-    const dl = o.planOnly ? empty : await downloadIdcSeriesList(store, plan.series, cat.locations, ctx, { endpoint: o.endpoint, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
-    const { counts, failedSeries, bytes, images } = dl;
-    const dlSeconds = dl.seconds;
-    const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;
+    const dl = o.planOnly ? NO_DOWNLOADS : await downloadIdcSeriesList(store, plan.series, cat.locations, ctx, { endpoint: o.endpoint, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
     const result: IdcFetchResult = {
-      planFile, plan, excluded,
-      collections: plan.inputs.collections.length,
-      emptyCollections: cat.empty,
-      externalDatasets: o.externalDatasets,
-      planned: plan.series.length,
-      counts, failedSeries, images, bytes,
-      seconds: (performance.now() - start) / 1000,
-      mbPerSecond: dlSeconds > 0 ? bytes / 1e6 / dlSeconds : 0,
-      staleTempsRemoved, overBudget,
+      ...fetchResultOf({ planFile, plan, excluded, emptyCollections: cat.empty, externalDatasets: o.externalDatasets, staleTempsRemoved }, dl, start, o.maxRejectRate),
       release, indexFile: idx.file, collectionMap: cat.mapping, licenses: cat.licenses,
     };
-    if (overBudget && o.throwOnBudget) {
-      throw budgetError(result, o.maxRejectRate, ctx);
-    }
+    if (result.overBudget && o.throwOnBudget) throw budgetError(result, o.maxRejectRate, ctx);
     return result;
   } finally {
     store.close();

@@ -6,7 +6,7 @@ import { WHOLE, type Partition } from '../core/partition.ts';
 import type { Plan } from '../core/types.ts';
 import { DEFAULT_CAPS, type CapOrder, planDatasetOf, validateSelection, datasetSource, loadManifest, type DatasetManifest, planFromCatalog, planJson, type Exclusion, type PlanDataset } from '../curate/index.ts';
 import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
-import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, type DownloadHooks, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
+import { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, resolveCollectionNames, unknownCollectionWarning, DEFAULT_API_URL, TciaClient, type SeriesStatus, downloadSeriesList, NO_DOWNLOADS, type DownloadHooks, type DownloadListResult, loadTciaManifest, type TciaManifest } from '../tcia/index.ts';
 import type { RetryPolicy } from '../http/index.ts';
 
 /**
@@ -226,33 +226,34 @@ export async function fetchTcia(options: FetchTciaOptions | ResolvedFetchOptions
     ctx.log.info(`plan ${planFile}: ${plan.series.length} series, ${keptImages} images to keep after caps`);
 
     // 3. download
-    const empty: DownloadListResult = { counts: { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 }, failedSeries: [], bytes: 0, images: 0, seconds: 0 };
-    const dl = o.planOnly ? empty : await downloadSeriesList(client, plan.series, ctx, { apiUrl: o.apiUrl, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
-    const { counts, failedSeries, bytes, images } = dl;
-    const dlSeconds = dl.seconds;
-    const overBudget = failedSeries.length > o.maxRejectRate * plan.series.length;
-    const result: FetchResult = {
-      planFile,
-      plan,
-      excluded,
-      collections: plan.inputs.collections.length,
-      emptyCollections: cat.empty,
-      externalDatasets: o.externalDatasets,
-      planned: plan.series.length,
-      counts,
-      failedSeries,
-      images,
-      bytes,
-      seconds: (performance.now() - start) / 1000,
-      mbPerSecond: dlSeconds > 0 ? bytes / 1e6 / dlSeconds : 0,
-      staleTempsRemoved,
-      overBudget,
-    };
-    if (overBudget && o.throwOnBudget) throw budgetError(result, o.maxRejectRate, ctx);
+    const dl = o.planOnly ? NO_DOWNLOADS : await downloadSeriesList(client, plan.series, ctx, { apiUrl: o.apiUrl, concurrency: o.concurrency, verifyExisting: o.verifyExisting }, hooks);
+    const result = fetchResultOf({ planFile, plan, excluded, emptyCollections: cat.empty, externalDatasets: o.externalDatasets, staleTempsRemoved }, dl, start, o.maxRejectRate);
+    if (result.overBudget && o.throwOnBudget) throw budgetError(result, o.maxRejectRate, ctx);
     return result;
   } finally {
     client.close();
   }
+}
+
+/** What a fetch reports, from its plan step and what its download list added up to (any archive). */
+export function fetchResultOf(
+  p: Pick<FetchResult, 'planFile' | 'plan' | 'excluded' | 'emptyCollections' | 'externalDatasets' | 'staleTempsRemoved'>,
+  dl: DownloadListResult,
+  startedAt: number,
+  maxRejectRate: number,
+): FetchResult {
+  return {
+    ...p,
+    collections: p.plan.inputs.collections.length,
+    planned: p.plan.series.length,
+    counts: dl.counts,
+    failedSeries: dl.failedSeries,
+    images: dl.images,
+    bytes: dl.bytes,
+    seconds: (performance.now() - startedAt) / 1000,
+    mbPerSecond: dl.seconds > 0 ? dl.bytes / 1e6 / dl.seconds : 0,
+    overBudget: dl.failedSeries.length > maxRejectRate * p.plan.series.length,
+  };
 }
 
 export function budgetError(r: FetchResult, maxRate: number, ctx: RunContext): RejectBudgetError {

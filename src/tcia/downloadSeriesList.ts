@@ -38,11 +38,7 @@ export interface DownloadListResult {
  * not thrown: the caller decides about the reject budget.
  */
 export async function downloadSeriesList(client: TciaClient, series: readonly PlannedSeries[], ctx: RunContext, o: DownloadListOptions, hooks: DownloadHooks = {}): Promise<DownloadListResult> {
-  const counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
-  const failedSeries: DownloadListResult['failedSeries'] = [];
-  let bytes = 0;
-  let images = 0;
-  const start = performance.now();
+  const tally = new DownloadTally();
   if (series.length > 0) {
     const limit = pLimit(2 * o.concurrency);
     const gate = gateOf(pLimit(o.concurrency));
@@ -56,10 +52,7 @@ export async function downloadSeriesList(client: TciaClient, series: readonly Pl
             const go = hooks.before ? await hooks.before(s) : true;
             if (ctx.signal.aborted) return;
             const r: SeriesOutcome = go ? await fetchSeries(client, s, ctx, { apiUrl: o.apiUrl, verifyExisting: o.verifyExisting, verify: verifier.verify, gate }) : { status: 'skipped', bytes: 0, images: s.imageCount };
-            counts[r.status]++;
-            bytes += r.bytes;
-            images += r.images;
-            if (r.status === 'failed') failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+            tally.add(s, r);
             progress.tick(1, r.bytes);
             if (go) await hooks.after?.(s, r);
           }).catch((err: unknown) => {
@@ -72,6 +65,30 @@ export async function downloadSeriesList(client: TciaClient, series: readonly Pl
     }
     progress.stop();
   }
-  failedSeries.sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
-  return { counts, failedSeries, bytes, images, seconds: (performance.now() - start) / 1000 };
+  return tally.result();
 }
+
+/** What a download list adds up to, series by series, for either archive. */
+export class DownloadTally {
+  private readonly counts: Record<SeriesStatus, number> = { verified: 0, skipped: 0, updated: 0, recovered: 0, failed: 0 };
+  private readonly failedSeries: DownloadListResult['failedSeries'] = [];
+  private bytes = 0;
+  private images = 0;
+  private readonly start = performance.now();
+
+  add(s: PlannedSeries, r: SeriesOutcome): void {
+    this.counts[r.status]++;
+    this.bytes += r.bytes;
+    this.images += r.images;
+    if (r.status === 'failed') this.failedSeries.push({ seriesUid: s.seriesUid, code: r.code ?? 'UNKNOWN' });
+  }
+
+  /** Failed series sorted by UID; seconds since the tally began. */
+  result(): DownloadListResult {
+    const failedSeries = [...this.failedSeries].sort((a, b) => (a.seriesUid < b.seriesUid ? -1 : 1));
+    return { counts: { ...this.counts }, failedSeries, bytes: this.bytes, images: this.images, seconds: (performance.now() - this.start) / 1000 };
+  }
+}
+
+/** A download list that did not run (`--plan-only`). */
+export const NO_DOWNLOADS: DownloadListResult = new DownloadTally().result();

@@ -4,7 +4,7 @@ export { DEFAULT_API_URL, TciaClient } from './client.ts';
 export { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
 export { readSidecar, sha256File, type SeriesOutcome, type SeriesStatus } from './download.ts';
 export { verifySeriesZip } from './verifyZip.ts';
-export { downloadSeriesList, type DownloadHooks, type DownloadListResult } from './downloadSeriesList.ts';
+export { DownloadTally, NO_DOWNLOADS, downloadSeriesList, type DownloadHooks, type DownloadListResult } from './downloadSeriesList.ts';
 export { formatTciaDate } from './endpoints.ts';
 export { loadTciaManifest, type TciaManifest } from './tciaManifest.ts';
 export type { SeriesFilters } from './types.ts';

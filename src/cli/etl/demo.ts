@@ -6,6 +6,7 @@ import { pipelineSummary } from './run.ts';
 interface DemoArgs {
   pipeline?: string;
   force: boolean;
+  source: 'tcia' | 'idc' | 'auto';
 }
 
 export const command: CommandModule<GlobalArgs, DemoArgs & GlobalArgs> = {
@@ -15,9 +16,10 @@ export const command: CommandModule<GlobalArgs, DemoArgs & GlobalArgs> = {
     y
       .version(false)
       .option('pipeline', { type: 'string', describe: 'pipeline file (default pipelines/demo.yaml)' })
-      .option('force', { type: 'boolean', default: false, describe: 'rerun every step' }) as never,
+      .option('force', { type: 'boolean', default: false, describe: 'rerun every step' })
+      .option('source', { choices: ['tcia', 'idc', 'auto'] as const, default: 'tcia' as const, describe: 'tcia: fetch from the TCIA stand-in; idc: serve the same archive as IDC does (S3 objects + index) and fetch from there; auto: IDC where the index has a series, else TCIA' }) as never,
   handler: runCommand<DemoArgs>(async (args, ctx) => {
-    const r = await runDemo({ ...(args.pipeline ? { pipeline: args.pipeline } : {}), force: args.force }, ctx);
+    const r = await runDemo({ ...(args.pipeline ? { pipeline: args.pipeline } : {}), force: args.force, source: args.source }, ctx);
     const s = pipelineSummary('demo', r.pipeline);
     s.figures['data dir'] = ctx.dataDir;
     s.figures['demo time'] = `${r.seconds.toFixed(1)} s${r.generated ? ' (including generating the synthetic archive)' : ''}`;

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { fetchOutcome, fetchSelectionConfig, fetchSelectionOptions, type FetchSelectionArgs } from '../../fetchOptions.ts';
 import { DEFAULT_INDEX_URL } from '../../../idc/index.ts';
-import { DEFAULT_IDC_CONCURRENCY, fetchIdc, fetchSummaryFigures, validateIdcOptions } from '../../../pipeline/index.ts';
+import { fetchIdc, fetchSummaryFigures, validateIdcOptions } from '../../../pipeline/index.ts';
 
 interface FetchIdcArgs extends FetchSelectionArgs {
   index: string;
@@ -21,14 +21,7 @@ export const command: CommandModule<GlobalArgs, FetchIdcArgs & GlobalArgs> = {
         .option('endpoint', { type: 'string', default: 'aws', describe: 'aws (https://s3.amazonaws.com), gcs (https://storage.googleapis.com) or an S3 endpoint URL (path-style)' })
         .option('s5cmd-manifest', { type: 'string', describe: 'IDC portal export: lines "cp s3://<bucket>/<uuid>/* ."' })
         .option('license', { type: 'string', array: true, describe: 'only series under these licences (license_short_name), e.g. "CC BY 4.0"' }),
-      {
-        collection: 'IDC collection_id (lidc_idri) or TCIA collection name (LIDC-IDRI)',
-        order: 'index order',
-        concurrency: 'parallel object requests across all series',
-        defaultConcurrency: DEFAULT_IDC_CONCURRENCY,
-        attempts: 'attempts per request',
-        verifyExisting: 're-hash already fetched series instead of the size check',
-      },
+      'idc',
     ) as never,
   handler: runCommand<FetchIdcArgs>(async (args, ctx) => {
     const options = validateIdcOptions({

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { fetchOutcome, fetchSelectionConfig, fetchSelectionOptions, type FetchSelectionArgs } from '../../fetchOptions.ts';
 import { DEFAULT_API_URL } from '../../../tcia/index.ts';
-import { DEFAULT_CONCURRENCY, fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../pipeline/index.ts';
+import { fetchSummaryFigures, fetchTcia, validateFetchOptions } from '../../../pipeline/index.ts';
 
 interface FetchTciaArgs extends FetchSelectionArgs {
   apiUrl: string;
@@ -19,14 +19,7 @@ export const command: CommandModule<GlobalArgs, FetchTciaArgs & GlobalArgs> = {
         .option('api-url', { type: 'string', default: DEFAULT_API_URL, describe: 'NBIA API v4 base URL' })
         .option('tcia-manifest', { type: 'string', describe: '.tcia manifest file from the TCIA portal' })
         .option('reuse-catalog', { type: 'boolean', default: false, describe: 'use catalog snapshots already on disk' }),
-      {
-        collection: 'TCIA collection name(s)',
-        order: 'as TCIA lists them',
-        concurrency: 'parallel series downloads',
-        defaultConcurrency: DEFAULT_CONCURRENCY,
-        attempts: 'attempts per request or series download',
-        verifyExisting: 're-hash already downloaded ZIPs instead of the size check',
-      },
+      'tcia',
     ) as never,
   handler: runCommand<FetchTciaArgs>(async (args, ctx) => {
     const options = validateFetchOptions({
