@@ -20,7 +20,7 @@ import { budgetError, fetchResultOf, type FetchResult } from './fetchTcia.ts';
  * 500-slice CT series both keep the link full.
  */
 
-/** Parallel object requests: fills a 400 Mbit/s link at 50 ms latency with ~0.5 MB CT objects (bench/fetch.ts). */
+/** Parallel object requests across all series: objects are small (~0.5 MB CT slices), so more of them than TCIA series cover the first-byte latency (bench/fetchIdc.ts; docs/idc.md, Throughput). */
 export const DEFAULT_IDC_CONCURRENCY = 16;
 
 export interface FetchIdcOptions {

@@ -14,7 +14,11 @@ import type { RetryPolicy } from '../http/index.ts';
  * `validateFetchOptions` runs every check that needs no network, so a bad flag fails before any request.
  */
 
-/** Default download concurrency: enough parallel series to fill a 400 Mbit/s link at 50 ms latency (bench/fetch.ts). */
+/**
+ * Default downloads in flight. bench/fetch.ts (1 Gbit/s, 50 ms, 2 loaded cores) could not tell 4, 8
+ * and 16 apart — the client is CPU-bound there (docs/idc.md, Throughput) — so 8 stays: enough series
+ * to cover the first-byte latency, since each leaves its slot once its body is on disk.
+ */
 export const DEFAULT_CONCURRENCY = 8;
 
 export interface FetchTciaOptions {
