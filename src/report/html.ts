@@ -1,5 +1,5 @@
 import type { CountRow, ReportData } from './model.ts';
-import { PALETTE, compact, esc, hBarChart, heatmap, legend, lineChart, stackedBarChart } from './svg.ts';
+import { CHART_CSS, PALETTE, compact, esc, hBarChart, heatmap, legend, lineChart, stackedBarChart } from './svg.ts';
 import { paperHtml } from './paperTable.ts';
 import { GENERALISATION_GAP, orderedLocations, orderedSplits, pct, secondsText, sumBy, throughputOf } from './summarize.ts';
 
@@ -268,13 +268,5 @@ td.ex{font-size:12px;max-width:620px;word-break:break-all}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 details summary{cursor:pointer;color:var(--accent);margin:6px 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;background:#f1f3f7;padding:1px 4px;border-radius:3px}
-svg.chart{background:#fff}
-svg .ctitle{font-size:13px;font-weight:600;fill:#1d2330}
-svg .tick{font-size:11px;fill:#5d6677}
-svg .val{font-size:10px;fill:#1d2330}
-svg .axis{font-size:11px;fill:#5d6677}
-svg .cellval{font-size:12px}
-svg .grid{stroke:#edf0f5}
-svg .axisline{stroke:#9aa3b2}
-footer{color:var(--muted);font-size:12px;margin-top:20px}
+${CHART_CSS}footer{color:var(--muted);font-size:12px;margin-top:20px}
 `;

@@ -2,3 +2,4 @@
 export { collectEvaluation } from './collect.ts';
 export { generateReport } from './report.ts';
 export { GENERALISATION_GAP } from './summarize.ts';
+export { chartRow, heatmap, lineChart, standaloneSvg } from './svg.ts';

@@ -4,6 +4,17 @@
  * opens anywhere, and each chart is testable as a string.
  */
 
+/** How the charts' classes look: the HTML report's stylesheet and every standalone chart share it. */
+export const CHART_CSS = `svg.chart{background:#fff}
+svg .ctitle{font-size:13px;font-weight:600;fill:#1d2330}
+svg .tick{font-size:11px;fill:#5d6677}
+svg .val{font-size:10px;fill:#1d2330}
+svg .axis{font-size:11px;fill:#5d6677}
+svg .cellval{font-size:12px}
+svg .grid{stroke:#edf0f5}
+svg .axisline{stroke:#9aa3b2}
+`;
+
 export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export function esc(s: string): string {
@@ -221,6 +232,31 @@ export function heatmap(c: Heatmap): string {
     });
   });
   if (c.rowLabel) parts.push(`<text x="10" y="${m.top - 6}" class="axis">${esc(c.rowLabel)}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * A chart that stands alone (an .svg file, or a PNG rendered from it): its own stylesheet, a white
+ * background and a generic font, so it looks as it does in the report without the page's CSS.
+ */
+export function standaloneSvg(svg: string): string {
+  const end = svg.indexOf('>') + 1;
+  return `${svg.slice(0, end)}<style>svg{font-family:sans-serif}\n${CHART_CSS}</style><rect width="100%" height="100%" fill="#fff"/>${svg.slice(end)}`;
+}
+
+/** Charts side by side under one title (each keeps its size), with an optional note below. */
+export function chartRow(text: string, charts: Array<{ svg: string; width: number; height: number }>, note?: string): string {
+  const top = 26;
+  const width = charts.reduce((a, c) => a + c.width, 0);
+  const height = top + Math.max(0, ...charts.map((c) => c.height)) + (note ? 22 : 0);
+  const parts = [svgOpen(width, height, text), title(text, width)];
+  let x = 0;
+  for (const c of charts) {
+    parts.push(`<g transform="translate(${x},${top})">${c.svg}</g>`);
+    x += c.width;
+  }
+  if (note) parts.push(`<text x="${f(width / 2)}" y="${height - 6}" text-anchor="middle" class="tick">${esc(note)}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

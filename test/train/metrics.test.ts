@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { confusionMatrix, groupAccuracy, summarize } from '../../src/train/metrics.ts';
 import { plateauStep, type PlateauState } from '../../src/train/sgd.ts';
 import { chunksOf } from '../../src/train/hostBatches.ts';
-import { confusionSvg } from '../../src/train/charts.ts';
+import { confusionSvg, curvesSvg } from '../../src/train/charts.ts';
+import type { EpochMetrics } from '../../src/train/trainState.ts';
 
 describe('classification metrics', () => {
   // rows: true CT, MR, PT, XR; columns: predicted
@@ -52,6 +53,14 @@ describe('classification metrics', () => {
     const svg = confusionSvg(cm, names);
     expect(svg.startsWith('<svg')).toBe(true);
     for (const n of [50, 30, 10, 5, 4]) expect(svg).toContain(`>${n}<`);
+  });
+
+  it('draws loss and accuracy side by side as a chart that stands alone, with each epoch\'s learning rate', () => {
+    const epoch = (e: number, lr: number) => ({ epoch: e, lr, trainLoss: 1 / e, trainAccuracy: 0.5 + e / 10, valLoss: 1.2 / e, valAccuracy: 0.4 + e / 10 });
+    const svg = curvesSvg([epoch(1, 0.01), epoch(2, 0.001)] as unknown as EpochMetrics[], 'run');
+    expect(svg).toMatch(/^<svg[^>]*><style>/); // its own stylesheet: the .svg file and the PNG look like the report
+    expect(svg.match(/class="ctitle">(loss|accuracy)</g)).toHaveLength(2);
+    expect(svg).toContain('1:0.01  2:0.001');
   });
 });
 

@@ -11,7 +11,7 @@ interface DemoArgs {
 
 export const command: CommandModule<GlobalArgs, DemoArgs & GlobalArgs> = {
   command: 'demo',
-  describe: 'the whole pipeline on synthetic collections served by an in-process TCIA stand-in, with a small CPU ResNet-18 and a report (measured ≈ 2,590 s on 2 cores shared with 5 other jobs, load average 25–32; validate/test balanced accuracy 65 %/95 %, see the README; a rerun is instant)',
+  describe: 'the whole pipeline on synthetic collections served by an in-process TCIA stand-in, with a small CPU ResNet-18 and a report (measured 306 s from a fresh clone on an idle 2-core machine; validate/test balanced accuracy 65 %/95 %, see the README; a rerun is instant)',
   builder: (y) =>
     y
       .version(false)
