@@ -1,4 +1,5 @@
 /** Public surface of train/ (backends, architectures, training loop, evaluation, classify): other folders import only from here. */
+export { ARCHS } from './archs/index.ts';
 export { BACKEND_CHOICES, type BackendRequest } from './backend.ts';
 export { classifyFiles, predictionsCsv, type ClassifyOptions, type ClassifyResult, type PredictionRow } from './classify.ts';
 export { DEFAULT_CLASSIFY_BATCH, TRAIN_DEFAULTS } from './defaults.ts';

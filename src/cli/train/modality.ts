@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ARCHS } from '../../train/archs/index.ts';
-import { BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
+import { ARCHS, BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
 
 const T = TRAIN_DEFAULTS;
 import { runCommand, type GlobalArgs } from '../command.ts';
