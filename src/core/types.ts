@@ -114,6 +114,8 @@ export interface StagingRecord {
   configHash: string;
   /** zipSha256 of the raw input (or a folder digest for imports). */
   inputSha256: string;
+  /** Digest of the plan entry's labels (label, location, keep…) the series was staged under (fetched series). */
+  metaHash?: string;
   size: number;
   samples: number;
   rejects: number;

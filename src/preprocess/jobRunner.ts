@@ -23,6 +23,11 @@ export interface PreprocessJob {
   dataset: string;
   /** zipSha256 of the raw ZIP, or the imported folder's digest. */
   inputSha256: string;
+  /**
+   * Digest of what the plan says of the series (label, location, keep…): the same ZIP under a new
+   * plan entry (a relabelled dataset, a new cap) must be staged again. Imports fold it into inputSha256.
+   */
+  metaHash?: string;
   /** Where the sidecar goes (the task's `out` is the staging file). */
   sidecar: string;
   task: SeriesTask;
@@ -71,7 +76,7 @@ export function isUpToDate(job: PreprocessJob, configHash: string): boolean {
   if (!fs.existsSync(job.task.out) || !fs.existsSync(job.sidecar)) return false;
   try {
     const rec = JSON.parse(fs.readFileSync(job.sidecar, 'utf8')) as StagingRecord;
-    return rec.configHash === configHash && rec.inputSha256 === job.inputSha256;
+    return rec.configHash === configHash && rec.inputSha256 === job.inputSha256 && rec.metaHash === job.metaHash;
   } catch {
     return false;
   }
@@ -166,6 +171,7 @@ async function recordOutcome(job: PreprocessJob, out: SeriesOutcome, tally: RunT
     seriesUid: job.seriesUid,
     configHash,
     inputSha256: job.inputSha256,
+    ...(job.metaHash ? { metaHash: job.metaHash } : {}),
     size: job.task.config.size,
     samples: out.samples,
     rejects: out.rejects.length,

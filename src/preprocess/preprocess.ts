@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
-import { isTempName } from '../core/fsAtomic.ts';
+import { isTempName, stableJson } from '../core/fsAtomic.ts';
+import { sha256Hex } from '../core/hash.ts';
 import { DataError, messageOf } from '../core/errors.ts';
 import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASS_MAP, type RawSeriesRecord, type StagedSample } from '../core/types.ts';
@@ -72,24 +73,26 @@ function settingsOf(options: PreprocessOptions): JobSettings {
 /** A verified raw series → its staging job. */
 function jobOf(rec: RawSeriesRecord, s: JobSettings, ctx: RunContext): PreprocessJob {
   const p = rec.planned;
+  const meta = {
+    dataset: p.dataset,
+    seriesUid: rec.seriesUid,
+    label: p.label,
+    bodyPart: p.bodyPart,
+    patientId: p.patientId,
+    studyUid: p.studyUid,
+    modality: p.modality,
+    ...(p.keep < p.imageCount ? { keep: p.keep } : {}),
+  };
   return {
     collection: rec.collection,
     seriesUid: rec.seriesUid,
     dataset: p.dataset,
     inputSha256: rec.zipSha256,
+    metaHash: sha256Hex(stableJson(meta)),
     sidecar: ctx.paths.stagingSidecar(rec.collection, rec.seriesUid),
     task: {
       source: { kind: 'zip', file: ctx.paths.rawZip(rec.collection, rec.seriesUid) },
-      meta: {
-        dataset: p.dataset,
-        seriesUid: rec.seriesUid,
-        label: p.label,
-        bodyPart: p.bodyPart,
-        patientId: p.patientId,
-        studyUid: p.studyUid,
-        modality: p.modality,
-        ...(p.keep < p.imageCount ? { keep: p.keep } : {}),
-      },
+      meta,
       config: s.config,
       out: ctx.paths.staging(rec.collection, rec.seriesUid),
       metadata: s.metadata,

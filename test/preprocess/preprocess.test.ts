@@ -97,6 +97,21 @@ describe('etl preprocess stage', () => {
     expect(readStaging(file).size).toBe(16);
   });
 
+  it('the same ZIP under a new plan entry (relabelled, new cap) is staged again with the new entry', async () => {
+    const c = ctx(dir);
+    const config = { size: 16, workers: 0, normalize: 'percentile:1,99' }; // as the test before left it
+    expect(await preprocess(config, c)).toMatchObject({ staged: 0, skipped: 2 });
+    // What `etl fetch` does when the plan changes but the data does not: it rewrites only `planned`.
+    const rawFile = c.paths.rawSidecar('COLL-B', B);
+    const raw = JSON.parse(fs.readFileSync(rawFile, 'utf8')) as { planned: { label: string; keep: number } };
+    fs.writeFileSync(rawFile, JSON.stringify({ ...raw, planned: { ...raw.planned, label: 'MR', keep: 2 } }));
+    expect(await preprocess(config, c)).toMatchObject({ staged: 1, skipped: 1 });
+    const b = readStaging(c.paths.staging('COLL-B', B));
+    expect(b.samples.map((s) => [s.sopUid, s.label])).toEqual([[`${B}.1`, 'MR'], [`${B}.2`, 'MR']]);
+    fs.writeFileSync(rawFile, JSON.stringify(raw));
+    expect(await preprocess(config, c)).toMatchObject({ staged: 1, skipped: 1 });
+  });
+
   it('the staged image equals preprocessDicomBytes of the same file (classifier path)', async () => {
     const bytes = ctSlice({ seriesUid: A, sopUid: `${A}.1`, instanceNumber: 1, padding: true });
     const one = await preprocessDicomBytes(bytes, { size: 16, normalize: 'percentile:1,99' });
