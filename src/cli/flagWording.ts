@@ -16,8 +16,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 const OPTIONS = new Set([
   ...Object.keys(FLAG_OF),
   'apiUrl', 'arch', 'augment', 'auto', 'backend', 'batch', 'capOrder', 'classWeights', 'colour', 'concurrency', 'dataDir',
-  'dataset', 'endpoint', 'fit', 'frame', 'imageSize', 'index', 'label', 'lr', 'manifest', 'maxAttempts', 'maxRejectRate',
-  'modality', 'model', 'name', 'normalize', 'out', 'partition', 'parts', 'planName', 'resume', 's5cmdManifest', 'seed',
+  'dataset', 'discardRaw', 'endpoint', 'fit', 'frame', 'imageSize', 'index', 'label', 'lr', 'manifest', 'maxAttempts', 'maxRejectRate',
+  'modality', 'model', 'name', 'normalize', 'out', 'overlap', 'partition', 'parts', 'planName', 'rawWindow', 'resume', 's5cmdManifest', 'seed',
   'shardSizeMb', 'size', 'source', 'split', 'splitFile', 'strict', 'targets', 'tciaManifest', 'width', 'workers',
 ]);
 

@@ -30,11 +30,11 @@ export function resolveStreamOptions(flags: Partial<StreamOptions>, section: Par
     rawWindow: flags.rawWindow ?? section.rawWindow ?? DEFAULT_RAW_WINDOW,
   };
   if (!Number.isInteger(o.rawWindow) || o.rawWindow < 1) {
-    throw new ConfigError(`--raw-window must be an integer ≥ 1 (series), got ${o.rawWindow}`, { hint: `default ${DEFAULT_RAW_WINDOW}` });
+    throw new ConfigError(`\`rawWindow\` must be an integer ≥ 1 (series), got ${o.rawWindow}`, { hint: `default ${DEFAULT_RAW_WINDOW}` });
   }
   if (o.discardRaw && !o.overlap) {
-    throw new ConfigError('--discard-raw needs the overlap: it deletes each ZIP as soon as its series is staged', {
-      hint: 'drop --no-overlap (stream.overlap: false), or drop --discard-raw',
+    throw new ConfigError('`discardRaw` needs `overlap` on: it deletes each ZIP as soon as its series is staged', {
+      hint: 'turn `overlap` on (stream.overlap in a pipeline), or `discardRaw` off',
     });
   }
   return o;

@@ -77,5 +77,8 @@ describe('usage hints', () => {
     const r = spawnSync(process.execPath, ['bin/etl.js', 'shard', '--name', 'x', '--split-file', 'none.json', '--batch', '0', '--data-dir', tempDataDir()], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--batch must be a positive integer \(got 0\)\n  hint: e\.g\. --batch 128/);
+    // Boolean options print as the flags that set them.
+    const { inFlagWords } = await import('../../src/cli/flagWording.ts');
+    expect(inFlagWords('`discardRaw` needs `overlap` on; `rawWindow` ≥ 1')).toBe('--discard-raw needs --overlap on; --raw-window ≥ 1');
   });
 });

@@ -180,7 +180,7 @@ describe('etl run: fetch → preprocess overlapped', () => {
 
   it('refuses --discard-raw without the overlap, before any request', async () => {
     const before = w.server.stats().requests;
-    await expect(runPipeline(w.pipeline({ stream: { overlap: false } }, 'refuse'), { discardRaw: true }, w.ctx(path.join(w.root, 'data-refuse')))).rejects.toThrow(/--discard-raw needs the overlap/);
+    await expect(runPipeline(w.pipeline({ stream: { overlap: false } }, 'refuse'), { discardRaw: true }, w.ctx(path.join(w.root, 'data-refuse')))).rejects.toThrow(/`discardRaw` needs `overlap` on/);
     expect(w.server.stats().requests).toBe(before);
   });
 });
