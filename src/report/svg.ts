@@ -189,8 +189,8 @@ export function lineChart(c: LineChart): string {
   return parts.join('');
 }
 
-/** Approximate width of one title character at the chart's title font size. */
-const TITLE_CHAR_PX = 7.5;
+/** Width of one title character at the title font (13px semi-bold; DejaVu Sans Bold digits are ~9 px in librsvg). */
+const TITLE_CHAR_PX = 9;
 
 export interface Heatmap {
   title: string;
