@@ -7,7 +7,6 @@
  * Rounds alternate A B C D, medians of --rounds (≥ 3). Goal (issue #15): PyTorch loader ≥ 0.8× raw read.
  *   node --import tsx bench/loaders.ts [--images 6400] [--rounds 3] [--dir /tmp/x]
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRunContext } from '../src/core/context.ts';
 import { createLogger } from '../src/core/log.ts';
-import type { StagedSample, StagingRecord } from '../src/core/types.ts';
-import { encodeStaging } from '../src/preprocess/staging.ts';
 import { shardDataset } from '../src/shards/build.ts';
 import { openDataset } from '../src/shards/reader.ts';
+import { BENCH_DATASETS, makeStaging } from './staging.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, dflt: string) => {
@@ -26,34 +24,10 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 
-/** Staging of n random-ish 224² images in two train datasets, then `etl shard` (batch 128). */
+/** Staging of n random-ish size² images in four datasets, all in train (bench/staging.ts), then `etl shard`. */
 export async function makeShardSet(dataDir: string, n: number, size = 224, batch = 128): Promise<string> {
-  const px = size * size;
-  const base = crypto.randomBytes(px + 4096);
-  const datasets = [['DS-CT', 'CT'], ['DS-MR', 'MR'], ['DS-PT', 'PT'], ['DS-XR', 'XR']] as const;
-  for (let s = 0, made = 0; made < n; s++) {
-    const [dataset, label] = datasets[s % datasets.length]!;
-    const count = Math.min(200, n - made);
-    const seriesUid = `1.2.3.${s}`;
-    const samples: StagedSample[] = [];
-    for (let i = 0; i < count; i++) {
-      const image = Buffer.from(base.subarray((made + i) % 4096, ((made + i) % 4096) + px));
-      image.writeUInt32LE(made + i, 0);
-      samples.push({
-        image, dataset, patientId: `${dataset}-${s}`, studyUid: seriesUid, seriesUid, sopUid: `${seriesUid}.${i}`, frame: 0,
-        modality: label, label, bodyPart: 'CHEST', rows: 512, cols: 512, normLo: 0, normHi: 1,
-        pixelHash: crypto.createHash('sha256').update(image).digest('hex').slice(0, 16),
-      });
-    }
-    const dir = path.join(dataDir, 'staging', dataset);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${seriesUid}.arrow`), encodeStaging(samples, size, { configHash: 'bench' }));
-    const rec: StagingRecord = { version: 1, collection: dataset, seriesUid, configHash: 'bench', inputSha256: seriesUid, size, samples: count, rejects: 0, stagedAt: 'bench' };
-    fs.writeFileSync(path.join(dir, `${seriesUid}.json`), JSON.stringify(rec));
-    made += count;
-  }
+  await makeStaging(dataDir, n, size, BENCH_DATASETS.map(([dataset, label]) => [dataset, label, 'train'] as const));
   const manifest = path.join(dataDir, 'manifest.json');
-  fs.writeFileSync(manifest, JSON.stringify({ name: 'bench', datasets: datasets.map(([name]) => ({ name, source: 'tcia', location: 'chest', split: 'train' })) }));
   const ctx = createRunContext({ dataDir, rejectsInMemory: true, logger: createLogger({ level: 'error' }), tty: false });
   // Hash on this thread: a bundle (bench/gpu-check) has no worker file to start.
   await shardDataset({ name: 'bench', batch, manifest, seed: 1, hashInBackground: false }, ctx);

@@ -6,14 +6,14 @@ import type { StagedSample, StagingRecord } from '../src/core/types.ts';
 import { encodeStaging } from '../src/preprocess/staging.ts';
 
 /** Synthetic staging for the shard benches: n incompressible size² images, 200 per series, 4 datasets over 3 splits, and their manifest. */
-const DATASETS = [['DS-CT', 'CT', 'train'], ['DS-MR', 'MR', 'train'], ['DS-PT', 'PT', 'validate'], ['DS-XR', 'XR', 'test']] as const;
+export const BENCH_DATASETS: ReadonlyArray<readonly [dataset: string, label: string, split: string]> = [['DS-CT', 'CT', 'train'], ['DS-MR', 'MR', 'train'], ['DS-PT', 'PT', 'validate'], ['DS-XR', 'XR', 'test']];
 
-export async function makeStaging(dataDir: string, n: number, size: number): Promise<void> {
+export async function makeStaging(dataDir: string, n: number, size: number, datasets = BENCH_DATASETS): Promise<void> {
   const px = size * size;
   const perSeries = 200;
   const base = crypto.randomBytes(px + 4096);
   for (let s = 0, made = 0; made < n; s++) {
-    const [dataset, label] = DATASETS[s % DATASETS.length]!;
+    const [dataset, label] = datasets[s % datasets.length]!;
     const count = Math.min(perSeries, n - made);
     const seriesUid = `1.2.3.${s}`;
     const samples: StagedSample[] = [];
@@ -35,6 +35,6 @@ export async function makeStaging(dataDir: string, n: number, size: number): Pro
   }
   await writeFileAtomic(
     path.join(dataDir, 'manifest.json'),
-    JSON.stringify({ name: 'bench', datasets: DATASETS.map(([name, , split]) => ({ name, source: 'tcia', location: 'chest', split })) }),
+    JSON.stringify({ name: 'bench', datasets: datasets.map(([name, , split]) => ({ name, source: 'tcia', location: 'chest', split })) }),
   );
 }

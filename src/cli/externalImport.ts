@@ -1,18 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from './command.ts';
-import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from './preprocessOptions.ts';
+import { importOptions, preprocessingOptions, type ImportArgs } from './preprocessOptions.ts';
 import { EXTERNAL_FORMATS, importExternal, jobFigures, type ExternalFormatName } from '../preprocess/index.ts';
 
-export interface ExternalArgs extends PreprocessingArgs {
-  dir: string;
-  dataset: string;
-  modality?: string;
-  location?: string;
-  label?: string;
-}
-
 /** `etl import <format> DIR --dataset NAME`: one command per external format (src/cli/etl/import/<format>.ts). */
-export function externalImportCommand(format: ExternalFormatName): CommandModule<GlobalArgs, ExternalArgs & GlobalArgs> {
+export function externalImportCommand(format: ExternalFormatName): CommandModule<GlobalArgs, ImportArgs & GlobalArgs> {
   const f = EXTERNAL_FORMATS[format];
   const modality = 'modality' in f ? f.modality : undefined;
   const location = 'location' in f ? f.location : undefined;
@@ -26,16 +18,8 @@ export function externalImportCommand(format: ExternalFormatName): CommandModule
         .option('modality', { type: 'string', describe: `modality of every sample (CT, MR, PT, CR, DX, MG, XR)${modality ? `; default ${modality}` : format === 'oai' ? '; default: from the DICOM headers' : '; required'}` })
         .option('location', { type: 'string', describe: `body location of every sample${location ? `; default ${location}` : ''}${format === 'mura' ? ' (else the XR_<BODYPART> folder)' : ''}` })
         .option('label', { type: 'string', describe: 'class label (default: the class of the modality)' }) as never,
-    handler: runCommand<ExternalArgs>(async (args, ctx) => {
-      const r = await importExternal(ctx, {
-        format,
-        dir: args.dir,
-        dataset: args.dataset,
-        ...preprocessingConfig(args),
-        ...(args.modality !== undefined ? { modality: args.modality } : {}),
-        ...(args.location !== undefined ? { location: args.location } : {}),
-        ...(args.label !== undefined ? { label: args.label } : {}),
-      });
+    handler: runCommand<ImportArgs>(async (args, ctx) => {
+      const r = await importExternal(ctx, { format, ...importOptions(args) });
       return { title: `import ${format} ${r.dataset}`, figures: jobFigures(r) };
     }),
   };

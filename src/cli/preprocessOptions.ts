@@ -38,3 +38,24 @@ export function preprocessingConfig(args: PreprocessingArgs): PreprocessOptions 
     ...(args.partition !== undefined ? { partition: args.partition } : {}),
   };
 }
+
+/** Flags of the import commands (`etl import folder`, `etl import <format>`) besides the preprocessing ones. */
+export interface ImportArgs extends PreprocessingArgs {
+  dir: string;
+  dataset: string;
+  modality?: string;
+  location?: string;
+  label?: string;
+}
+
+/** The library's import options those flags stand for (an absent flag leaves the library's default). */
+export function importOptions(args: ImportArgs) {
+  return {
+    dir: args.dir,
+    dataset: args.dataset,
+    ...preprocessingConfig(args),
+    ...(args.modality !== undefined ? { modality: args.modality } : {}),
+    ...(args.location !== undefined ? { location: args.location } : {}),
+    ...(args.label !== undefined ? { label: args.label } : {}),
+  };
+}

@@ -120,3 +120,13 @@ export interface Step {
    */
   probe?: boolean;
 }
+
+/** What a run's preprocessing is called with: its config plus the pipeline's workers and reject budget. */
+export function preprocessOptionsOf(env: StepEnv): PreprocessConfig & { workers?: number; maxRejectRate?: number } {
+  const pre = env.def.preprocess;
+  return {
+    ...env.preprocess,
+    ...(pre.workers !== undefined ? { workers: pre.workers } : {}),
+    ...(pre.maxRejectRate !== undefined ? { maxRejectRate: pre.maxRejectRate } : {}),
+  };
+}

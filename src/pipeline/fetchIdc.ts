@@ -2,16 +2,15 @@ import path from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ConfigError } from '../core/errors.ts';
 import { removeStaleTemps, writeFileAtomic } from '../core/fsAtomic.ts';
-import { WHOLE, type Partition } from '../core/partition.ts';
-import { normalizeClassMap, type ClassMap } from '../core/classMap.ts';
+import { WHOLE } from '../core/partition.ts';
+import { normalizeClassMap } from '../core/classMap.ts';
 import { collectionOf, datasetSource, idcCollectionIdOf, idcCollectionOf, loadManifest, planDatasetOf, planFromCatalog, planJson, validateSelection, type CapOrder, type PlanDataset } from '../curate/index.ts';
-import type { RetryPolicy } from '../http/index.ts';
 import {
   DEFAULT_INDEX_URL, ObjectStore, downloadIdcSeriesList, idcCatalog, loadS5cmdManifest, readIdcIndex, resolveEndpoint, resolveIndex, s5cmdBaseName, validateIndexSpec,
   type Endpoint, type IdcCatalog, type IndexFilter, type S5cmdManifest,
 } from '../idc/index.ts';
 import { NO_DOWNLOADS, type DownloadHooks } from '../tcia/index.ts';
-import { budgetError, fetchResultOf, type FetchResult } from './fetchTcia.ts';
+import { budgetError, fetchResultOf, type FetchResult, type PlanFetchOptions, type ResolvedPlanFetchOptions } from './fetchTcia.ts';
 
 /**
  * `etl fetch idc` as a library call: IDC index → the same plan step as TCIA (class map, caps,
@@ -23,7 +22,7 @@ import { budgetError, fetchResultOf, type FetchResult } from './fetchTcia.ts';
 /** Parallel object requests across all series: objects are small (~0.5 MB CT slices), so more of them than TCIA series cover the first-byte latency (bench/fetchIdc.ts; docs/idc.md, Throughput). */
 export const DEFAULT_IDC_CONCURRENCY = 16;
 
-export interface FetchIdcOptions {
+export interface FetchIdcOptions extends PlanFetchOptions {
   /** Parquet file or URL (default: the latest idc-index-data release). */
   index?: string;
   /** `aws` (default), `gcs` or an endpoint URL (path-style requests). */
@@ -31,39 +30,15 @@ export interface FetchIdcOptions {
   collections?: string[];
   manifest?: string;
   s5cmdManifest?: string;
-  modalities?: string[];
   /** license_short_name values to keep, e.g. ["CC BY 4.0"]. */
   licenses?: string[];
-  caps?: Record<string, number>;
-  capOrder?: CapOrder;
-  concurrency?: number;
-  partition?: Partition;
-  planName?: string;
-  maxRejectRate?: number;
-  verifyExisting?: boolean;
-  planOnly?: boolean;
-  retry?: Partial<RetryPolicy>;
-  throwOnBudget?: boolean;
 }
 
-export interface ResolvedIdcOptions {
+export interface ResolvedIdcOptions extends ResolvedPlanFetchOptions {
   index: string;
   endpoint: Endpoint;
   source: { kind: 'collections'; names: string[] } | { kind: 'manifest'; file: string; name: string; datasets: PlanDataset[]; idcIds: Record<string, string> } | { kind: 's5cmd'; file: string; manifest: S5cmdManifest };
-  externalDatasets: string[];
-  modalities: string[] | undefined;
   licenses: string[] | undefined;
-  classMap: ClassMap;
-  caps: Record<string, number>;
-  capOrder: CapOrder;
-  concurrency: number;
-  partition: Partition;
-  planName: string;
-  maxRejectRate: number;
-  verifyExisting: boolean;
-  planOnly: boolean;
-  retry: Partial<RetryPolicy> | undefined;
-  throwOnBudget: boolean;
 }
 
 export interface IdcFetchResult extends FetchResult {

@@ -5,7 +5,7 @@ import { stableJson } from '../core/fsAtomic.ts';
 import type { PlannedSeries, RawSeriesRecord } from '../core/types.ts';
 import { preprocessStream, stagedCheck, type PreprocessResult } from '../preprocess/index.ts';
 import { readSidecar, type DownloadHooks } from '../tcia/index.ts';
-import type { StepEnv } from './env.ts';
+import { preprocessOptionsOf, type StepEnv } from './env.ts';
 import { fetchAuto } from './fetchAuto.ts';
 import { DEFAULT_IDC_CONCURRENCY, fetchIdc } from './fetchIdc.ts';
 import { budgetError, fetchTcia, type FetchResult } from './fetchTcia.ts';
@@ -71,10 +71,9 @@ export async function fetchAndPreprocess(env: StepEnv): Promise<StreamedRun> {
       else window.release(); // failed: nothing to preprocess (the fetch reject is recorded)
     },
   };
-  const pre = env.def.preprocess;
   const consumer = preprocessStream(
     verified,
-    { ...env.preprocess, ...(pre.workers !== undefined ? { workers: pre.workers } : {}), ...(pre.maxRejectRate !== undefined ? { maxRejectRate: pre.maxRejectRate } : {}) },
+    preprocessOptionsOf(env),
     ctx,
     async (rec, outcome) => {
       // A series that failed keeps its ZIP for the next run's retry (the reject budget bounds them).

@@ -21,13 +21,8 @@ import type { RetryPolicy } from '../http/index.ts';
  */
 export const DEFAULT_CONCURRENCY = 8;
 
-export interface FetchTciaOptions {
-  apiUrl?: string;
-  collections?: string[];
-  /** Path of a dataset manifest (manifests/*.json). */
-  manifest?: string;
-  /** Path of a `.tcia` manifest from the TCIA portal. */
-  tciaManifest?: string;
+/** What every archive's fetch takes besides where the series come from: the plan step and the downloads. */
+export interface PlanFetchOptions {
   modalities?: string[];
   caps?: Record<string, number>;
   capOrder?: CapOrder;
@@ -37,8 +32,6 @@ export interface FetchTciaOptions {
   /** Failed series allowed, as a fraction of planned series (default DEFAULT_MAX_REJECT_RATE). */
   maxRejectRate?: number;
   verifyExisting?: boolean;
-  /** Use catalog snapshots already on disk instead of asking TCIA again. */
-  reuseCatalog?: boolean;
   /** Stop after writing the plan. */
   planOnly?: boolean;
   retry?: Partial<RetryPolicy>;
@@ -46,11 +39,19 @@ export interface FetchTciaOptions {
   throwOnBudget?: boolean;
 }
 
-/** Options after validation, with everything loaded that can be loaded offline. */
-export interface ResolvedFetchOptions {
-  apiUrl: string;
-  source: { kind: 'collections'; collections: string[] } | { kind: 'manifest'; file: string; manifest: DatasetManifest } | { kind: 'tcia'; file: string; manifest: TciaManifest };
-  datasets: PlanDataset[] | undefined;
+export interface FetchTciaOptions extends PlanFetchOptions {
+  apiUrl?: string;
+  collections?: string[];
+  /** Path of a dataset manifest (manifests/*.json). */
+  manifest?: string;
+  /** Path of a `.tcia` manifest from the TCIA portal. */
+  tciaManifest?: string;
+  /** Use catalog snapshots already on disk instead of asking TCIA again. */
+  reuseCatalog?: boolean;
+}
+
+/** PlanFetchOptions after validation (defaults filled in, the class map loaded). */
+export interface ResolvedPlanFetchOptions {
   externalDatasets: string[];
   modalities: string[] | undefined;
   classMap: ClassMap;
@@ -61,10 +62,17 @@ export interface ResolvedFetchOptions {
   planName: string;
   maxRejectRate: number;
   verifyExisting: boolean;
-  reuseCatalog: boolean;
   planOnly: boolean;
   retry: Partial<RetryPolicy> | undefined;
   throwOnBudget: boolean;
+}
+
+/** Options after validation, with everything loaded that can be loaded offline. */
+export interface ResolvedFetchOptions extends ResolvedPlanFetchOptions {
+  apiUrl: string;
+  source: { kind: 'collections'; collections: string[] } | { kind: 'manifest'; file: string; manifest: DatasetManifest } | { kind: 'tcia'; file: string; manifest: TciaManifest };
+  datasets: PlanDataset[] | undefined;
+  reuseCatalog: boolean;
   /** Collection names already matched against getCollectionValues (applyTciaSpelling ran). */
   collectionsResolved?: boolean;
 }

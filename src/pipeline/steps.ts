@@ -12,7 +12,7 @@ import { fetchIdc } from './fetchIdc.ts';
 import { fetchAndPreprocess, fetchFor, type SourcedFetchResult } from './fetchPreprocess.ts';
 import { applyTciaSpelling, fetchTcia } from './fetchTcia.ts';
 import { generateReport } from '../report/index.ts';
-import type { Step, StepCounts, StepEnv, StepOutcome } from './env.ts';
+import { preprocessOptionsOf, type Step, type StepCounts, type StepEnv, type StepOutcome } from './env.ts';
 import { digestOf, fileDigest, listingDigest, sidecarsDigest } from './fingerprint.ts';
 import { removeWithdrawn, syncCatalog } from './incremental.ts';
 import { datasetSteps } from './datasetSteps.ts';
@@ -179,16 +179,7 @@ const preprocessStep: Step = {
       return { counts: { series: r.series + s.alreadyStaged, staged: r.staged, 'already staged': r.skipped + s.alreadyStaged, failed: r.failed, images: r.images, rejects: r.rejects, pruned, overlapped: 'with fetch' } };
     }
     const r = await preprocess(
-      {
-        size: env.preprocess.size,
-        fit: env.preprocess.fit,
-        normalize: env.preprocess.normalize,
-        colour: env.preprocess.colour,
-        ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
-        ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
-        partition: env.partition,
-        seriesUids: p.series.map((s) => s.seriesUid),
-      },
+      { ...preprocessOptionsOf(env), partition: env.partition, seriesUids: p.series.map((s) => s.seriesUid) },
       env.ctx,
     );
     return { counts: { series: r.series, staged: r.staged, 'already staged': r.skipped, failed: r.failed, images: r.images, rejects: r.rejects, pruned } };
@@ -256,15 +247,7 @@ const importStep: Step = {
       total.series += r.series;
       total.rejects += r.rejects;
     };
-    const pre = {
-      size: env.preprocess.size,
-      fit: env.preprocess.fit,
-      normalize: env.preprocess.normalize,
-      colour: env.preprocess.colour,
-      ...(env.def.preprocess.workers !== undefined ? { workers: env.def.preprocess.workers } : {}),
-      ...(env.def.preprocess.maxRejectRate !== undefined ? { maxRejectRate: env.def.preprocess.maxRejectRate } : {}),
-      partition: env.partition,
-    };
+    const pre = { ...preprocessOptionsOf(env), partition: env.partition };
     for (const e of env.def.source.external ?? []) {
       add(
         await importFolder(

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../../core/context.ts';
 import { ConfigError, InputError } from '../../core/errors.ts';
-import { parsePartition, type Partition } from '../../core/partition.ts';
+import { parsePartition } from '../../core/partition.ts';
 import { safeSegment } from '../../core/paths.ts';
-import { importFolder, labelFor } from '../importFolder.ts';
+import { importFolder, labelFor, type ImportFolderOptions } from '../importFolder.ts';
 import { resolveWorkers } from '../pool.ts';
-import { resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from '../preprocessConfig.ts';
+import { resolvePreprocessConfig, type PreprocessConfig } from '../preprocessConfig.ts';
 import { runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from '../jobRunner.ts';
 import { chexpertJobs, nihJobs, rsnaBoneAgeJobs } from './csvImporters.ts';
 import { bratsJobs, mrnetJobs, muraJobs, niftiJobs, npyJobs } from './folderImporters.ts';
@@ -80,16 +80,9 @@ export const EXTERNAL_FORMATS = {
 export type ExternalFormatName = keyof typeof EXTERNAL_FORMATS;
 export const EXTERNAL_FORMAT_NAMES = Object.keys(EXTERNAL_FORMATS) as ExternalFormatName[];
 
-export interface ImportExternalOptions extends PreprocessConfigInput {
+/** A folder import's options, plus the layout the folder is in. */
+export interface ImportExternalOptions extends ImportFolderOptions {
   format: ExternalFormatName;
-  dir: string;
-  dataset: string;
-  modality?: string;
-  location?: string;
-  label?: string;
-  workers?: number;
-  maxRejectRate?: number;
-  partition?: string | Partition;
 }
 
 export interface ImportExternalResult extends JobRunResult {

@@ -1,17 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, type GlobalArgs } from '../../command.ts';
 import { importFolder, jobFigures } from '../../../preprocess/index.ts';
-import { preprocessingConfig, preprocessingOptions, type PreprocessingArgs } from '../../preprocessOptions.ts';
+import { importOptions, preprocessingOptions, type ImportArgs } from '../../preprocessOptions.ts';
 
-interface ImportFolderArgs extends PreprocessingArgs {
-  dir: string;
-  dataset: string;
-  modality?: string;
-  location?: string;
-  label?: string;
-}
-
-export const command: CommandModule<GlobalArgs, ImportFolderArgs & GlobalArgs> = {
+export const command: CommandModule<GlobalArgs, ImportArgs & GlobalArgs> = {
   command: 'folder <dir>',
   describe: 'stage a local folder of DICOM files (any layout, NBIA Data Retriever included) or PNG/JPEG images as staging/<dataset>/<SeriesUID>.arrow',
   builder: (y) =>
@@ -21,18 +13,8 @@ export const command: CommandModule<GlobalArgs, ImportFolderArgs & GlobalArgs> =
       .option('modality', { type: 'string', describe: 'modality of PNG/JPEG files (e.g. DX, CR, XR); label source when --label is absent' })
       .option('location', { type: 'string', describe: 'body location of every image (default: DICOM BodyPartExamined, else UNKNOWN)' })
       .option('label', { type: 'string', describe: 'class label of every image (default: class of the modality)' }) as never,
-  handler: runCommand<ImportFolderArgs>(async (args, ctx) => {
-    const r = await importFolder(
-      {
-        dir: args.dir,
-        dataset: args.dataset,
-        ...preprocessingConfig(args),
-        ...(args.modality !== undefined ? { modality: args.modality } : {}),
-        ...(args.location !== undefined ? { location: args.location } : {}),
-        ...(args.label !== undefined ? { label: args.label } : {}),
-      },
-      ctx,
-    );
+  handler: runCommand<ImportArgs>(async (args, ctx) => {
+    const r = await importFolder(importOptions(args), ctx);
     return {
       title: `import ${args.dataset}`,
       figures: { found: `${r.dicomFiles} DICOM, ${r.pictureFiles} PNG/JPEG, ${r.ignoredFiles} ignored`, ...jobFigures(r) },
