@@ -5,7 +5,7 @@ import { ConfigError, DataError, InputError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { SPLITS, type Split, type StagingRecord } from '../core/types.ts';
-import { readStaging } from '../preprocess/index.ts';
+import { loadStaging } from '../preprocess/index.ts';
 import { balanceSplits, type BalanceResult, type CountCell } from './balance.ts';
 import { LeakageCollector, formatLeakage, type LeakageReport } from './leakage.ts';
 import { loadManifest, type DatasetManifest } from './manifest.ts';
@@ -145,7 +145,7 @@ interface Scan {
 }
 
 /** Read every staged series once: counts per dataset × class × location, and leakage keys. */
-export function scanStaging(ctx: RunContext, manifest: DatasetManifest | undefined): Scan {
+export async function scanStaging(ctx: RunContext, manifest: DatasetManifest | undefined): Promise<Scan> {
   const locationOf = new Map((manifest?.datasets ?? []).map((d) => [d.name, d.location]));
   const cells = new Map<string, CountCell>();
   const leakage = new LeakageCollector();
@@ -157,7 +157,7 @@ export function scanStaging(ctx: RunContext, manifest: DatasetManifest | undefin
     if (ctx.signal.aborted) throw new InputError('ABORTED', 'interrupted while scanning staging');
     let file;
     try {
-      file = readStaging(s.arrow);
+      file = await loadStaging(s.arrow);
     } catch (error) {
       ctx.rejects.record({ stage: 'split', key: `${s.collection}/${s.seriesUid}`, error, file: s.arrow, seriesUid: s.seriesUid });
       progress.tick();
@@ -242,7 +242,7 @@ export async function splitDatasets(options: SplitOptions, ctx: RunContext): Pro
   const manifestSha256 = sha256Hex(fs.readFileSync(options.manifest));
   const targets = options.targets ?? DEFAULT_TARGETS;
   const seed = options.seed ?? DEFAULT_SPLIT_SEED;
-  const scan = scanStaging(ctx, manifest);
+  const scan = await scanStaging(ctx, manifest);
   if (scan.images === 0) {
     throw new InputError('SPLIT_NO_DATA', `no staged samples under ${ctx.paths.stagingRoot}`, {
       hint: 'run `etl preprocess` (or `etl import`) first, or pass the right --data-dir',

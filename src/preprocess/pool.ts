@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { workerEntry } from '../core/workers.ts';
 import { ConfigError } from '../core/errors.ts';
-import { runSeriesTask, type SeriesOutcome, type SeriesTask } from './preprocessSeries.ts';
+import type { SeriesOutcome, SeriesTask } from './preprocessSeries.ts';
 
 /**
  * The series worker pool (piscina). One task = one series; the worker reads, decodes and writes the
@@ -38,8 +38,15 @@ export function resolveWorkers(workers: number | undefined): number {
  */
 export const SERIES_PER_THREAD = 2;
 
+/**
+ * The main thread never loads the series code (decoders, zip reading, apache-arrow) unless it runs
+ * tasks itself (`workers: 0`): each worker loads it once, off the main thread's start-up.
+ */
 export function createSeriesPool(workers: number): SeriesPool {
-  if (workers === 0) return { threads: 0, inFlight: 1, run: runSeriesTask, close: async () => undefined };
+  if (workers === 0) {
+    const run = async (task: SeriesTask) => (await import('./preprocessSeries.ts')).runSeriesTask(task);
+    return { threads: 0, inFlight: 1, run, close: async () => undefined };
+  }
   const pool = new Piscina<SeriesTask, SeriesOutcome>({
     ...workerEntry(new URL('./worker.ts', import.meta.url)),
     minThreads: workers,

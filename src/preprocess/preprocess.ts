@@ -6,12 +6,11 @@ import { sha256Hex } from '../core/hash.ts';
 import { DataError, messageOf } from '../core/errors.ts';
 import { inPartition, parsePartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASS_MAP, type RawSeriesRecord, type StagedSample } from '../core/types.ts';
-import { decodeDicom, type DicomHeader } from './decode/index.ts';
+import type { DicomHeader } from './decode/index.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig, type PreprocessConfig, type PreprocessConfigInput } from './preprocessConfig.ts';
 import { resolveWorkers } from './pool.ts';
 import { STAGE, isUpToDate, runPreprocessJobs, validateRejectRate, type PreprocessJob, type JobRunResult } from './jobRunner.ts';
 import { formatNormalize } from './normalize.ts';
-import { frameToImage, needsInversion } from './toImage.ts';
 
 /**
  * `etl preprocess`: every verified series in raw/ (its RawSeriesRecord sidecar exists) → one
@@ -198,6 +197,8 @@ export async function preprocessDicomBytes(
   info: { dataset?: string; label?: string; bodyPart?: string } = {},
 ): Promise<PreprocessedDicom> {
   const cfg = resolvePreprocessConfig(config);
+  // The decoders load here, not with `etl preprocess` (whose main thread only schedules workers).
+  const [{ decodeDicom }, { frameToImage, needsInversion }] = await Promise.all([import('./decode/index.ts'), import('./toImage.ts')]);
   const { header: h, frames } = await decodeDicom(bytes, { colour: cfg.colour });
   const label = info.label ?? DEFAULT_CLASS_MAP[h.modality] ?? h.modality;
   const invert = needsInversion(h.photometric, h.presentationLutShape);

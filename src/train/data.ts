@@ -3,7 +3,7 @@ import path from 'node:path';
 import { dataPaths } from '../core/paths.ts';
 import { deriveSeed, seededRandom, shuffleInPlace } from '../core/hash.ts';
 import { loadManifest, loadSplitFile } from '../curate/index.ts';
-import { configFromCanonical, type PreprocessConfig, readStaging } from '../preprocess/index.ts';
+import { configFromCanonical, type PreprocessConfig, loadStaging } from '../preprocess/index.ts';
 import { type ShardManifest, openDataset, type Batch, type BatchSource } from '../shards/index.ts';
 import type { Split } from '../core/types.ts';
 
@@ -134,10 +134,10 @@ export type OpenedSource = BatchSource & { close(): Promise<void>; facts: Datase
 /** Open a published shard set (`datasets/<name>/<version|current>`) through the shard reader. */
 export async function openBatchSource(dataDir: string, name: string, version?: string): Promise<OpenedSource> {
   const handle = await openDataset(dataDir, name, version ? { version } : {});
-  return Object.assign(handle, { facts: datasetFacts(dataDir, handle.manifest) });
+  return Object.assign(handle, { facts: await datasetFacts(dataDir, handle.manifest) });
 }
 
-export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetFacts {
+export async function datasetFacts(dataDir: string, manifest: ShardManifest): Promise<DatasetFacts> {
   const locations: Record<string, string> = {};
   let trainPairs: Set<string> | undefined;
   const inTrain = (dataset: string, split?: string | null) => (manifest.inputs.assignments?.[dataset] ?? split) === 'train';
@@ -168,7 +168,7 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
     classCounts[split as Split] = summary.classCounts;
   }
   return {
-    preprocess: findPreprocessConfig(dataDir, manifest.inputs.configHash),
+    preprocess: await findPreprocessConfig(dataDir, manifest.inputs.configHash),
     locations,
     datasetCounts,
     classCounts,
@@ -177,7 +177,7 @@ export function datasetFacts(dataDir: string, manifest: ShardManifest): DatasetF
 }
 
 /** The preprocessing config with hash `hash`, from the metadata of a staging file made with it. */
-export function findPreprocessConfig(dataDir: string, hash: string): PreprocessConfig | null {
+export async function findPreprocessConfig(dataDir: string, hash: string): Promise<PreprocessConfig | null> {
   const root = dataPaths(dataDir).stagingRoot;
   if (!fs.existsSync(root)) return null;
   for (const coll of fs.readdirSync(root).sort()) {
@@ -187,7 +187,7 @@ export function findPreprocessConfig(dataDir: string, hash: string): PreprocessC
       try {
         const rec = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { configHash?: string };
         if (rec.configHash !== hash) continue;
-        const meta = readStaging(path.join(dir, f.slice(0, -5) + '.arrow')).metadata;
+        const meta = (await loadStaging(path.join(dir, f.slice(0, -5) + '.arrow'))).metadata;
         if (meta.preprocessConfig) return configFromCanonical(meta.preprocessConfig);
       } catch {
         /* try the next series */

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectDicom, formatInspect } from '../../src/preprocess/inspect.ts';
+import { inspectDicom } from '../../src/preprocess/inspect.ts';
+import { formatInspect } from '../../src/preprocess/inspectFormat.ts';
 import { InputError } from '../../src/core/errors.ts';
 import { ctSlice, srObject } from './preprocessFixtures.ts';
 

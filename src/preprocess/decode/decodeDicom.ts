@@ -1,15 +1,16 @@
 import type { DataSet, Element, Fragment } from 'dicom-parser';
 import { decodeJpegLossless, decodeWasm, type CodecOutput } from './codecs.ts';
+import { decodeJpegDct } from './jpegDct.ts';
+import { decodeRleFrame } from './rle.ts';
 import { colourBits, paletteToLuma, readPalette, rgbToLuma, ybr422ToLuma, ybrToLuma, type PaletteLuma } from './colour.ts';
 import { fragmentBytes, frameFragments } from './encapsulated.ts';
-import { DicomError, thrownMessage, type DicomErrorCode } from './errors.ts';
+import { DicomError, thrownMessage } from './errors.ts';
+import { errorFor, isColour, skipReason } from './skipReason.ts';
+import { sopClassLabel } from './sopClasses.ts';
 import { j2kSize, jpegSize, type CodestreamSize } from './frameHeader.ts';
 import { functionalGroup, headerFromDataSet, item, num, str, us } from './header.ts';
 import { parseDicomBytes } from './parse.ts';
 import { greyFromStored, storedGrey16, type Container, type ModalityLut, type PaddingRange, type StoredBits } from './pixelSemantics.ts';
-import { decodeJpegDct } from './jpegDct.ts';
-import { decodeRleFrame } from './rle.ts';
-import { nonImageSopClass, sopClassLabel } from './sopClasses.ts';
 import { TRANSFER_SYNTAXES, unsupportedReason, type TransferSyntax } from './transferSyntaxes.ts';
 import type { DecodedDicom, DecodedDicomStored, DecodedFrame, DecodeOptions, DicomHeader, StoredGreyFrame } from './types.ts';
 
@@ -17,41 +18,6 @@ import type { DecodedDicom, DecodedDicomStored, DecodedFrame, DecodeOptions, Dic
 export const MAX_FRAME_PIXELS = 8192 * 8192;
 /** Largest total output of one call (Float32 values), 1 GiB; ask for fewer frames beyond that. */
 export const MAX_OUTPUT_BYTES = 1 << 30;
-
-const MONOCHROME = new Set(['MONOCHROME1', 'MONOCHROME2', '']);
-
-function errorFor(header: DicomHeader) {
-  return (code: DicomErrorCode, message: string, extra: Record<string, unknown> = {}, cause?: unknown): DicomError =>
-    new DicomError(
-      code,
-      message,
-      { transferSyntaxUid: header.transferSyntaxUid, sopClassUid: header.sopClassUid, sopInstanceUid: header.sopInstanceUid, modality: header.modality, ...extra },
-      cause,
-    );
-}
-
-function isColour(h: DicomHeader): boolean {
-  return h.samplesPerPixel > 1 || !MONOCHROME.has(h.photometric);
-}
-
-/**
- * Why this header will not be decoded under `options` (non-image object, bitmask, mosaic or colour
- * by policy), or null. Cheap: use it after `readDicomHeader` to filter before reading pixels.
- */
-export function skipReason(header: DicomHeader, options: DecodeOptions = {}): DicomError | null {
-  const err = errorFor(header);
-  const nonImage = nonImageSopClass(header.sopClassUid);
-  if (nonImage !== null) return err('NON_IMAGE', `non-image object: ${sopClassLabel(header.sopClassUid)} skipped`);
-  if (!header.hasPixelData) return err('NON_IMAGE', `non-image object: ${sopClassLabel(header.sopClassUid)} has no PixelData (7FE0,0010), skipped`);
-  if (header.bitsAllocated === 1) return err('BITMASK_PIXELS', `bitmask pixels (BitsAllocated 1) in ${sopClassLabel(header.sopClassUid)} skipped`);
-  if ((options.mosaic ?? 'skip') === 'skip' && header.imageType.some((t) => t.toUpperCase() === 'MOSAIC')) {
-    return err('MOSAIC_SKIPPED', 'Siemens mosaic (ImageType contains MOSAIC) skipped by policy (mosaic: skip)');
-  }
-  if (options.colour === 'skip' && isColour(header)) {
-    return err('COLOUR_SKIPPED', `colour image (${header.photometric || '?'}, ${header.samplesPerPixel} samples/pixel) skipped by policy (colour: skip)`);
-  }
-  return null;
-}
 
 interface Geometry {
   pixels: number;

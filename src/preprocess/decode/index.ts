@@ -24,6 +24,7 @@
  */
 export type { DicomHeader, DecodedFrame, DecodeOptions, DecodedDicom, DecodedDicomStored, StoredGreyFrame } from './types.ts';
 export { readDicomHeader } from './header.ts';
-export { decodeDicom, decodeDicomStored, isStoredFrame, skipReason, MAX_FRAME_PIXELS, MAX_OUTPUT_BYTES } from './decodeDicom.ts';
+export { decodeDicom, decodeDicomStored, isStoredFrame, MAX_FRAME_PIXELS, MAX_OUTPUT_BYTES } from './decodeDicom.ts';
+export { skipReason } from './skipReason.ts';
 export { DicomError, isSkip, type DicomErrorCode } from './errors.ts';
 export { TRANSFER_SYNTAXES, unsupportedReason, type TransferSyntax } from './transferSyntaxes.ts';
