@@ -8,10 +8,10 @@ import type { SeriesTask } from '../src/preprocess/preprocessSeries.ts';
 
 /**
  * Steady-state preprocess of every raw series in `dataDir`: the worker pool warmed on one series
- * (start-up excluded), then all series through it. Runs 1 and 2 workers alternately `runs` times;
- * returns the median seconds of each.
+ * (start-up excluded), then all series through it. Returns a function that makes one such run with
+ * `workers` threads and answers its seconds, so callers can alternate it with their baselines.
  */
-export async function steadyPreprocess(dataDir: string, runs: number): Promise<[number, number]> {
+export function steadyPreprocess(dataDir: string): { run(workers: number): Promise<number>; close(): void } {
   const paths = dataPaths(dataDir);
   const config = resolvePreprocessConfig({});
   const metadata = { configHash: configHash(config), preprocessConfig: canonicalConfig(config) };
@@ -28,7 +28,7 @@ export async function steadyPreprocess(dataDir: string, runs: number): Promise<[
       });
     }
   }
-  const once = async (workers: number): Promise<number> => {
+  const run = async (workers: number): Promise<number> => {
     const pool = createSeriesPool(workers);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.run(tasks[0]!)));
@@ -39,13 +39,5 @@ export async function steadyPreprocess(dataDir: string, runs: number): Promise<[
       await pool.close();
     }
   };
-  const one: number[] = [];
-  const two: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    one.push(await once(1));
-    two.push(await once(2));
-  }
-  fs.rmSync(out, { recursive: true, force: true });
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  return [median(one), median(two)];
+  return { run, close: () => fs.rmSync(out, { recursive: true, force: true }) };
 }

@@ -173,10 +173,29 @@ async function preprocessRows(): Promise<void> {
     if (count !== n) throw new Error(`python read ${count} of ${n} slices in ${secs} s`);
     return p;
   };
-  const [one, two, pyr] = alternate(ours(1), ours(2), ...(py ? [pyRun] : []));
-  const w1 = median(one!.map((p) => p.wall));
-  const w2 = median(two!.map((p) => p.wall));
-  const [s1, s2] = await steadyPreprocess(dataDir, RUNS);
+  // One round = the five runs below, rounds repeated RUNS times (A B C D E A B C D E…): whole
+  // processes and steady states of both sides see the same load.
+  const steady = steadyPreprocess(dataDir);
+  const one: Proc[] = [];
+  const two: Proc[] = [];
+  const pyr: Proc[] | undefined = py ? [] : undefined;
+  const steady1: number[] = [];
+  const steady2: number[] = [];
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      one.push(ours(1)());
+      two.push(ours(2)());
+      pyr?.push(pyRun());
+      steady1.push(await steady.run(1));
+      steady2.push(await steady.run(2));
+    }
+  } finally {
+    steady.close();
+  }
+  const w1 = median(one.map((p) => p.wall));
+  const w2 = median(two.map((p) => p.wall));
+  const s1 = median(steady1);
+  const s2 = median(steady2);
   if (pyr) {
     const pw = median(pyr.map((p) => p.wall));
     const ps = median(pyr.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
