@@ -8,7 +8,7 @@ import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASSES } from '../core/types.ts';
 import { formatLeakage, LeakageError } from '../curate/index.ts';
 import { writeBatchIndex } from './batchIndex.ts';
-import { BackgroundHasher } from './checksum.ts';
+import type { BackgroundHasher } from './checksum.ts';
 import { collectRows } from './collectRows.ts';
 import type { SplitRowStore } from './rowStore.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest } from './manifest.ts';
@@ -96,8 +96,9 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   fs.mkdirSync(buildDir);
   const writers: SplitShardWriter[] = [];
   const stores: SplitRowStore[] = [];
-  // By default each shard is hashed inline as its bytes go out (no re-read, no extra thread's memory).
-  const hasher = options.hashInBackground ? new BackgroundHasher() : undefined;
+  // By default each shard is hashed inline as its bytes go out (no re-read, no extra thread's memory);
+  // the worker pool (piscina) loads only when asked for.
+  const hasher = options.hashInBackground ? new (await import('./checksum.ts')).BackgroundHasher() : undefined;
   try {
     const { shards, splits, leak } = await collectAndWrite(o, { ...input, assignments, ownPatientIds, buildDir, hasher, strict: options.strict ?? false }, ctx, writers, stores);
     const body: Omit<ShardManifest, 'version'> = {

@@ -3,7 +3,7 @@ import { SPLITS, type Split } from '../core/types.ts';
 import { ImageReads } from './imageReads.ts';
 import type { SplitSummary } from './manifest.ts';
 import type { SplitRowStore } from './rowStore.ts';
-import { SplitShardWriter, type ShardFileInfo, type SplitWriterOptions } from './writer.ts';
+import { BatchAssembler, SplitShardWriter, type ShardFileInfo, type SplitWriterOptions } from './writer.ts';
 
 /**
  * Pass 2 of `etl shard`: each split's rows in key order → batches → shard files. Each image is read
@@ -31,13 +31,14 @@ export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writ
   const total = SPLITS.reduce((a, s) => a + input.splits.get(s)!.count, 0);
   const progress = ctx.progress('shard pass 2 (write)', total, 'images');
   const reads = new ImageReads(input.files);
+  const assembler = new BatchAssembler(input.info.batchSize, pixels); // one batch's buffers, shared by the splits
   const shards: ShardFileInfo[] = [];
   const splits = {} as Record<Split, SplitSummary>;
   try {
     for (const split of SPLITS) {
       const rows = input.splits.get(split)!;
       const w = new SplitShardWriter({
-        dir: input.dir, split, totalRows: rows.count, batchesPerShard: input.batchesPerShard, partial: input.partial, info: input.info,
+        dir: input.dir, split, totalRows: rows.count, batchesPerShard: input.batchesPerShard, partial: input.partial, info: input.info, assembler,
         ...(input.hasher ? { hasher: input.hasher } : {}),
       });
       writers.push(w);

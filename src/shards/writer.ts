@@ -276,6 +276,8 @@ export interface SplitWriterOptions {
   partial: 'keep' | 'drop';
   /** Hash finished shards elsewhere (e.g. BackgroundHasher) instead of inline while writing. */
   hasher?: (file: string) => Promise<string>;
+  /** The batch buffers to fill (empty; one set shared by the splits written one after another). */
+  assembler?: BatchAssembler;
 }
 
 /**
@@ -287,7 +289,8 @@ export class SplitShardWriter {
   readonly batches: number;
   readonly shardCount: number;
   readonly rowsToWrite: number;
-  private readonly assembler: BatchAssembler;
+  /** One batch of images (batchSize × H × W bytes): let go by `finish`, so a finished split holds none. */
+  private assembler: BatchAssembler | undefined;
   private current: ShardFileWriter | undefined;
   private shardIndex = 0;
   private batchesInShard = 0;
@@ -301,7 +304,7 @@ export class SplitShardWriter {
     this.batches = o.partial === 'keep' ? Math.ceil(o.totalRows / b) : Math.floor(o.totalRows / b);
     this.rowsToWrite = o.partial === 'keep' ? o.totalRows : this.batches * b;
     this.shardCount = Math.ceil(this.batches / o.batchesPerShard);
-    this.assembler = new BatchAssembler(b, o.info.height * o.info.width);
+    this.assembler = o.assembler;
   }
 
   /** Add the next row; returns false when the row falls past the last full batch (partial=drop). */
@@ -319,13 +322,14 @@ export class SplitShardWriter {
       return false;
     }
     this.rowsSeen++;
+    this.assembler ??= new BatchAssembler(this.o.info.batchSize, this.o.info.height * this.o.info.width);
     this.assembler.addFilled(row, fill);
     if (this.assembler.full || this.rowsSeen === this.rowsToWrite) this.flushBatch();
     return true;
   }
 
   private flushBatch(): void {
-    if (this.assembler.length === 0) return;
+    if (!this.assembler || this.assembler.length === 0) return;
     if (!this.current) {
       const schema = shardSchema({ ...this.o.info, split: this.o.split, shardIndex: this.shardIndex, shardCount: this.shardCount });
       this.current = ShardFileWriter.open(path.join(this.o.dir, shardFileName(this.o.split, this.shardIndex, this.shardCount)), schema, !this.o.hasher);
@@ -363,6 +367,7 @@ export class SplitShardWriter {
       throw new Error(`split ${this.o.split}: expected ${this.o.totalRows} rows, got ${this.rowsSeen}`);
     }
     this.flushBatch();
+    this.assembler = undefined;
     this.closeShard();
     if (this.finished.length !== this.shardCount) {
       throw new Error(`split ${this.o.split}: wrote ${this.finished.length} shards, planned ${this.shardCount}`);
