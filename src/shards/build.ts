@@ -100,7 +100,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
   // the worker pool (piscina) loads only when asked for.
   const hasher = options.hashInBackground ? new (await import('./checksum.ts')).BackgroundHasher() : undefined;
   try {
-    const { shards, splits, leak } = await collectAndWrite(o, { ...input, assignments, ownPatientIds, buildDir, hasher, strict: options.strict ?? false }, ctx, writers, stores);
+    const { shards, splits, crc32, leak } = await collectAndWrite(o, { ...input, assignments, ownPatientIds, buildDir, hasher, strict: options.strict ?? false }, ctx, writers, stores);
     const body: Omit<ShardManifest, 'version'> = {
       format: MANIFEST_FORMAT, name: options.name, shardFormat: SHARD_FORMAT, image: { height: size, width: size, dtype: 'uint8' },
       classNames: o.classNames, batchSize: o.batch, seed: o.seed, partial: o.partial, columns: [...COLUMNS], splits, shards,
@@ -110,7 +110,7 @@ export async function shardDataset(options: ShardOptions, ctx: RunContext): Prom
         partition: formatPartition(o.partition), shardSizeMb: o.shardSizeMb,
       },
       leakage: leak,
-      batchIndex: await writeBatchIndex(buildDir, shards),
+      batchIndex: await writeBatchIndex(buildDir, shards, crc32),
     };
     const manifest: ShardManifest = { ...body, version: versionOf(body) };
     writeFileAtomicSync(path.join(buildDir, MANIFEST_FILE), stableJson(manifest));

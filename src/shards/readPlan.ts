@@ -4,7 +4,7 @@ import { decodeBatch, type DecodedBatch } from './batchMessage.ts';
 import type { Batch, ReadOptions } from './batchSource.ts';
 import { batchLocator, epochOrder } from './epochOrder.ts';
 import type { ShardManifest } from './manifest.ts';
-import { readFully, type OpenShard } from './shardHandles.ts';
+import { checkBlock, readFully, type OpenShard } from './shardHandles.ts';
 
 /** One epoch's reading plan: its order, where each position lies, and how to read one into a buffer. */
 
@@ -43,6 +43,7 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
       const block = shard.blocks[b]!;
       const bytes = slot.subarray(0, block.length);
       await readFully(shard.handle, bytes, block.offset);
+      checkBlock(shard, b, bytes);
       const d = decodeBatch(bytes, block.metadataLength, pixels, `${shard.info.file} batch ${b}`);
       return { ...d, shard: shard.info.index, batchIndex: b };
     },

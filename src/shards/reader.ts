@@ -31,8 +31,10 @@ export type { Batch, DatasetHandle, ReadOptions } from './batchSource.ts';
 export { epochOrder } from './epochOrder.ts';
 
 /**
- * `checksums` (default true): check each shard's size and SHA-256 as it is first opened;
- * `verify`: check every shard up front instead.
+ * `checksums` (default true): check each shard's size as it is first opened, and every batch's
+ * CRC-32 (batch-index.json) as it is read, with the rest of the file's at open; a dataset whose
+ * index has no CRC-32s gets each shard's SHA-256 checked at open instead (shardHandles.ts).
+ * `verify`: check every shard's SHA-256 up front instead.
  */
 export async function openDataset(dataDir: string, name: string, opts: { version?: string; verify?: boolean; checksums?: boolean } = {}): Promise<DatasetHandle> {
   const root = dataPaths(dataDir).datasetRoot(name);

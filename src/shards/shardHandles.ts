@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
 import { sha256File, sha256Hex } from '../core/hash.ts';
 import type { BatchIndexFile } from './batchIndex.ts';
+import { restCrc32 } from './crc.ts';
 import { IntegrityError } from './integrity.ts';
 import type { ShardManifest } from './manifest.ts';
 import type { ShardFileInfo } from './writer.ts';
@@ -13,23 +15,40 @@ import type { ShardFileInfo } from './writer.ts';
  * dataset's `batch-index.json` (its SHA-256 checked against the manifest); a dataset without one is
  * laid out from each shard's footer instead. Each shard is opened once, on first use, and shared by
  * every iterator of the handle.
+ *
+ * Checksums (training and evaluation never consume a flipped byte or a cut file; exit 3 naming the
+ * shard): with the index's CRC-32s, a shard's size and the CRC-32 of its bytes outside the batches
+ * are checked at open, and each batch's CRC-32 right after it is read (`checkBlock`, on the bytes
+ * just read: no second pass over the file). Without them (older datasets), the whole file's SHA-256
+ * is checked at open.
  */
 
 export interface Block {
   offset: number;
   metadataLength: number;
   length: number;
+  /** CRC-32 of the block's bytes (from the batch index). */
+  crc32?: number;
 }
 
 export interface OpenShard {
   info: ShardFileInfo;
+  /** Its path. */
+  file: string;
   handle: fsp.FileHandle;
   blocks: Block[];
+  /** Check each block's CRC-32 as it is read. */
+  checkBlocks: boolean;
+}
+
+interface IndexedShard {
+  blocks: Block[];
+  restCrc32?: number;
 }
 
 export class ShardHandles {
   private readonly opening = new Map<string, Promise<OpenShard>>();
-  private index: Map<string, Block[]> | undefined;
+  private index: Map<string, IndexedShard> | undefined;
 
   constructor(private readonly dir: string, private readonly manifest: ShardManifest, private readonly checksums: boolean) {}
 
@@ -45,13 +64,24 @@ export class ShardHandles {
 
   private async openShard(info: ShardFileInfo): Promise<OpenShard> {
     const file = path.join(this.dir, info.file);
-    if (this.checksums) await checkShardBytes(file, info);
-    const blocks = this.blocksFromIndex(info) ?? (await blocksFromFooter(file));
+    const indexed = this.fromIndex(info);
+    const withCrc = indexed?.restCrc32 !== undefined && indexed.blocks.every((b) => b.crc32 !== undefined);
+    if (this.checksums && !withCrc) await checkShardBytes(file, info);
+    const blocks = indexed?.blocks ?? (await blocksFromFooter(file));
     if (blocks.length === 0) throw new InputError('SHARDS_EMPTY', `${file} has no record batches`);
-    return { info, handle: await fsp.open(file, 'r'), blocks };
+    const handle = await fsp.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? integrity(file, info, 'MISSING', `${info.file} is missing`) : err;
+    });
+    try {
+      if (this.checksums && withCrc) await checkShardFrame(handle, file, info, blocks, indexed.restCrc32!);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    return { info, file, handle, blocks, checkBlocks: this.checksums && withCrc };
   }
 
-  private blocksFromIndex(info: ShardFileInfo): Block[] | undefined {
+  private fromIndex(info: ShardFileInfo): IndexedShard | undefined {
     const want = this.manifest.batchIndex;
     if (!want) return undefined;
     if (!this.index) {
@@ -60,7 +90,10 @@ export class ShardHandles {
         throw new IntegrityError(`${want.file} does not match the SHA-256 in the manifest (corrupted)`, [{ code: 'BATCH_INDEX', message: `${want.file} SHA-256 differs from the manifest’s` }]);
       }
       const parsed = JSON.parse(text) as BatchIndexFile;
-      this.index = new Map(parsed.shards.map((s) => [s.file, s.batches.map((b) => ({ offset: b.offset, metadataLength: b.metadataLength, length: b.metadataLength + b.bodyLength }))]));
+      this.index = new Map(parsed.shards.map((s) => [s.file, {
+        blocks: s.batches.map((b) => ({ offset: b.offset, metadataLength: b.metadataLength, length: b.metadataLength + b.bodyLength, ...(b.crc32 === undefined ? {} : { crc32: b.crc32 }) })),
+        ...(s.restCrc32 === undefined ? {} : { restCrc32: s.restCrc32 }),
+      }]));
     }
     return this.index.get(info.file);
   }
@@ -79,19 +112,34 @@ async function blocksFromFooter(file: string): Promise<Block[]> {
   return layout.batches.map((b) => ({ offset: b.offset, metadataLength: b.metadataLength, length: b.metadataLength + b.bodyLength }));
 }
 
-/**
- * A shard's size and SHA-256 against the manifest, checked when the shard is first opened (one
- * sequential read, which also warms the page cache for the preads that follow): training and
- * evaluation never consume a flipped byte or a cut file. Exit 3 naming the shard.
- */
+function integrity(file: string, info: ShardFileInfo, code: string, message: string): IntegrityError {
+  return new IntegrityError(`shard ${message}: ${file}`, [{ shard: info.file, code, message }]);
+}
+
+const sizeProblem = (info: ShardFileInfo, size: number) => `${info.file} has ${size} bytes, the manifest says ${info.bytes} (truncated or extended)`;
+
+/** A shard's size and SHA-256 against the manifest (datasets whose batch index has no CRC-32s): one sequential read at open. */
 async function checkShardBytes(file: string, info: ShardFileInfo): Promise<void> {
   const size = await fsp.stat(file).then((st) => st.size, () => -1);
-  const problem =
-    size < 0 ? { code: 'MISSING', message: `${info.file} is missing` }
-    : size !== info.bytes ? { code: 'SIZE', message: `${info.file} has ${size} bytes, the manifest says ${info.bytes} (truncated or extended)` }
-    : (await sha256File(file)) !== info.sha256 ? { code: 'CHECKSUM', message: `${info.file} does not match the SHA-256 in the manifest (corrupted)` }
-    : undefined;
-  if (problem) throw new IntegrityError(`shard ${problem.message}: ${file}`, [{ shard: info.file, ...problem }]);
+  if (size < 0) throw integrity(file, info, 'MISSING', `${info.file} is missing`);
+  if (size !== info.bytes) throw integrity(file, info, 'SIZE', sizeProblem(info, size));
+  if ((await sha256File(file)) !== info.sha256) throw integrity(file, info, 'CHECKSUM', `${info.file} does not match the SHA-256 in the manifest (corrupted)`);
+}
+
+/** A shard's size against the manifest and the CRC-32 of its bytes outside the batches (magic, schema, footer: a few KB). */
+async function checkShardFrame(handle: fsp.FileHandle, file: string, info: ShardFileInfo, blocks: Block[], want: number): Promise<void> {
+  const size = (await handle.stat()).size;
+  if (size !== info.bytes) throw integrity(file, info, 'SIZE', sizeProblem(info, size));
+  if ((await restCrc32(handle, size, blocks, file)) !== want) {
+    throw integrity(file, info, 'CHECKSUM', `${info.file} does not match the CRC-32 of its schema and footer in batch-index.json (corrupted)`);
+  }
+}
+
+/** Block `b` of `shard`, just read into `bytes`, against its CRC-32 (when the shard is checked that way). */
+export function checkBlock(shard: OpenShard, b: number, bytes: Uint8Array): void {
+  if (shard.checkBlocks && zlib.crc32(bytes) !== shard.blocks[b]!.crc32) {
+    throw integrity(shard.file, shard.info, 'CHECKSUM', `${shard.info.file} batch ${b} does not match its CRC-32 in batch-index.json (corrupted)`);
+  }
 }
 
 /** Fill `into` from `position` of the shard. */

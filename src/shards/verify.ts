@@ -176,7 +176,7 @@ export async function verifyDataset(options: VerifyOptions, ctx: RunContext): Pr
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.arrow')).sort()) {
     if (!listed.has(f)) problems.push({ shard: f, code: 'UNLISTED', message: `${f} is not in the manifest` });
   }
-  problems.push(...(await checkBatchIndex(dir, m, bad)));
+  problems.push(...(await checkBatchIndex(dir, m, bad, options.trustDigests ?? false)));
   const leakage = new LeakageCollector();
   let rows = 0;
   const progress = ctx.progress('verify shards', m.shards.length, 'shards');

@@ -3,7 +3,7 @@ import { SPLITS, type Split } from '../core/types.ts';
 import { ImageReads } from './imageReads.ts';
 import type { SplitSummary } from './manifest.ts';
 import type { SplitRowStore } from './rowStore.ts';
-import { BatchAssembler, SplitShardWriter, type ShardFileInfo, type SplitWriterOptions } from './writer.ts';
+import { BatchAssembler, SplitShardWriter, type ShardCrc32, type ShardFileInfo, type SplitWriterOptions } from './writer.ts';
 
 /**
  * Pass 2 of `etl shard`: each split's rows in key order → batches → shard files. Each image is read
@@ -24,6 +24,8 @@ export interface WriteSplitsInput {
 export interface Written {
   shards: ShardFileInfo[];
   splits: Record<Split, SplitSummary>;
+  /** Each shard's CRC-32s, taken as it was written (for the batch index). */
+  crc32: Map<string, ShardCrc32>;
 }
 
 export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writers: SplitShardWriter[] = []): Promise<Written> {
@@ -34,6 +36,7 @@ export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writ
   const assembler = new BatchAssembler(input.info.batchSize, pixels); // one batch's buffers, shared by the splits
   const shards: ShardFileInfo[] = [];
   const splits = {} as Record<Split, SplitSummary>;
+  const crc32 = new Map<string, ShardCrc32>();
   try {
     for (const split of SPLITS) {
       const rows = input.splits.get(split)!;
@@ -57,6 +60,7 @@ export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writ
       }
       const files = await w.finish();
       shards.push(...files);
+      for (const [f, c] of w.crc32) crc32.set(f, c);
       const n = w.rowsToWrite;
       splits[split] = {
         rows: n, batches: w.batches, shards: files.length,
@@ -68,5 +72,5 @@ export async function writeSplits(input: WriteSplitsInput, ctx: RunContext, writ
     reads.close();
     progress.stop();
   }
-  return { shards, splits };
+  return { shards, splits, crc32 };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {
   FixedSizeBinary,
   Int32,
@@ -41,6 +42,16 @@ export interface ShardFileInfo {
   sha256: string;
 }
 
+/**
+ * CRC-32s (zlib's) of one shard, taken as it is written: each record-batch block (message + body, as
+ * the footer locates it) and all other bytes (magic, schema, footer) in file order. They go into the
+ * batch index, so a reader checks each batch it reads, and the rest of the file at open.
+ */
+export interface ShardCrc32 {
+  blocks: number[];
+  rest: number;
+}
+
 /** Hard limit: Node's readFileSync and some readers refuse files of 2 GiB or more (shards.md §0.2). */
 export const MAX_SHARD_BYTES = 2 ** 31 - 1;
 const SMALL_WRITE = 64 * 1024;
@@ -58,6 +69,10 @@ class DirectFileWriter extends RecordBatchFileWriter {
   private readonly pending = Buffer.alloc(SMALL_WRITE);
   private pendingLength = 0;
   bytesOut = 0;
+  /** CRC-32 of each record-batch block (message + body), in file order, and of every byte outside them. */
+  readonly blockCrcs: number[] = [];
+  restCrc = 0;
+  private blockCrc: number | undefined;
 
   constructor(fd: number, hashInline: boolean) {
     super();
@@ -75,6 +90,8 @@ class DirectFileWriter extends RecordBatchFileWriter {
     const view = chunk as ArrayBufferView;
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     if (bytes.byteLength === 0) return this;
+    if (this.blockCrc === undefined) this.restCrc = zlib.crc32(bytes, this.restCrc);
+    else this.blockCrc = zlib.crc32(bytes, this.blockCrc);
     if (bytes.byteLength <= SMALL_WRITE - this.pendingLength) {
       this.pending.set(bytes, this.pendingLength);
       this.pendingLength += bytes.byteLength;
@@ -108,10 +125,33 @@ class DirectFileWriter extends RecordBatchFileWriter {
     return this._recordBatchBlocks.length;
   }
 
+  /** Write one record batch as one block, its CRC-32 taken from the very bytes that go out. */
+  writeBlock(batch: RecordBatch): void {
+    const start = this._position;
+    this.blockCrc = 0;
+    try {
+      this.write(batch);
+    } finally {
+      const crc = this.blockCrc;
+      this.blockCrc = undefined;
+      const block = this._recordBatchBlocks[this._recordBatchBlocks.length - 1];
+      // The library writes a batch as message + body, nothing else: the bytes hashed are the block's.
+      if (block && this._position - start === block.metaDataLength + Number(block.bodyLength) && Number(block.offset) === start) this.blockCrcs.push(crc);
+    }
+  }
+
   /** SHA-256 of everything written, or '' when hashing was left to a BackgroundHasher. */
   digest(): string {
     return this.hash ? this.hash.digest('hex') : '';
   }
+}
+
+interface FinishedShard {
+  bytes: number;
+  sha256: string;
+  rows: number;
+  batches: number;
+  crc32: ShardCrc32;
 }
 
 /** One shard file being written: open → writeBatch × n → finish (fsync, close). */
@@ -142,14 +182,15 @@ export class ShardFileWriter {
     // The library compares schemas and silently finalises the file on any difference (arrow-js#388):
     // batches are built on this.schema, and a dropped batch is detected by the block count.
     const before = this.writer.batchBlocks;
-    this.writer.write(batch);
+    this.writer.writeBlock(batch);
     if (this.writer.batchBlocks !== before + 1) throw new Error(`Arrow writer dropped a batch in ${this.file}`);
+    if (this.writer.blockCrcs.length !== before + 1) throw new Error(`Arrow writer wrote batch ${before} of ${this.file} outside its footer block`);
     this.rows += batch.numRows;
     this.batches++;
   }
 
   /** Write the footer, fsync and close. The file keeps its name; publishing renames the directory. */
-  finish(): { bytes: number; sha256: string; rows: number; batches: number } {
+  finish(): FinishedShard {
     const r = this.writeFooter();
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
@@ -160,7 +201,7 @@ export class ShardFileWriter {
    * Like `finish`, but fsync and close run on libuv's thread pool: the caller can write the next
    * shard while this one's pages go to disk. The file is durable once the promise resolves.
    */
-  finishAsync(): { bytes: number; sha256: string; rows: number; batches: number; durable: Promise<void> } {
+  finishAsync(): FinishedShard & { durable: Promise<void> } {
     const r = this.writeFooter();
     const fd = this.fd;
     const durable = new Promise<void>((resolve, reject) => {
@@ -169,12 +210,13 @@ export class ShardFileWriter {
     return { ...r, durable };
   }
 
-  private writeFooter(): { bytes: number; sha256: string; rows: number; batches: number } {
+  private writeFooter(): FinishedShard {
     if (this.done) throw new Error('shard already finished');
     this.writer.finish();
     this.writer.flush();
     this.done = true;
-    return { bytes: this.writer.bytesOut, sha256: this.writer.digest(), rows: this.rows, batches: this.batches };
+    const crc32 = { blocks: [...this.writer.blockCrcs], rest: this.writer.restCrc };
+    return { bytes: this.writer.bytesOut, sha256: this.writer.digest(), rows: this.rows, batches: this.batches, crc32 };
   }
 
   abort(): void {
@@ -296,6 +338,8 @@ export class SplitShardWriter {
   private batchesInShard = 0;
   private rowsSeen = 0;
   private readonly finished: ShardFileInfo[] = [];
+  /** CRC-32s of each finished shard, by file name (for the batch index). */
+  readonly crc32 = new Map<string, ShardCrc32>();
   private readonly pendingHashes: Array<Promise<string>> = [];
   private readonly pendingSyncs: Array<Promise<void>> = [];
 
@@ -342,8 +386,9 @@ export class SplitShardWriter {
 
   private closeShard(): void {
     if (!this.current) return;
-    const { durable, ...r } = this.current.finishAsync();
+    const { durable, crc32, ...r } = this.current.finishAsync();
     durable.catch(() => undefined);
+    this.crc32.set(path.basename(this.current.file), crc32);
     this.pendingSyncs.push(durable);
     if (this.o.hasher) {
       const p = this.o.hasher(this.current.file);

@@ -13,8 +13,9 @@ import { trainModality, type TrainOptions } from '../../src/train/loop.ts';
 import { buildSyntheticShards } from '../train/fixtures.ts';
 
 /**
- * Training and evaluation read only shards whose bytes match the manifest: each shard's size and
- * SHA-256 are checked as it is opened; a mismatch ends the command with exit 3 naming the shard.
+ * Training and evaluation read only shards whose bytes match the manifest: each shard's size is
+ * checked as it is opened and each batch's CRC-32 (batch-index.json) as it is read; a mismatch ends
+ * the command with exit 3 naming the shard.
  */
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-corrupt-shards-'));
 const ctx = createRunContext({ dataDir: root, rejectsInMemory: true, tty: false, logger: memoryLogger() });

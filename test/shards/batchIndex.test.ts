@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { sha256Hex } from '../../src/core/hash.ts';
@@ -43,8 +44,14 @@ describe('batch index (batch-index.json)', () => {
         expect(bytes.readInt32LE(b.offset)).toBe(-1);
         expect(b.image.offset).toBeGreaterThanOrEqual(b.offset + b.metadataLength);
         expect(b.label.offset + b.label.length).toBeLessThanOrEqual(b.offset + b.metadataLength + b.bodyLength);
+        // CRC-32 of the block, taken as it was written, equals that of the bytes on disk.
+        expect(b.crc32).toBe(zlib.crc32(bytes.subarray(b.offset, b.offset + b.metadataLength + b.bodyLength)));
         rows += b.rows;
       });
+      const ends = s.batches.map((b) => [b.offset, b.offset + b.metadataLength + b.bodyLength] as const);
+      expect(ends.every(([from], k) => k === 0 || from === ends[k - 1]![1])).toBe(true); // the batches lie back to back
+      const rest = Buffer.concat([bytes.subarray(0, ends[0]![0]), bytes.subarray(ends[ends.length - 1]![1])]);
+      expect(s.restCrc32).toBe(zlib.crc32(rest));
     }
     expect(rows).toBe(32);
   });

@@ -98,17 +98,24 @@ async function stageWide(dir: string, n: number, size: number, per: number): Pro
   return writeManifest(path.join(dir, 'manifest.json'), 'ref', WIDE.filter((d) => d[2]).map(([name, , split]) => ({ name, split: split! })));
 }
 
+/**
+ * `shards`: SHA-256 of the list "file sha256" of every shard — the shard files themselves, pinned
+ * before the batch index gained CRC-32s. `version` also covers the manifest and batch-index.json;
+ * it was re-pinned then (v8146be0c3c802c06, veeff39fa4083d145, v6b057d5ed5df566e before), the
+ * shard files unchanged.
+ */
 describe('shard bytes are pinned on wider inputs', () => {
   const cases = [
-    { n: 3000, size: 48, per: 40, opts: { batch: 32, seed: 5, shardSizeMb: 0.4 }, version: 'v8146be0c3c802c06' },
-    { n: 1000, size: 64, per: 23, opts: { batch: 7, seed: 0, shardSizeMb: 0.2, partial: 'drop' as const }, version: 'veeff39fa4083d145' },
-    { n: 500, size: 32, per: 10, opts: { batch: 128, seed: 9 }, version: 'v6b057d5ed5df566e' },
+    { n: 3000, size: 48, per: 40, opts: { batch: 32, seed: 5, shardSizeMb: 0.4 }, shards: '009b8fccc8ed557c3d27e1000d35ac61024d454c1b52757ed408af7f65eb2af0', version: 'va53d0f876e345aeb' },
+    { n: 1000, size: 64, per: 23, opts: { batch: 7, seed: 0, shardSizeMb: 0.2, partial: 'drop' as const }, shards: '9b6b0fafe4acfdb23e3bf344cea22768c11fd50695a3ab9bbf05d631a5fff7c7', version: 'v7cf59bb2c89f387e' },
+    { n: 500, size: 32, per: 10, opts: { batch: 128, seed: 9 }, shards: '49e1bf41694b0d7bd7724e20d6af94458fab7d7efde03cc641173f7bd9c229af', version: 'v0fb509498c831bd3' },
   ];
   for (const c of cases) {
     it(`${c.n} images ${c.size}², batch ${c.opts.batch}: the same version (and so the same bytes) as before`, async () => {
       const d = tempDataDir();
       const manifest = await stageWide(d, c.n, c.size, c.per);
       const r = await shardDataset({ name: 'ref', manifest, maxRejectRate: 1, ...c.opts }, quietContext(d));
+      expect(sha256Hex(r.manifest.shards.map((s) => `${s.file} ${s.sha256}\n`).join(''))).toBe(c.shards);
       expect(r.version).toBe(c.version);
       // Rows spilled to many key-range buckets (~100 rows of memory): the same bytes.
       const spilled = await shardDataset({ name: 'ref2', manifest, maxRejectRate: 1, memoryMb: 0.025, ...c.opts }, quietContext(d));

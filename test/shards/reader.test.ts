@@ -5,6 +5,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { sha256Hex } from '../../src/core/hash.ts';
 import { shardDataset } from '../../src/shards/build.ts';
 import { openDataset, type Batch, type DatasetHandle, type ReadOptions } from '../../src/shards/reader.ts';
+import type { BatchIndexFile } from '../../src/shards/batchIndex.ts';
 import { IntegrityError } from '../../src/shards/verify.ts';
 import type { Split } from '../../src/core/types.ts';
 import { quietContext, stageSeries, tempDataDir, writeManifest } from './fixtures.ts';
@@ -150,5 +151,67 @@ describe('shard reader', () => {
     const bad = await openDataset(dir, 'badindex', { version: ds.version });
     await expect(bad.batches('train', {})[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(IntegrityError);
     await bad.close();
+  });
+
+  it('checks each batch’s CRC-32 as it reads it, and the bytes around the batches at open: damage anywhere is DATA_INTEGRITY naming the shard', async () => {
+    const index = JSON.parse(fs.readFileSync(path.join(ds.dir, 'batch-index.json'), 'utf8')) as BatchIndexFile;
+    const s = index.shards.find((x) => x.split === 'train')!;
+    const last = s.batches[s.batches.length - 1]!;
+    const spots = {
+      batch: last.image.offset + 7, // image bytes of the shard's last batch
+      message: s.batches[0]!.offset + 12, // the first batch's metadata message
+      schema: 20, // the Schema message, before every batch
+      footer: s.bytes - 20, // the footer, after every batch
+    };
+    for (const [where, at] of Object.entries(spots)) {
+      const name = `dmg-${where}`;
+      const to = path.join(dir, 'datasets', name, ds.version);
+      fs.mkdirSync(to, { recursive: true });
+      for (const f of fs.readdirSync(ds.dir)) fs.copyFileSync(path.join(ds.dir, f), path.join(to, f));
+      const bytes = fs.readFileSync(path.join(to, s.file));
+      bytes[at] = bytes[at]! ^ 0x10;
+      fs.writeFileSync(path.join(to, s.file), bytes);
+      const bad = await openDataset(dir, name, { version: ds.version });
+      const seen: string[] = [];
+      const err = await (async () => {
+        for await (const b of bad.batches('train', { shuffle: false })) seen.push(...b.sops);
+      })().then(() => undefined, (e: unknown) => e);
+      await bad.close();
+      expect(err, where).toBeInstanceOf(IntegrityError);
+      expect((err as Error).message).toContain(s.file);
+      // Nothing of the damaged shard is handed out when the damage lies outside its batches; the batches before a damaged one are intact.
+      if (where === 'batch') expect((err as Error).message).toContain(`batch ${s.batches.length - 1}`);
+      else expect(seen.length).toBe(0);
+    }
+  });
+
+  it('checks the whole shard’s SHA-256 at open when the batch index has no CRC-32s (datasets written before them)', async () => {
+    const to = path.join(dir, 'datasets', 'nocrc', ds.version);
+    fs.mkdirSync(to, { recursive: true });
+    for (const f of fs.readdirSync(ds.dir)) fs.copyFileSync(path.join(ds.dir, f), path.join(to, f));
+    const index = JSON.parse(fs.readFileSync(path.join(to, 'batch-index.json'), 'utf8')) as BatchIndexFile;
+    for (const sh of index.shards) {
+      delete sh.restCrc32;
+      for (const b of sh.batches) delete b.crc32;
+    }
+    const text = JSON.stringify(index) + '\n';
+    fs.writeFileSync(path.join(to, 'batch-index.json'), text);
+    const m = JSON.parse(fs.readFileSync(path.join(to, 'manifest.json'), 'utf8'));
+    m.batchIndex.sha256 = sha256Hex(text);
+    fs.writeFileSync(path.join(to, 'manifest.json'), JSON.stringify(m));
+    const intact = await openDataset(dir, 'nocrc', { version: ds.version });
+    const got: string[] = [];
+    for await (const b of intact.batches('train', { seed: 6, epoch: 1 })) got.push(...b.sops);
+    await intact.close();
+    expect(got).toEqual((await epoch('train', { seed: 6, epoch: 1 })).sops);
+    const s = index.shards.find((x) => x.split === 'train')!;
+    const bytes = fs.readFileSync(path.join(to, s.file));
+    bytes[s.bytes - 20] = bytes[s.bytes - 20]! ^ 0x10;
+    fs.writeFileSync(path.join(to, s.file), bytes);
+    const bad = await openDataset(dir, 'nocrc', { version: ds.version });
+    const err = await bad.batches('train', {})[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+    await bad.close();
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as Error).message).toContain('SHA-256');
   });
 });
