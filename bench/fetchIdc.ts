@@ -2,11 +2,13 @@
  * IDC fetch throughput beside the TCIA figure, on the same emulated WAN link (50 ms first-byte
  * latency, 1 Gbit/s shared) and the same synthetic series: `etl tcia serve --s3` runs both
  * stand-ins in a separate process with every answer built before timing (bench/fetchWorld.ts),
- * and the two clients alternate A B A B (median of --runs, default 3) so load hits both alike. Prints MB/s and the fraction of the link;
- * no assertions. Done-criterion: IDC at default settings uses ≥ 90 % of the link.
+ * and the clients alternate A B A B (TCIA, then IDC at each --concurrency; median of --runs, default 3)
+ * so load hits all alike. Prints MB/s and the fraction of the link; no assertions. The sweep over
+ * --concurrency is how DEFAULT_IDC_CONCURRENCY was chosen. Done-criterion: IDC at default settings
+ * uses ≥ 90 % of the link.
  *
  * Run: node --import tsx bench/fetchIdc.ts [--preset demo|bench] [--latency-ms 50]
- *      [--bandwidth-mbps 1000] [--target-mb 200] [--runs 3]
+ *      [--bandwidth-mbps 1000] [--target-mb 200] [--runs 3] [--concurrency 16,64]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,8 +27,10 @@ const { values: args } = parseArgs({
     'bandwidth-mbps': { type: 'string', default: '1000' },
     'target-mb': { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: String(DEFAULT_IDC_CONCURRENCY) },
   },
 });
+const levels = [...new Set(String(args.concurrency).split(',').map(Number).concat(DEFAULT_IDC_CONCURRENCY))].sort((a, b) => a - b);
 const mbps = Number(args['bandwidth-mbps']);
 const linkMBs = mbps / 8;
 const world = await startWorld({ preset: String(args.preset), ...(args.data ? { data: args.data } : {}), latencyMs: Number(args['latency-ms']), mbps, targetMb: Number(args['target-mb']), s3: true });
@@ -38,20 +42,20 @@ try {
   console.log(`\nTCIA vs IDC stand-ins: ${collections.length} collections (${(dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing\n`);
   console.log('run  source  concurrency  series      MB      s    MB/s   link used   client CPU s');
-  const figures: Record<'tcia' | 'idc', number[]> = { tcia: [], idc: [] };
+  const figures = new Map<string, number[]>();
   const runs = Math.max(3, Number(args.runs));
+  const clients: Array<['tcia' | 'idc', number]> = [['tcia', DEFAULT_CONCURRENCY], ...levels.map((c): ['idc', number] => ['idc', c])];
   for (let i = 0; i < runs; i++) {
-    for (const source of ['tcia', 'idc'] as const) {
+    for (const [source, c] of clients) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-${source}-`));
       const ctx = createRunContext({ dataDir, logger: createLogger({ level: 'warn' }), tty: false });
       const cpu0 = process.cpuUsage();
       const r =
         source === 'tcia'
           ? await fetchTcia({ apiUrl, collections, maxRejectRate: 1 }, ctx)
-          : await fetchIdc({ index: indexUrl!, endpoint: endpoint!, collections, maxRejectRate: 1 }, ctx);
+          : await fetchIdc({ index: indexUrl!, endpoint: endpoint!, collections, maxRejectRate: 1, concurrency: c }, ctx);
       const cpu = process.cpuUsage(cpu0);
-      figures[source].push(r.mbPerSecond);
-      const c = source === 'tcia' ? DEFAULT_CONCURRENCY : DEFAULT_IDC_CONCURRENCY;
+      figures.set(`${source} ${c}`, [...(figures.get(`${source} ${c}`) ?? []), r.mbPerSecond]);
       console.log(
         `${String(i + 1).padStart(3)}  ${source.padEnd(6)} ${String(c).padStart(12)} ${String(r.counts.verified).padStart(7)} ${(r.bytes / 1e6).toFixed(0).padStart(7)} ${(r.bytes / 1e6 / Math.max(r.mbPerSecond, 1e-9)).toFixed(1).padStart(6)} ${r.mbPerSecond.toFixed(1).padStart(7)} ${((100 * r.mbPerSecond) / linkMBs).toFixed(0).padStart(8)} % ${((cpu.user + cpu.system) / 1e6).toFixed(1).padStart(14)}` +
           (r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : ''),
@@ -59,8 +63,13 @@ try {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  const t = median(figures.tcia);
-  const d = median(figures.idc);
+  if (levels.length > 1) {
+    console.log(`
+IDC by concurrency (medians of ${runs}):`);
+    for (const c of levels) console.log(`  ${String(c).padStart(4)}${c === DEFAULT_IDC_CONCURRENCY ? '*' : ' '} ${median(figures.get(`idc ${c}`)!).toFixed(1).padStart(6)} MB/s  ${((100 * median(figures.get(`idc ${c}`)!)) / linkMBs).toFixed(0).padStart(3)} % of the link`);
+  }
+  const t = median(figures.get(`tcia ${DEFAULT_CONCURRENCY}`)!);
+  const d = median(figures.get(`idc ${DEFAULT_IDC_CONCURRENCY}`)!);
   console.log(`\nmedian of ${runs}: TCIA ${t.toFixed(1)} MB/s (${((100 * t) / linkMBs).toFixed(0)} % of the link, ZIP bytes), IDC ${d.toFixed(1)} MB/s (${((100 * d) / linkMBs).toFixed(0)} % of the link, object bytes)`);
   console.log(`IDC at default settings (concurrency ${DEFAULT_IDC_CONCURRENCY}): ${((100 * d) / linkMBs).toFixed(0)} % of the link (done-criterion ≥ 90 %: ${d / linkMBs >= 0.9 ? 'met' : 'NOT met'}); load now ${load()}`);
 } finally {

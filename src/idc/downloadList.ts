@@ -1,9 +1,11 @@
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import type { PlannedSeries } from '../core/types.ts';
+import { gateOf } from '../http/index.ts';
 import { DownloadTally, type DownloadHooks, type DownloadListResult, type SeriesOutcome } from '../tcia/index.ts';
 import type { Endpoint } from './endpoints.ts';
 import type { ObjectStore } from './objectStore.ts';
+import { createDigestPool } from './digestPool.ts';
 import { fetchIdcSeries, type SeriesLocation } from './seriesFetch.ts';
 import { InputError } from '../core/errors.ts';
 
@@ -23,7 +25,8 @@ export async function downloadIdcSeriesList(
 ): Promise<DownloadListResult> {
   const tally = new DownloadTally();
   if (series.length > 0) {
-    const objects = pLimit(o.concurrency);
+    const objects = gateOf(pLimit(o.concurrency));
+    const digests = createDigestPool();
     // Enough series in flight to keep `objects` busy when series have one instance each.
     const inFlight = pLimit(Math.max(2, o.concurrency));
     const progress = ctx.progress('download', series.length, 'series');
@@ -36,7 +39,7 @@ export async function downloadIdcSeriesList(
           const go = hooks.before ? await hooks.before(s) : true;
           if (ctx.signal.aborted) return;
           const r: SeriesOutcome = go
-            ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, limit: objects, verifyExisting: o.verifyExisting })
+            ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, gate: objects, digests, verifyExisting: o.verifyExisting })
             : { status: 'skipped', bytes: 0, images: s.imageCount };
           tally.add(s, r);
           progress.tick(1, r.bytes);
@@ -47,6 +50,7 @@ export async function downloadIdcSeriesList(
       ),
     );
     progress.stop();
+    await digests.close();
   }
   return tally.result();
 }

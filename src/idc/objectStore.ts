@@ -3,8 +3,9 @@ import { setMaxListeners } from 'node:events';
 import { DataError, asEnvironmentError } from '../core/errors.ts';
 import { AtomicFile } from '../core/fsAtomic.ts';
 import type { Logger } from '../core/log.ts';
-import { DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, type OpenResponse, type RequestLimits, type RetryPolicy } from '../http/index.ts';
+import { DOWNLOAD_LIMITS, HttpClient, METADATA_LIMITS, downloadDeadlineMs, type Gate, type OpenResponse, type RequestLimits, type RetryPolicy } from '../http/index.ts';
 import { isPlainMd5, parseListPage, s3ErrorText, type ListedObject } from './listXml.ts';
+import type { ByteSink } from './seriesStore.ts';
 
 /**
  * Anonymous S3 (or GCS XML API) client over src/http (retries, backoff, Retry-After, deadlines,
@@ -24,6 +25,7 @@ export interface ObjectStoreOptions {
 export interface DownloadedObject {
   bytes: number;
   md5: string;
+  crc32: number;
   /** The ETag was a plain MD5 and matched. */
   md5Verified: boolean;
 }
@@ -40,8 +42,9 @@ export class ObjectStore {
   constructor(o: ObjectStoreOptions) {
     this.endpoint = o.endpoint.replace(/\/+$/, '');
     this.options = o;
-    // Every request in flight listens on the run's signal: more than Node's default 10 is expected.
-    if (o.signal) setMaxListeners(Math.max(64, 4 * (o.maxSockets ?? 64)), o.signal);
+    // Every request listens on the run's signal, also while it waits for a slot: all objects of the
+    // series in flight (thousands for large series), so the count is bounded by the plan, not by Node's 10.
+    if (o.signal) setMaxListeners(0, o.signal);
     this.http = new HttpClient({ baseUrl: this.endpoint, maxSockets: o.maxSockets ?? 64, ...opt(o) });
   }
 
@@ -67,10 +70,10 @@ export class ObjectStore {
   }
 
   /** The first `bytes` bytes of an object (a DICOM header), by a Range request. */
-  getPrefix(bucket: string, key: string, bytes: number, size: number): Promise<Buffer> {
+  getPrefix(bucket: string, key: string, bytes: number, size: number, gate?: Gate): Promise<Buffer> {
     const want = Math.min(bytes, size);
     const limits: RequestLimits = { ...DOWNLOAD_LIMITS, maxBytes: want };
-    const spec = { path: keyPath(bucket, key), headers: { Range: `bytes=0-${want - 1}` }, accept: [200, 206], limits };
+    const spec = { path: keyPath(bucket, key), headers: { Range: `bytes=0-${want - 1}` }, accept: [200, 206], limits, ...(gate ? { gate } : {}) };
     return this.http
       .request(spec, async (res) => {
         const chunks: Buffer[] = [];
@@ -88,29 +91,44 @@ export class ObjectStore {
   }
 
   /**
-   * Object → `dest` (temporary name, renamed only after the size and, for a plain-MD5 ETag, the
-   * MD5 matched the listing). A mismatch is retried like a transport failure.
+   * Object → `sink` (a fresh one per attempt), which digests what it stored (MD5, CRC-32); the size
+   * and, for a plain-MD5 ETag, the MD5 must match the listing, else the attempt fails and is retried
+   * like a transport failure. `gate` bounds attempts in flight: it is left once the body is read, so
+   * neither digesting nor a retry's backoff holds a slot.
    */
-  download(bucket: string, key: string, dest: string, expected: { size: number; etag: string }, onBytes?: (n: number) => void): Promise<DownloadedObject> {
+  download(bucket: string, key: string, expected: { size: number; etag: string }, sink: () => ByteSink, o: { onBytes?: (n: number) => void; gate?: Gate } = {}): Promise<DownloadedObject> {
     const limits: RequestLimits = { ...DOWNLOAD_LIMITS, deadlineMs: downloadDeadlineMs(expected.size), maxBytes: expected.size };
+    const spec = { path: keyPath(bucket, key), limits, ...(o.gate ? { gate: o.gate } : {}) };
     return this.http
-      .request({ path: keyPath(bucket, key), limits }, async (res) => {
-        const got = await toFile(res, dest, onBytes);
+      .request(spec, async (res) => {
+        const out = sink();
+        let bytes = 0;
+        let digest;
         try {
-          if (got.bytes !== expected.size) {
-            throw new DataError('BODY_TRUNCATED', `${res.url}: got ${got.bytes} bytes, the listing says ${expected.size}`, { details: { url: res.url } });
+          for await (const buf of res.body) {
+            bytes += buf.byteLength;
+            o.onBytes?.(buf.byteLength);
+            await out.write(buf);
           }
-          const plain = isPlainMd5(expected.etag);
-          if (plain && got.md5 !== expected.etag) {
-            throw new DataError('MD5_MISMATCH', `${res.url}: MD5 ${got.md5}, the ETag says ${expected.etag}`, { details: { url: res.url, got: got.md5, expected: expected.etag } });
-          }
-          await got.file.commit();
-          return { bytes: got.bytes, md5: got.md5, md5Verified: plain };
+          res.release();
+          digest = await out.close();
         } catch (err) {
-          await got.file.abort();
-          if (got.bytes > 0) onBytes?.(-got.bytes);
+          if (bytes > 0) o.onBytes?.(-bytes);
           throw err;
         }
+        const { md5, crc32 } = digest;
+        const plain = isPlainMd5(expected.etag);
+        const bad =
+          bytes !== expected.size
+            ? new DataError('BODY_TRUNCATED', `${res.url}: got ${bytes} bytes, the listing says ${expected.size}`, { details: { url: res.url } })
+            : plain && md5 !== expected.etag
+              ? new DataError('MD5_MISMATCH', `${res.url}: MD5 ${md5}, the ETag says ${expected.etag}`, { details: { url: res.url, got: md5, expected: expected.etag } })
+              : undefined;
+        if (bad) {
+          if (bytes > 0) o.onBytes?.(-bytes);
+          throw bad;
+        }
+        return { bytes, md5, crc32, md5Verified: plain };
       })
       .catch(s3Error);
   }

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { LimitFunction } from 'p-limit';
 import type { RunContext } from '../core/context.ts';
 import { DataError, isEtlError } from '../core/errors.ts';
 import { stableJson, writeJsonAtomic } from '../core/fsAtomic.ts';
@@ -10,16 +8,18 @@ import { readDicomHeader, skipReason } from '../preprocess/index.ts';
 import { readSidecar, sha256File, verifySeriesZip, type SeriesOutcome } from '../tcia/index.ts';
 import { isPlainMd5, type ListedObject } from './listXml.ts';
 import type { ObjectStore } from './objectStore.ts';
-import { writeStoredZip, type ZipMember } from './storedZip.ts';
-import { md5Hex } from '../core/hash.ts';
+import type { DigestPool } from './digestPool.ts';
+import { SeriesStore } from './seriesStore.ts';
+import type { Gate } from '../http/index.ts';
 
 /**
  * One planned series from IDC → `raw/<Collection>/<SeriesUID>.zip` + sidecar, like a TCIA series.
  * The series is listed (ListObjectsV2), the listing must hold exactly `instanceCount` objects, and
- * each needed object is downloaded into `raw/<Collection>/.<SeriesUID>.parts/` under a temporary
- * name, checked (size; MD5 where the ETag is one) and renamed: a verified object survives a kill
- * and is never fetched again. When every needed object is there, they become one STORED ZIP
- * (renamed into place), then the sidecar — the "verified" marker — and the parts folder goes.
+ * each needed object streams into its slot of the series store in `raw/<Collection>/.<SeriesUID>.parts/`
+ * (seriesStore.ts), checked on the way (size; MD5 where the ETag is one) and journalled: a verified
+ * object survives a kill and is never fetched again. When every needed object is there, the store is
+ * closed, synced and renamed into place, then the sidecar — the "verified" marker — is written and the
+ * parts folder goes.
  */
 
 /** Where a series' objects are. */
@@ -31,8 +31,10 @@ export interface SeriesLocation {
 
 export interface IdcSeriesOptions {
   store: ObjectStore;
-  /** Shared by all series: bounds object requests across the whole fetch. */
-  limit: LimitFunction;
+  /** Shared by all series: bounds object requests in flight across the whole fetch. */
+  gate: Gate;
+  /** Shared by all series: MD5, CRC-32 and SHA-256 on worker threads. */
+  digests: DigestPool;
   verifyExisting?: boolean;
   onBytes?: (n: number) => void;
 }
@@ -58,23 +60,29 @@ export async function fetchIdcSeries(s: PlannedSeries, loc: SeriesLocation, ctx:
     }
     await fsp.mkdir(partsDir, { recursive: true });
     const needed = s.keep < listed.length ? await chooseInstances(s, loc, listed, partsDir, o) : listed;
+    const store = await SeriesStore.open(partsDir, needed.map((obj) => ({ name: path.posix.basename(obj.key), size: obj.size })), o.digests);
     let bytes = 0;
-    let allMd5 = true;
-    const members = await Promise.all(
-      needed.map(async (obj): Promise<ZipMember> => {
-        const name = path.posix.basename(obj.key);
-        const file = path.join(partsDir, name);
-        const have = await verifiedPart(file, obj);
-        if (have) return { name, file, md5: have };
-        const got = await o.limit(() => o.store.download(loc.bucket, obj.key, file, obj, o.onBytes));
-        bytes += got.bytes;
-        if (!got.md5Verified) allMd5 = false;
-        return { name, file, md5: got.md5 };
-      }),
-    );
-    if (!needed.every((n) => isPlainMd5(n.etag))) allMd5 = false;
-    const zip = await writeStoredZip(zipPath, members);
-    await writeJsonAtomic(sidecarPath, sidecarOf(s, members.map((m) => ({ name: m.name, size: fs.statSync(m.file).size, md5: m.md5 })), zip, allMd5, sourceUrl));
+    let zip;
+    try {
+      // allSettled: the store stays open until no download of this series writes into it.
+      const settled = await Promise.allSettled(
+        needed.map(async (obj) => {
+          const name = path.posix.basename(obj.key);
+          if (store.stored(name)) return;
+          const got = await o.store.download(loc.bucket, obj.key, obj, () => store.sink(name), { gate: o.gate, ...(o.onBytes ? { onBytes: o.onBytes } : {}) });
+          bytes += got.bytes;
+          await store.accept(name, got);
+        }),
+      );
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      zip = await store.finish(zipPath);
+    } finally {
+      await store.close();
+    }
+    // Every object was checked against its listed size; against its MD5 where every ETag is one.
+    const allMd5 = needed.every((n) => isPlainMd5(n.etag));
+    await writeJsonAtomic(sidecarPath, sidecarOf(s, zip.entries, zip, allMd5, sourceUrl));
     await fsp.rm(partsDir, { recursive: true, force: true });
     return { status: 'verified', bytes, images: s.keep };
   } catch (err) {
@@ -84,14 +92,6 @@ export async function fetchIdcSeries(s: PlannedSeries, loc: SeriesLocation, ctx:
     ctx.log.warn(`series ${s.seriesUid} failed: ${err.code}`, { dataset: s.dataset });
     return { status: 'failed', bytes: 0, images: 0, code: err.code };
   }
-}
-
-/** The MD5 of a part already on disk when it matches the listing (size, and MD5 for a plain ETag); else undefined. */
-async function verifiedPart(file: string, obj: ListedObject): Promise<string | undefined> {
-  const st = await fsp.stat(file).catch(() => undefined);
-  if (!st || st.size !== obj.size) return undefined;
-  const md5 = md5Hex(await fsp.readFile(file));
-  return !isPlainMd5(obj.etag) || md5 === obj.etag ? md5 : undefined;
 }
 
 /**
@@ -109,17 +109,15 @@ async function chooseInstances(s: PlannedSeries, loc: SeriesLocation, listed: Li
     // no saved choice
   }
   const ranked = await Promise.all(
-    listed.map((obj) =>
-      o.limit(async () => {
-        const head = await o.store.getPrefix(loc.bucket, obj.key, HEADER_PREFIX, obj.size);
-        try {
-          const h = readDicomHeader(head);
-          return skipReason(h) === null ? { obj, instance: h.instanceNumber ?? Infinity, sop: h.sopInstanceUid } : undefined;
-        } catch {
-          return undefined; // not DICOM, or a header longer than the prefix: never ranked first
-        }
-      }),
-    ),
+    listed.map(async (obj) => {
+      const head = await o.store.getPrefix(loc.bucket, obj.key, HEADER_PREFIX, obj.size, o.gate);
+      try {
+        const h = readDicomHeader(head);
+        return skipReason(h) === null ? { obj, instance: h.instanceNumber ?? Infinity, sop: h.sopInstanceUid } : undefined;
+      } catch {
+        return undefined; // not DICOM, or a header longer than the prefix: never ranked first
+      }
+    }),
   );
   const images = ranked.filter((r): r is NonNullable<typeof r> => r !== undefined);
   images.sort((a, b) => a.instance - b.instance || (a.sop < b.sop ? -1 : a.sop > b.sop ? 1 : 0));

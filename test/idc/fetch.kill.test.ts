@@ -36,9 +36,24 @@ function rawFiles(dataDir: string): string[] {
   return fs.readdirSync(raw, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(raw, path.join(e.parentPath, e.name)));
 }
 
-/** Verified objects kept in parts folders (final names, not temps). */
+/** Verified objects kept in the series stores of parts folders: the names their journals list. */
 function verifiedParts(dataDir: string): string[] {
-  return rawFiles(dataDir).filter((f) => f.includes('.parts/') && f.endsWith('.dcm') && !isTempName(path.basename(f))).map((f) => path.basename(f));
+  const names: string[] = [];
+  for (const f of rawFiles(dataDir).filter((x) => x.includes('.parts/') && path.basename(x) === 'journal')) {
+    for (const line of fs.readFileSync(path.join(dataDir, 'raw', f), 'utf8').split('\n')) {
+      try {
+        names.push((JSON.parse(line) as { name: string }).name);
+      } catch {
+        // a torn last line
+      }
+    }
+  }
+  return names;
+}
+
+/** Series still being fetched: a parts folder without the series' final ZIP. */
+function seriesInFlight(dataDir: string): number {
+  return rawFiles(dataDir).filter((f) => path.basename(f) === 'store.zip' && f.includes('.parts/')).length;
 }
 
 describe('etl fetch idc killed with SIGKILL mid-download', () => {
@@ -51,8 +66,7 @@ describe('etl fetch idc killed with SIGKILL mid-download', () => {
     const deadline = Date.now() + 60_000;
     let caught = false;
     while (Date.now() < deadline) {
-      const files = rawFiles(dataDir);
-      if (verifiedParts(dataDir).length > 0 && files.some((f) => isTempName(path.basename(f)))) {
+      if (verifiedParts(dataDir).length > 0 && seriesInFlight(dataDir) > 0) {
         child.kill('SIGKILL');
         caught = true;
         break;
