@@ -4,6 +4,7 @@ import type { RunContext } from '../core/context.ts';
 import { ConfigError } from '../core/errors.ts';
 import { removeStaleTemps, stableJson, writeFileAtomicSync } from '../core/fsAtomic.ts';
 import { sha256Hex } from '../core/hash.ts';
+import { withSteadyNursery } from '../core/nursery.ts';
 import { WHOLE, formatPartition, type Partition } from '../core/partition.ts';
 import { DEFAULT_CLASSES } from '../core/types.ts';
 import { formatLeakage, LeakageError } from '../curate/index.ts';
@@ -82,7 +83,12 @@ function resolveOptions(o: ShardOptions) {
   return r;
 }
 
+/** Memory does not grow with the dataset: row metadata under `memoryMb`, one batch of images, and a nursery of fixed size (core/nursery.ts). */
 export async function shardDataset(options: ShardOptions, ctx: RunContext): Promise<ShardResult> {
+  return withSteadyNursery(() => buildShards(options, ctx));
+}
+
+async function buildShards(options: ShardOptions, ctx: RunContext): Promise<ShardResult> {
   const start = performance.now();
   const o = resolveOptions(options);
   const { assignments, inputs, ownPatientIds } = loadAssignments(options);
