@@ -16,7 +16,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 const OPTIONS = new Set([
   ...Object.keys(FLAG_OF),
   'apiUrl', 'arch', 'augment', 'auto', 'backend', 'batch', 'capOrder', 'classWeights', 'colour', 'concurrency', 'dataDir',
-  'dataset', 'discardRaw', 'endpoint', 'fit', 'frame', 'imageSize', 'index', 'label', 'lr', 'manifest', 'maxAttempts', 'maxRejectRate',
+  'dataset', 'discardRaw', 'endpoint', 'fit', 'frame', 'imageSize', 'index', 'label', 'lr', 'lrSchedule', 'manifest', 'maxAttempts', 'maxRejectRate',
   'modality', 'model', 'name', 'normalize', 'out', 'overlap', 'partition', 'parts', 'planName', 'rawWindow', 'resume', 's5cmdManifest', 'seed',
   'shardSizeMb', 'size', 'source', 'split', 'splitFile', 'strict', 'targets', 'tciaManifest', 'width', 'workers',
 ]);

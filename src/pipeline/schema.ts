@@ -123,6 +123,8 @@ export const pipelineSchema = section({
     imageSize: int(8, 2048),
     backend: text('a backend: auto, cpu, wasm, webgpu, tensorflow').default(TRAIN_DEFAULTS.backend),
     plateauPatience: int(0, 1000).default(TRAIN_DEFAULTS.plateauPatience),
+    /** `plateau` (÷10 on a validation plateau) or `cosine` (decay to ~0 by the last epoch). */
+    lrSchedule: oneOf(['plateau', 'cosine'] as const).optional(),
     seed: int(0, 2 ** 32 - 1).default(TRAIN_DEFAULTS.seed),
     /** Training augmentation, as `train modality --augment` (none, default, or a list). */
     augment: text('none, default or a list such as crop=0.5,flip,noise=0.02').optional(),

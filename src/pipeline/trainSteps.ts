@@ -76,6 +76,7 @@ const train: Step = {
         seed: t.seed,
         ...(t.augment !== undefined ? { augment: t.augment } : {}),
         ...(t.classWeights !== undefined ? { classWeights: t.classWeights } : {}),
+        ...(t.lrSchedule !== undefined ? { lrSchedule: t.lrSchedule } : {}),
         out: dir,
         resume,
       },

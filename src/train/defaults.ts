@@ -10,6 +10,7 @@ export const TRAIN_DEFAULTS = {
   momentum: 0.9,
   weightDecay: 0.005,
   plateauPatience: 2,
+  lrSchedule: 'plateau',
   seed: 0,
   /** Channel width multiplier (1 = the paper's ResNet-18). */
   width: 1,

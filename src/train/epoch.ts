@@ -5,7 +5,7 @@ import type { BatchSource } from './data.ts';
 import { evaluateSplit } from './evaluateSplit.ts';
 import { hostBatches, type AugmentAt } from './hostBatches.ts';
 import type { InputTransform } from './modelStore.ts';
-import { plateauStep } from './sgd.ts';
+import { cosineLr, plateauStep } from './sgd.ts';
 import type { TrainConfig, TrainOptions } from './trainConfig.ts';
 import { round6, zeroSums, type EpochMetrics, type TrainState } from './trainState.ts';
 import type { makeTrainStep } from './trainStep.ts';
@@ -90,7 +90,12 @@ export async function endEpoch(
   const { source, config } = run;
   const val = source.splitRows('validate') > 0 ? await evaluateSplit(model, source, 'validate', transform, config.batch, false, ctx.signal) : null;
   if (ctx.signal.aborted) return null;
-  const sched = val ? plateauStep(state.plateau, val.loss, config.plateauPatience, state.lr) : { state: state.plateau, lr: state.lr, reduced: false };
+  const sched =
+    config.lrSchedule === 'cosine'
+      ? { state: state.plateau, lr: cosineLr(config.lr, state.epoch + 1, config.epochs), reduced: false }
+      : val
+        ? plateauStep(state.plateau, val.loss, config.plateauPatience, state.lr)
+        : { state: state.plateau, lr: state.lr, reduced: false };
   const s = state.sums;
   const m: EpochMetrics = {
     epoch: state.epoch + 1,

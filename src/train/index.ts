@@ -6,4 +6,5 @@ export { DEFAULT_CLASSIFY_BATCH, TRAIN_DEFAULTS } from './defaults.ts';
 export { formatDoctor, runDoctor } from './doctor.ts';
 export { evaluateRun } from './evaluate.ts';
 export { trainModality } from './loop.ts';
+export { LR_SCHEDULES, type LrSchedule } from './sgd.ts';
 export { CLASS_WEIGHTINGS, type ClassWeighting, type TrainOptions } from './trainConfig.ts';

@@ -70,6 +70,19 @@ export interface PlateauState {
   badEpochs: number;
 }
 
+/** How the learning rate moves between epochs: ÷10 on a validation plateau (the paper), or a cosine decay to ~0 by the last epoch. */
+export type LrSchedule = 'plateau' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['plateau', 'cosine'];
+
+/**
+ * Cosine annealing per epoch (SGDR without restarts): the rate for 0-based `epoch` of `epochs`. It
+ * ends near zero whatever validation does, so the last epoch's weights, the ones a run keeps, have
+ * settled rather than being one noisy step of a large rate.
+ */
+export function cosineLr(lr: number, epoch: number, epochs: number): number {
+  return Number((lr * 0.5 * (1 + Math.cos((Math.PI * Math.min(epoch, epochs)) / epochs))).toPrecision(6));
+}
+
 export function plateauStep(state: PlateauState, valLoss: number, patience: number, lr: number, factor = 0.1): { state: PlateauState; lr: number; reduced: boolean } {
   if (state.best === null || valLoss < state.best * (1 - 1e-4)) {
     return { state: { best: valLoss, badEpochs: 0 }, lr, reduced: false };

@@ -8,6 +8,7 @@ import type { StepInfo } from './trainState.ts';
 import { inputTransform, type InputTransform } from './modelStore.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { TRAIN_DEFAULTS } from './defaults.ts';
+import { LR_SCHEDULES, type LrSchedule } from './sgd.ts';
 
 /** `train modality` options and the run's recorded configuration (config.json), checked and resolved once. */
 
@@ -25,6 +26,8 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Epochs without validation-loss improvement tolerated before LR ÷10 (PyTorch ReduceLROnPlateau). */
   plateauPatience?: number;
+  /** `plateau` (default, the paper) or `cosine`: see sgd.ts. */
+  lrSchedule?: LrSchedule;
   seed?: number;
   /** Run directory (default `<dataDir>/runs/<timestamp>-<arch>`). */
   out?: string;
@@ -61,6 +64,8 @@ export interface TrainConfig {
   momentum: number;
   weightDecay: number;
   plateauPatience: number;
+  /** Absent in runs made before schedules existed (= plateau). */
+  lrSchedule?: LrSchedule;
   seed: number;
   width: number;
   imageSize: number;
@@ -100,6 +105,9 @@ export function validateTrainOptions(o: TrainOptions): void {
   if (o.augment !== undefined) parseAugment(o.augment);
   if (o.classWeights !== undefined && !CLASS_WEIGHTINGS.includes(o.classWeights)) {
     throw new ConfigError(`\`classWeights\` must be one of ${CLASS_WEIGHTINGS.join(', ')}, got "${o.classWeights}"`);
+  }
+  if (o.lrSchedule !== undefined && !LR_SCHEDULES.includes(o.lrSchedule)) {
+    throw new ConfigError(`\`lrSchedule\` must be one of ${LR_SCHEDULES.join(', ')}, got "${o.lrSchedule}"`);
   }
   if (o.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(o.backend)) {
     throw new ConfigError(`\`backend\` must be one of ${BACKEND_CHOICES.join(', ')}, got "${o.backend}"`);
@@ -164,6 +172,7 @@ export async function trainConfigOf(source: BatchSource, options: TrainOptions, 
     momentum: options.momentum ?? TRAIN_DEFAULTS.momentum,
     weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
     plateauPatience: options.plateauPatience ?? TRAIN_DEFAULTS.plateauPatience,
+    lrSchedule: options.lrSchedule ?? TRAIN_DEFAULTS.lrSchedule,
     seed: shape.seed,
     width: shape.width,
     imageSize: shape.imageSize,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, groupAccuracy, summarize } from '../../src/train/metrics.ts';
-import { plateauStep, type PlateauState } from '../../src/train/sgd.ts';
+import { cosineLr, plateauStep, type PlateauState } from '../../src/train/sgd.ts';
 import { chunksOf } from '../../src/train/hostBatches.ts';
 import { confusionSvg, curvesSvg } from '../../src/train/charts.ts';
 import type { EpochMetrics } from '../../src/train/trainState.ts';
@@ -76,6 +76,16 @@ describe('learning-rate plateau schedule (PyTorch ReduceLROnPlateau, patience 2)
       lrs.push(lr);
     }
     expect(lrs.map((x) => Number(x.toPrecision(3)))).toEqual([0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.01, 0.001]);
+  });
+
+  it('cosine schedule: the full rate in epoch 1, half at mid-run, near zero in the last epoch, never negative', () => {
+    const lrs = Array.from({ length: 8 }, (_, e) => cosineLr(0.02, e, 8));
+    expect(lrs[0]).toBe(0.02);
+    expect(lrs[4]).toBeCloseTo(0.01, 10);
+    expect(lrs[7]!).toBeLessThan(0.001);
+    expect(lrs[7]!).toBeGreaterThan(0);
+    for (let e = 1; e < 8; e++) expect(lrs[e]!).toBeLessThan(lrs[e - 1]!);
+    expect(cosineLr(0.02, 8, 8)).toBe(0);
   });
 
   it('splits shard batches into micro-batches', () => {

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ARCHS, BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
+import { ARCHS, BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, LR_SCHEDULES, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
 
 const T = TRAIN_DEFAULTS;
 import { runCommand, type GlobalArgs } from '../command.ts';
@@ -22,6 +22,7 @@ export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
       .option('momentum', { type: 'number', describe: `SGD momentum (default ${T.momentum})` })
       .option('weight-decay', { type: 'number', describe: `L2 weight decay on every parameter, as PyTorch SGD (default ${T.weightDecay})` })
       .option('plateau-patience', { type: 'number', describe: `epochs without validation-loss improvement before LR ÷10 (default ${T.plateauPatience}: the next bad epoch reduces)` })
+      .option('lr-schedule', { choices: LR_SCHEDULES, describe: `plateau: LR ÷10 on a validation plateau; cosine: decay to ~0 by the last epoch (default ${T.lrSchedule})` })
       .option('seed', { type: 'number', describe: `seed for weights and batch order (default ${T.seed})` })
       .option('out', { type: 'string', describe: 'run directory (default <data-dir>/runs/<timestamp>-<arch>)' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
@@ -34,9 +35,9 @@ export const command: CommandModule<GlobalArgs, ModalityArgs & GlobalArgs> = {
       .option('checkpoint-minutes', { type: 'number', describe: `also checkpoint within an epoch this often (default ${T.checkpointMinutes}; 0 = epoch ends only)` }) as never,
   handler: runCommand<ModalityArgs>(async (args, ctx) => {
     // The loop applies every default with `??`, so flags left unset pass through as undefined.
-    const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights } = args;
+    const { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, lrSchedule, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights } = args;
     const r = await trainModality(
-      { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights },
+      { dataset, version, arch, epochs, batch, lr, momentum, weightDecay, plateauPatience, lrSchedule, seed, out, resume, backend, width, imageSize, maxSteps, checkpointMinutes, augment, classWeights },
       ctx,
     );
     const last = r.metrics.at(-1);

@@ -84,7 +84,7 @@ export function sopUid(seed: number, seriesUid: string, instanceNumber: number):
 }
 
 const BODY_PART: Record<Location, string> = {
-  chest: 'CHEST', abdomen: 'ABDOMEN', head: 'HEAD', brain: 'BRAIN', knee: 'KNEE', extremity: 'EXTREMITY', breast: 'BREAST',
+  chest: 'CHEST', abdomen: 'ABDOMEN', head: 'HEAD', neck: 'NECK', brain: 'BRAIN', knee: 'KNEE', extremity: 'EXTREMITY', breast: 'BREAST',
 };
 
 const SCANNERS: Record<Exclude<ImageModality, 'MR'>, Scanner[]> = {
@@ -123,7 +123,7 @@ export const dicomDate = (iso: string) => iso.replaceAll('-', '');
 function descriptions(modality: ImageModality, location: Location, params: SeriesParams, r: Rng): [study: string, series: string, protocol: string] {
   switch (params.type) {
     case 'CT': {
-      const body = { chest: 'CHEST', abdomen: 'ABD/PELVIS', head: 'HEAD', knee: 'KNEE' }[location as 'chest'] ?? 'BODY';
+      const body = { chest: 'CHEST', abdomen: 'ABD/PELVIS', head: 'HEAD', neck: 'NECK', knee: 'KNEE' }[location as 'chest'] ?? 'BODY';
       const c = params.contrast ? 'W CONTRAST' : 'WO CONTRAST';
       return [`CT ${body} ${c}`, `${r.pick(['5.0', '2.5', '1.25', '3.0'])}mm ${params.kernel}`, `${body} ${r.pick(['ROUTINE', 'STANDARD', 'LOW DOSE'])}`];
     }

@@ -6,7 +6,7 @@ export type SynthPreset = 'tiny' | 'demo' | 'bench' | 'paper';
 export const SYNTH_PRESETS: readonly SynthPreset[] = ['tiny', 'demo', 'bench', 'paper'];
 
 export type ImageModality = 'CT' | 'MR' | 'PT' | 'CR' | 'DX' | 'MG';
-export type Location = 'chest' | 'abdomen' | 'head' | 'brain' | 'knee' | 'extremity' | 'breast';
+export type Location = 'chest' | 'abdomen' | 'head' | 'neck' | 'brain' | 'knee' | 'extremity' | 'breast';
 export type NonImageKind = 'SEG' | 'RTSTRUCT' | 'SR';
 export type CorruptKind = 'truncated' | 'random';
 
@@ -74,17 +74,19 @@ const MRM: ReadonlyArray<readonly [number, number]> = [[256, 256], [256, 256], [
 const PTM: ReadonlyArray<readonly [number, number]> = [[128, 128], [144, 144], [168, 168], [192, 192], [200, 200]];
 
 /**
- * Demo: 18 collections, every class at 3–4 body locations overall and at ≥ 2 in train, and train's
- * body locations shared between classes (chest: CT, PT, XR; abdomen and knee: CT, MR; head: MR, PT),
- * so anatomy does not tell the class. Validate and test each hold class × location pairs train lacks
+ * Demo: 19 collections, every class at 3–5 body locations overall and at ≥ 2 in train, and train's
+ * body locations shared between classes (chest: CT, PT, XR; abdomen and knee: CT, MR; head: MR, PT)
+ * or shaped like another class's (the round neck CT beside the MR and PET heads), so anatomy does
+ * not tell the class. Validate and test each hold class × location pairs train lacks
  * (CT head, XR breast; MR chest, PT abdomen) next to seen ones: their accuracy shows whether the
  * model learned modality or anatomy. Splits are by dataset.
  */
 const DEMO: CollectionSpec[] = [
-  // train: chest holds CT, PT, XR; abdomen and knee both CT and MR; the head both MR and PT
+  // train: chest holds CT, PT, XR; abdomen and knee both CT and MR; the head both MR and PT; the neck CT
   { collection: 'SYN-LungCT-Chest', modality: 'CT', location: 'chest', split: 'train', site: 'Synthetic Site A', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 2], instances: [24, 36], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'implicit', 'jpegLossless'], nonImage: ['SEG'], corrupt: ['truncated'], releaseFrom: '2019-01-10' },
   { collection: 'SYN-AbdoCT', modality: 'CT', location: 'abdomen', split: 'train', site: 'Synthetic Site B', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [26, 36], matrices: CT512, transferSyntaxes: ['implicit', 'rle', 'jpegLs'], releaseFrom: '2019-04-02' },
   { collection: 'SYN-KneeCT', modality: 'CT', location: 'knee', split: 'train', site: 'Synthetic Site R', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'rle'], releaseFrom: '2020-12-01' },
+  { collection: 'SYN-NeckCT', modality: 'CT', location: 'neck', split: 'train', site: 'Synthetic Site S', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [22, 30], matrices: CT512, transferSyntaxes: ['implicit', 'jpegLossless', 'explicit'], releaseFrom: '2020-07-07' },
   { collection: 'SYN-BrainMR', modality: 'MR', location: 'brain', split: 'train', site: 'Synthetic Site C', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'implicit', 'rle', 'jpegLs'], nonImage: ['SR'], releaseFrom: '2019-02-20' },
   { collection: 'SYN-KneeMR', modality: 'MR', location: 'knee', split: 'train', site: 'Synthetic Site D', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], releaseFrom: '2019-08-15' },
   { collection: 'SYN-AbdoMR', modality: 'MR', location: 'abdomen', split: 'train', site: 'Synthetic Site J', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['implicit', 'explicit', 'jpegLossless'], releaseFrom: '2020-02-14' },

@@ -178,6 +178,49 @@ export const drawHead: Drawer = (img, t, seriesSeed, z) => {
   }
 };
 
+/**
+ * Axial neck: z = 0 below the mandible (C3, hyoid), 1 at the thoracic inlet (C7, thyroid). A round
+ * cross-section like the head's, with the soft tissue, airway and vertebra of a body slice.
+ */
+export const drawNeck: Drawer = (img, t, seriesSeed, z) => {
+  const r = new Rng(seriesSeed);
+  const s = img.w / 2;
+  const cx = img.w / 2 + r.uniform(-0.05, 0.05) * s;
+  const cy = img.h / 2 + r.uniform(-0.05, 0.05) * s;
+  const widen = 1 + 0.25 * z * z; // shoulders come into the slab at the inlet
+  const rx = r.uniform(0.48, 0.6) * s * widen;
+  const ry = r.uniform(0.46, 0.56) * s;
+  const fat = r.uniform(0.03, 0.08) * s;
+  const tilt = r.uniform(-0.1, 0.1);
+  const nodes = Array.from({ length: r.int(0, 4) }, () => [r.uniform(-0.35, 0.35), r.uniform(-0.2, 0.15), r.uniform(0.02, 0.045)] as const);
+  table(img, t, cx, cy + ry + 0.06 * s, s);
+  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, tilt, t.skin, 0, 1.5);
+  ellipse(img, cx, cy, rx, ry, tilt, t.fat, 0, 1.5);
+  ellipse(img, cx, cy + 0.02 * s, rx - fat, ry - fat, tilt, t.muscle, 0, 1.5);
+  // Fat planes between the muscle groups, then sternocleidomastoids, carotids and jugulars.
+  for (const side of [-1, 1]) {
+    ellipse(img, cx + side * 0.22 * s, cy - 0.02 * s, 0.1 * s, 0.14 * s, side * 0.3, t.fat, 0, 2);
+    ellipse(img, cx + side * 0.3 * s, cy - 0.14 * s, 0.07 * s, 0.13 * s, side * 0.5, t.muscle, 0, 1.5);
+    ellipse(img, cx + side * 0.17 * s, cy - 0.02 * s, 0.03 * s, 0.03 * s, 0, t.blood);
+    ellipse(img, cx + side * 0.25 * s, cy - 0.04 * s, 0.045 * s, 0.035 * s, 0, t.blood);
+  }
+  for (const [nx, ny, nr] of nodes) ellipse(img, cx + nx * s, cy + ny * s, nr * s, nr * s, 0, t.spleen);
+  // Thyroid lobes low in the neck, either side of the airway.
+  const th = bump(z, 0.45, 1.3);
+  if (th > 0.05) for (const side of [-1, 1]) ellipse(img, cx + side * 0.09 * s, cy - 0.2 * s, 0.06 * s * th, 0.07 * s * th, side * 0.4, t.liver);
+  ellipse(img, cx, cy - 0.23 * s, 0.07 * s, 0.06 * s, 0, t.cartilage, 0, 1); // larynx / tracheal ring
+  ellipse(img, cx, cy - 0.23 * s, 0.05 * s, 0.045 * s, 0, t.gas, 0, 1);
+  ellipse(img, cx + 0.02 * s, cy - 0.12 * s, 0.03 * s, 0.025 * s, 0, t.muscle); // oesophagus
+  if (z < 0.25) {
+    // Mandible: a U of cortical bone round the front of the upper neck.
+    for (let k = 0; k <= 8; k++) {
+      const a = Math.PI * (1.1 + 0.1 * k);
+      ellipse(img, cx + Math.cos(a) * 0.36 * s, cy - 0.05 * s + Math.sin(a) * 0.32 * s, 0.035 * s, 0.025 * s, a + Math.PI / 2, t.bone);
+    }
+  }
+  vertebra(img, t, cx, cy + 0.02 * s, s * 0.9);
+};
+
 /** Sagittal knee: femur (shaft + condyle) above, tibia (plateau + shaft) below, patella in front; z runs lateral → medial. */
 export const drawKnee: Drawer = (img, t, seriesSeed, z) => {
   const r = new Rng(seriesSeed);

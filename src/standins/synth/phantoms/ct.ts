@@ -1,10 +1,10 @@
 import { image, smoothField } from '../raster.ts';
 import { Rng, normalNoise } from '../random.ts';
-import { addField, drawAbdomen, drawChest, drawHead, drawKnee, type Drawer, type Tissues } from './anatomy.ts';
+import { addField, drawAbdomen, drawChest, drawHead, drawKnee, drawNeck, type Drawer, type Tissues } from './anatomy.ts';
 
-export type CtLocation = 'chest' | 'abdomen' | 'head' | 'knee';
+export type CtLocation = 'chest' | 'abdomen' | 'head' | 'neck' | 'knee';
 
-const DRAW: Record<CtLocation, Drawer> = { chest: drawChest, abdomen: drawAbdomen, head: drawHead, knee: drawKnee };
+const DRAW: Record<CtLocation, Drawer> = { chest: drawChest, abdomen: drawAbdomen, head: drawHead, neck: drawNeck, knee: drawKnee };
 
 /** Hounsfield units of each tissue (non-contrast). */
 const HU: Tissues = {
