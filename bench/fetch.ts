@@ -14,10 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRunContext } from '../src/core/context.ts';
-import { createLogger } from '../src/core/log.ts';
-import { DEFAULT_CONCURRENCY, fetchTcia } from '../src/pipeline/index.ts';
-import { curlFetch, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
+import { client, curlFetch, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
+
+const { DEFAULT_CONCURRENCY, fetchTcia, ctx, code } = await client();
 
 const { values: args } = parseArgs({
   options: {
@@ -35,13 +34,12 @@ const linkMBs = mbps / 8;
 const runs = Math.max(3, Number(args.runs));
 const levels = [...new Set(String(args.concurrency).split(',').map(Number).concat(DEFAULT_CONCURRENCY))].sort((a, b) => a - b);
 const world = await startWorld({ preset: String(args.preset), ...(args.data ? { data: args.data } : {}), latencyMs: Number(args['latency-ms']), mbps, targetMb: Number(args['target-mb']), s3: false });
-const quiet = () => createLogger({ level: 'warn' });
 
 try {
   // The plan (caps, class map) decides which series are fetched; curl gets the same getImage URLs.
   const urls = await warmTciaAnswers(world);
   console.log(`\nfetchTcia vs curl: ${urls.length} series of ${world.collections.length} collections (${(world.dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms, answers built before timing`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}\n`);
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; code: ${code}\n`);
   console.log('run  client              MB      s    MB/s   link used   CPU s   MB per CPU-s');
   const figures = new Map<string, number[]>();
   const report = (run: number, name: string, bytes: number, seconds: number, cpu: number, note = '') => {
@@ -55,7 +53,7 @@ try {
     for (const level of levels) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-fetch-c${level}-`));
       const cpu0 = process.cpuUsage();
-      const r = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, concurrency: level, maxRejectRate: 1 }, createRunContext({ dataDir, logger: quiet(), tty: false }));
+      const r = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, concurrency: level, maxRejectRate: 1 }, ctx(dataDir));
       const cpu = process.cpuUsage(cpu0);
       // The download phase only (catalog and plan excluded), as for curl.
       report(run, `etl -c${level}${level === DEFAULT_CONCURRENCY ? '*' : ''}`, r.bytes, r.bytes / 1e6 / r.mbPerSecond, (cpu.user + cpu.system) / 1e6, r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : '');

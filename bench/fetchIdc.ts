@@ -14,10 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRunContext } from '../src/core/context.ts';
-import { createLogger } from '../src/core/log.ts';
-import { DEFAULT_CONCURRENCY, DEFAULT_IDC_CONCURRENCY, fetchIdc, fetchTcia } from '../src/pipeline/index.ts';
-import { load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
+import { client, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
+
+const { DEFAULT_CONCURRENCY, DEFAULT_IDC_CONCURRENCY, fetchIdc, fetchTcia, ctx: quietCtx, code } = await client();
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +39,7 @@ try {
   const dicomBytes = world.dicomBytes;
   await warmTciaAnswers(world);
   console.log(`\nTCIA vs IDC stand-ins: ${collections.length} collections (${(dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing\n`);
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing; code: ${code}\n`);
   console.log('run  source  concurrency  series      MB      s    MB/s   link used   client CPU s');
   const figures = new Map<string, number[]>();
   const runs = Math.max(3, Number(args.runs));
@@ -48,7 +47,7 @@ try {
   for (let i = 0; i < runs; i++) {
     for (const [source, c] of clients) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-${source}-`));
-      const ctx = createRunContext({ dataDir, logger: createLogger({ level: 'warn' }), tty: false });
+      const ctx = quietCtx(dataDir);
       const cpu0 = process.cpuUsage();
       const r =
         source === 'tcia'

@@ -10,15 +10,35 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRunContext } from '../src/core/context.ts';
-import { createLogger } from '../src/core/log.ts';
-import { fetchTcia } from '../src/pipeline/index.ts';
+// @ts-expect-error bin/entry.js is plain JavaScript without declarations
+import { entry } from '../bin/entry.js';
 import { isSynthOutput, synthesize } from '../src/standins/synth/index.ts';
 import { TciaClient } from '../src/tcia/index.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 export const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/**
+ * The fetch code as `etl` runs it (bin/entry.js): compiled dist/ when it is up to date (what an
+ * installed toolkit runs: worker threads start from .js, not through tsx), else the sources.
+ */
+export async function client() {
+  const url = (rel: string) => (entry as (r: string) => Promise<string>)(rel);
+  const p = (await import(await url('pipeline/index'))) as typeof import('../src/pipeline/index.ts');
+  const c = (await import(await url('core/context'))) as typeof import('../src/core/context.ts');
+  const l = (await import(await url('core/log'))) as typeof import('../src/core/log.ts');
+  return {
+    fetchTcia: p.fetchTcia,
+    fetchIdc: p.fetchIdc,
+    DEFAULT_CONCURRENCY: p.DEFAULT_CONCURRENCY,
+    DEFAULT_IDC_CONCURRENCY: p.DEFAULT_IDC_CONCURRENCY,
+    /** A quiet run context in `dataDir`. */
+    ctx: (dataDir: string) => c.createRunContext({ dataDir, logger: l.createLogger({ level: 'warn' }), tty: false }),
+    /** `dist/` (compiled) or `src/` (through tsx). */
+    code: (await url('pipeline/index')).includes('/dist/') ? 'dist/ (compiled)' : 'src/ through tsx (dist/ stale: npm run build)',
+  };
+}
 
 export interface World {
   /** TCIA stand-in base URL; with s3 also the S3 endpoint and index URL. */
@@ -69,8 +89,8 @@ export async function startWorld(o: { preset: string; data?: string; latencyMs: 
 export async function warmTciaAnswers(world: World): Promise<string[]> {
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medimg-bench-plan-'));
   try {
-    const ctx = createRunContext({ dataDir: planDir, logger: createLogger({ level: 'warn' }), tty: false });
-    const { plan } = await fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, planOnly: true }, ctx);
+    const c = await client();
+    const { plan } = await c.fetchTcia({ apiUrl: world.apiUrl, collections: world.collections, planOnly: true }, c.ctx(planDir));
     const urls = plan.series.map((s) => `${world.apiUrl}/getImage?${new URLSearchParams({ SeriesInstanceUID: s.seriesUid, NewFileNames: 'Yes', IncludeMD5: 'Yes' })}`);
     const t = performance.now();
     curlFetch(urls, 2);

@@ -117,6 +117,24 @@ export class AtomicFile {
     }
   }
 
+  /** Writes `chunks` in order with one gathered write (no concatenated copy). */
+  async writev(chunks: readonly Uint8Array[]): Promise<void> {
+    try {
+      let rest = chunks.filter((c) => c.byteLength > 0);
+      while (rest.length > 0) {
+        let { bytesWritten } = await this.handle.writev(rest);
+        const left: Uint8Array[] = [];
+        for (const c of rest) {
+          if (bytesWritten >= c.byteLength) bytesWritten -= c.byteLength;
+          else (left.push(bytesWritten > 0 ? c.subarray(bytesWritten) : c), (bytesWritten = 0));
+        }
+        rest = left;
+      }
+    } catch (err) {
+      throw asEnvironmentError(err, this.finalPath) ?? err;
+    }
+  }
+
   async commit(): Promise<void> {
     try {
       await this.handle.sync();

@@ -19,8 +19,15 @@ import { budgetError, fetchResultOf, type FetchResult, type PlanFetchOptions, ty
  * 500-slice CT series both keep the link full.
  */
 
-/** Parallel object requests across all series: objects are small (~0.5 MB CT slices), so more of them than TCIA series cover the first-byte latency (bench/fetchIdc.ts; docs/idc.md, Throughput). */
-export const DEFAULT_IDC_CONCURRENCY = 16;
+/**
+ * Object requests in flight across all series. Objects are small (CT slices ~0.5 MB, the demo
+ * preset's median 138 kB), so many must be in flight to cover the first-byte latency. Swept with
+ * bench/fetchIdc.ts (50 ms, 1 Gbit/s, 2 cores at load 8–11, 2026-12-07, medians of 3, three sweeps):
+ * 16 → 37 / 48 / 41 % of the link, 32 → 47 / 62 / 51 %, 48 → 40 %, 64 → 41 / 48 / 38 % — 32 was the
+ * best every time; beyond it the client's own CPU (one more request in flight per object) costs more
+ * than the latency it hides.
+ */
+export const DEFAULT_IDC_CONCURRENCY = 32;
 
 export interface FetchIdcOptions extends PlanFetchOptions {
   /** Parquet file or URL (default: the latest idc-index-data release). */

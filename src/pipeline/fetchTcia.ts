@@ -15,9 +15,12 @@ import type { RetryPolicy } from '../http/index.ts';
  */
 
 /**
- * Default downloads in flight. bench/fetch.ts (1 Gbit/s, 50 ms, 2 loaded cores) could not tell 4, 8
- * and 16 apart — the client is CPU-bound there (docs/idc.md, Throughput) — so 8 stays: enough series
- * to cover the first-byte latency, since each leaves its slot once its body is on disk.
+ * Default series downloads in flight. Swept with bench/fetch.ts (50 ms, 1 Gbit/s, 2 cores at load
+ * 8–12, 2026-12-07, medians of 3, three sweeps): 4 → 39 / 32 / 30 % of the link,
+ * 8 → 41 / 38 / 38 %, 12 → 42 %, 16 → 55 / 34 / 32 %, 32 → 42 / 33 %. 4 was the worst every time;
+ * nothing above 8 was better twice: the client is CPU-bound there (verification of every image), not
+ * latency-bound. 8 series of the demo preset (~1.6 MB each) already hold twice the link's
+ * bandwidth × delay in flight, and each leaves its slot once its body is on disk.
  */
 export const DEFAULT_CONCURRENCY = 8;
 
