@@ -37,5 +37,30 @@ for (const program of ['etl', 'train']) {
   const index = await indexCommands(pathToFileURL(dir + path.sep));
   fs.writeFileSync(path.join(dir, COMMAND_INDEX), JSON.stringify(index, null, 1) + '\n');
 }
+await bundleWorkers();
 // Command modules may start libraries with handles (tfjs, piscina): the index is written, so leave.
 process.exit(0);
+
+/**
+ * Worker threads whose start-up is paid per run get one ESM bundle beside their compiled entry
+ * (core/workers.ts prefers it): a preprocess worker otherwise compiles ~300 modules (apache-arrow
+ * alone ~150) before its first slice. Packages that load native or wasm files next to themselves
+ * stay external. Without esbuild the workers run the compiled files.
+ */
+async function bundleWorkers() {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    process.stderr.write('build-dist: esbuild is not installed; workers run unbundled\n');
+    return;
+  }
+  await esbuild.build({
+    entryPoints: [path.join(dist, 'preprocess/worker.js')],
+    outfile: path.join(dist, 'preprocess/worker.bundle.mjs'),
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+    external: ['sharp', '@cornerstonejs/*'],
+    // CommonJS packages inside the bundle (yauzl, dicom-parser) call require for node built-ins.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
