@@ -42,4 +42,11 @@ describe('workerEntry', () => {
     fs.writeFileSync(path.join(dir, 'w.ts'), '');
     expect(workerEntry(pathToFileURL(path.join(dir, 'w.ts')))).toEqual({ filename: path.join(dir, 'w.ts'), execArgv: ['--import', 'tsx'] });
   });
+
+  it('prefers the bundle the build wrote beside the compiled entry', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-'));
+    fs.writeFileSync(path.join(dir, 'w.js'), '');
+    fs.writeFileSync(path.join(dir, 'w.bundle.mjs'), '');
+    expect(workerEntry(pathToFileURL(path.join(dir, 'w.ts')))).toEqual({ filename: path.join(dir, 'w.bundle.mjs'), execArgv: [] });
+  });
 });
