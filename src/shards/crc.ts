@@ -1,7 +1,6 @@
 import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
-import { readAt } from '../core/ipcLayout.ts';
 import type { ShardCrc32 } from './writer.ts';
 
 /**
@@ -33,13 +32,17 @@ export function outside(blocks: readonly Span[], size: number, file: string): Sp
   return out;
 }
 
-/** CRC-32 of `spans` of the open file, in order, continuing from `crc`. */
+/**
+ * CRC-32 of `spans` of the open file, in order, continuing from `crc`. (Reads by hand rather than
+ * with core/ipcLayout.ts's readAt: that module loads apache-arrow, which the reader's path avoids.)
+ */
 async function crcOf(handle: fsp.FileHandle, spans: readonly Span[], buf: Uint8Array<ArrayBuffer>, crc = 0): Promise<number> {
   for (const s of spans) {
     for (let at = s.offset, end = s.offset + s.length; at < end; ) {
-      const n = Math.min(buf.byteLength, end - at);
-      crc = zlib.crc32(await readAt(handle, at, n, buf.subarray(0, n)), crc);
-      at += n;
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.byteLength, end - at), at);
+      if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${at}`, { hint: 'run `etl verify`' });
+      crc = zlib.crc32(buf.subarray(0, bytesRead), crc);
+      at += bytesRead;
     }
   }
   return crc;
