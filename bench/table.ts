@@ -249,7 +249,8 @@ async function shardRows(): Promise<void> {
   const [sh, rw, sm] = alternate(() => shardRun(big, 'b'), rawWrite, ...(small ? [() => shardRun(small!, 'b')] : []));
   const shW = median(sh!.map((p) => p.wall));
   const rwW = median(rw!.map((p) => p.wall));
-  row(`\`etl shard\` ${n} images 224² (${(bytes / 1e9).toFixed(2)} GB) vs raw write + fsync, whole process`, `${f2(shW)} s`, `dd ${f2(rwW)} s`, shW / rwW, '≤ 1.5 (× slower)', shW / rwW <= 1.5);
+  const cpu = (ps: Proc[]) => `${f2(median(ps.map((p) => p.cpu)))} CPU-s`;
+  row(`\`etl shard\` ${n} images 224² (${(bytes / 1e9).toFixed(2)} GB) vs raw write + fsync, whole process`, `${f2(shW)} s, ${cpu(sh!)}`, `dd ${f2(rwW)} s, ${cpu(rw!)}`, shW / rwW, '≤ 1.5 (× slower)', shW / rwW <= 1.5);
   const shS = median(sh!.map((p) => (p as ReturnType<typeof shardRun>).inside));
   row('  … steady state (the command\'s own time, start-up excluded)', `${f2(shS)} s`, `dd ${f2(rwW)} s`, shS / rwW, '≤ 1.5 (× slower)', shS / rwW <= 1.5);
   if (sm) {
@@ -269,7 +270,7 @@ async function shardRows(): Promise<void> {
   const [rd, ct] = alternate(readRun, catRun);
   const rdW = median(rd!.map((p) => p.wall));
   const ctW = median(ct!.map((p) => p.wall));
-  row('shard read, random batch order, warm, vs cat piped to wc -c, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
+  row('shard read, random batch order, warm, vs cat piped to wc -c, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s, ${cpu(rd!)}`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s, ${cpu(ct!)}`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
   const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
   row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
   const pa = python('pyarrow');
