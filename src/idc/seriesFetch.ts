@@ -5,7 +5,7 @@ import { DataError, isEtlError } from '../core/errors.ts';
 import { stableJson, writeJsonAtomic } from '../core/fsAtomic.ts';
 import type { PlannedSeries, RawSeriesRecord } from '../core/types.ts';
 import { readDicomHeader, skipReason } from '../preprocess/index.ts';
-import { readSidecar, sha256File, verifySeriesZip, type SeriesOutcome } from '../tcia/index.ts';
+import { readSidecar, verifySeriesZip, type SeriesOutcome } from '../tcia/index.ts';
 import { isPlainMd5, type ListedObject } from './listXml.ts';
 import type { ObjectStore } from './objectStore.ts';
 import type { DigestPool } from './digestPool.ts';
@@ -133,7 +133,7 @@ async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: str
   const sidecar = await readSidecar(sidecarPath);
   if (sidecar && sidecar.seriesUid === s.seriesUid && sidecar.zipBytes === zipSize && sidecar.planned.keep === s.keep && sidecar.imageCount === expected) {
     if (verifyExisting) {
-      const ok = (await sha256File(zipPath)) === sidecar.zipSha256 && (await verifySeriesZip(zipPath, expected).then(() => true, () => false));
+      const ok = await verifySeriesZip(zipPath, expected).then((v) => v.zipSha256 === sidecar.zipSha256, () => false);
       if (!ok) return undefined;
     }
     if (stableJson(sidecar.planned) === stableJson(s)) return { status: 'skipped', bytes: 0, images: expected };
@@ -143,7 +143,7 @@ async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: str
   // The ZIP was complete before its rename; a crash before the sidecar only lost the marker.
   try {
     const v = await verifySeriesZip(zipPath, expected);
-    const zip = { bytes: zipSize, sha256: await sha256File(zipPath) };
+    const zip = { bytes: zipSize, sha256: v.zipSha256 };
     await writeJsonAtomic(sidecarPath, sidecarOf(s, v.entries, zip, v.md5Verified, sourceUrl));
     return { status: 'recovered', bytes: 0, images: expected };
   } catch (err) {

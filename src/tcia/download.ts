@@ -1,5 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { RunContext } from '../core/context.ts';
 import { DataError, isEtlError } from '../core/errors.ts';
@@ -56,13 +54,15 @@ export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: Run
       maxBytes: limits.maxZipBytes,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
       ...(options.gate ? { gate: options.gate } : {}),
+      // The verifier reads the whole file anyway (on a worker thread): it hashes it there.
+      sha256: false,
       signal: ctx.signal,
       verify: async (tmp) => {
         verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount, limits);
       },
     });
     if (got.attempts > 1) ctx.log.debug(`series ${s.seriesUid} verified after ${got.attempts} attempts`);
-    await writeSidecar(sidecarPath, sidecarOf(s, verification!, got.bytes, got.sha256, options.apiUrl));
+    await writeSidecar(sidecarPath, sidecarOf(s, verification!, got.bytes, verification!.zipSha256, options.apiUrl));
     return { status: 'verified', bytes: got.bytes, images: s.imageCount };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
@@ -80,7 +80,7 @@ async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: str
   const sidecar = await readSidecar(sidecarPath);
   if (sidecar && sidecar.seriesUid === s.seriesUid && sidecar.zipBytes === zipSize && sidecar.imageCount === s.imageCount) {
     if (options.verifyExisting) {
-      const ok = (await sha256File(zipPath)) === sidecar.zipSha256 && (await verifySeriesZip(zipPath, s.imageCount, limits).then(() => true, () => false));
+      const ok = await verifySeriesZip(zipPath, s.imageCount, limits).then((v) => v.zipSha256 === sidecar.zipSha256, () => false);
       if (!ok) return undefined;
     }
     if (stableJson(sidecar.planned) === stableJson(s)) return { status: 'skipped', bytes: 0, images: s.imageCount };
@@ -92,7 +92,7 @@ async function checkExisting(s: PlannedSeries, zipPath: string, sidecarPath: str
   // lost the marker. Verify it against the current plan and write the sidecar.
   try {
     const v = await verifySeriesZip(zipPath, s.imageCount, limits);
-    await writeSidecar(sidecarPath, sidecarOf(s, v, zipSize, await sha256File(zipPath), sidecar?.apiUrl ?? options.apiUrl));
+    await writeSidecar(sidecarPath, sidecarOf(s, v, zipSize, v.zipSha256, sidecar?.apiUrl ?? options.apiUrl));
     return { status: 'recovered', bytes: 0, images: s.imageCount };
   } catch (err) {
     if (!isEtlError(err)) throw err;
@@ -127,14 +127,4 @@ export async function readSidecar(file: string): Promise<RawSeriesRecord | undef
   } catch {
     return undefined;
   }
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = crypto.createHash('sha256');
-    fs.createReadStream(file)
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }

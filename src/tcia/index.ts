@@ -2,7 +2,7 @@
 export { fetchCollectionCatalogs, fetchManifestCatalogs, manifestBaseName, readCatalog } from './catalog.ts';
 export { DEFAULT_API_URL, TciaClient } from './client.ts';
 export { resolveCollectionNames, unknownCollectionWarning } from './collectionNames.ts';
-export { readSidecar, sha256File, type SeriesOutcome, type SeriesStatus } from './download.ts';
+export { readSidecar, type SeriesOutcome, type SeriesStatus } from './download.ts';
 export { verifySeriesZip } from './verifyZip.ts';
 export { DownloadTally, NO_DOWNLOADS, downloadSeriesList, type DownloadHooks, type DownloadListResult } from './downloadSeriesList.ts';
 export { formatTciaDate } from './endpoints.ts';

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError } from '../core/errors.ts';
 import { MAX_MD5_LIST_BYTES, seriesLimits, type SeriesLimits } from './seriesLimits.ts';
-import { md5Bytes } from '../core/hash.ts';
+import { md5Bytes, sha256File, sha256Hex } from '../core/hash.ts';
 
 /**
  * Verification of a getImage ZIP without extracting anything (tcia-api.md §4): the central
@@ -31,6 +31,8 @@ export interface ZipVerification {
   /** md5hashes.csv was present and every image matched it. */
   md5Verified: boolean;
   hasLicense: boolean;
+  /** SHA-256 of the whole ZIP file (the sidecar's zipSha256): hashed here, on the verifying thread. */
+  zipSha256: string;
 }
 
 const MD5_LIST = 'md5hashes.csv';
@@ -144,7 +146,8 @@ export async function verifySeriesZip(file: string, expectedImages: number, limi
       }
       md5Verified = true;
     }
-    return { entries: images, imageCount: images.length, md5Verified, hasLicense };
+    const zipSha256 = buffer ? sha256Hex(buffer) : await sha256File(file);
+    return { entries: images, imageCount: images.length, md5Verified, hasLicense, zipSha256 };
   } catch (err) {
     throw classify(file, err);
   } finally {

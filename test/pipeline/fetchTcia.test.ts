@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,7 @@ async function verifiedOnDisk(dataDir: string): Promise<Map<string, RawSeriesRec
       const zip = path.join(raw, c, f.replace(/\.json$/, '.zip'));
       expect(fs.statSync(zip).size).toBe(rec.zipBytes);
       expect((await verifySeriesZip(zip, rec.imageCount)).md5Verified).toBe(true);
+      expect(rec.zipSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(zip)).digest('hex'));
       expect(out.has(rec.seriesUid)).toBe(false);
       out.set(rec.seriesUid, rec);
     }

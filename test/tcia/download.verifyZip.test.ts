@@ -48,6 +48,8 @@ describe('verifySeriesZip', () => {
     expect(v.md5Verified).toBe(true);
     expect(v.hasLicense).toBe(true);
     expect(v.entries).toEqual(imgs.map(([n, b]) => ({ name: n, size: b.length, md5: md5(b) })));
+    // The sidecar's zipSha256 comes from here (the verifying thread), not from the download stream.
+    expect(v.zipSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex'));
   });
 
   it('accepts a ZIP without md5hashes.csv but says it was not MD5-verified', async () => {
