@@ -116,23 +116,25 @@ describe('augmentation in the loader', () => {
     expect((await epochImages({ seed: 10, epoch: 0, batch: 16 })).equals(a)).toBe(false);
   });
 
-  it('resumes a run with augmentation and class weights on with exactly the losses of an uninterrupted run', async () => {
+  it('resumes a run with augmentation, class weights and the cosine schedule on with exactly the losses of an uninterrupted run', async () => {
     const base: TrainOptions = {
       dataset: 'memory', arch: 'resnet18', width: 0.125, lr: 0.02, batch: 8, backend: 'wasm', seed: 5, checkpointMinutes: 0,
-      epochs: 2, source, augment: 'default', classWeights: 'balanced',
+      epochs: 2, source, augment: 'default', classWeights: 'balanced', lrSchedule: 'cosine',
     };
     const full: number[] = [];
     const ran = await trainModality({ ...base, out: path.join(root, 'full'), onStep: (s) => full.push(s.loss) }, ctxWith());
     expect(ran.config.augment).toEqual(DEFAULT_AUGMENT);
     expect(ran.config.lossWeights).toEqual([1, 1, 1, 1]);
+    expect(ran.metrics.map((m) => m.lr)).toEqual([0.02, 0.01]);
     const out = path.join(root, 'cut');
     const losses: number[] = [];
     const ac = new AbortController();
     const first = await trainModality({ ...base, out, onStep: (s) => { losses.push(s.loss); if (s.step === 11) ac.abort(); } }, ctxWith(ac.signal));
     expect(first.interrupted).toBe(true);
     // Resume takes augmentation and weights from the run's config.json, not from the options.
-    const second = await trainModality({ ...base, augment: 'none', classWeights: 'none', out, resume: true, onStep: (s) => losses.push(s.loss) }, ctxWith());
+    const second = await trainModality({ ...base, augment: 'none', classWeights: 'none', lrSchedule: 'plateau', out, resume: true, onStep: (s) => losses.push(s.loss) }, ctxWith());
     expect(second.finished).toBe(true);
+    expect(second.metrics.map((m) => m.lr)).toEqual([0.02, 0.01]);
     expect(losses).toEqual(full);
     // Without augmentation the same seed trains on other inputs, so the losses differ.
     const plain: number[] = [];
