@@ -21,13 +21,14 @@ import { budgetError, fetchResultOf, type FetchResult, type PlanFetchOptions, ty
 
 /**
  * Object requests in flight across all series. Objects are small (CT slices ~0.5 MB, the demo
- * preset's median 138 kB), so many must be in flight to cover the first-byte latency. Swept with
- * bench/fetchIdc.ts (50 ms, 1 Gbit/s, 2 cores at load 8–11, 2026-12-07, medians of 3, three sweeps):
- * 16 → 37 / 48 / 41 % of the link, 32 → 47 / 62 / 51 %, 48 → 40 %, 64 → 41 / 48 / 38 % — 32 was the
- * best every time; beyond it the client's own CPU (one more request in flight per object) costs more
- * than the latency it hides.
+ * preset's median 138 kB), so many must be in flight to cover the first-byte latency: at 1 Gbit/s
+ * and 50 ms that is ~6.9 MB, ~50 such objects. Swept with bench/fetchIdc.ts (50 ms, 1 Gbit/s, 2-core
+ * EPYC, 2026-12-07, medians of 3): at load 4–6, 16 / 32 / 48 / 64 → 63 / 86 / – / 90 % and – / 80 /
+ * 81 / 87 % of the link, 64 best both times; at load 8–11 (three sweeps) 32 came first (47–62 %) and
+ * 64 second (38–48 %), the client then being short of CPU rather than of requests in flight. 64 is
+ * also the most `concurrency` accepts.
  */
-export const DEFAULT_IDC_CONCURRENCY = 32;
+export const DEFAULT_IDC_CONCURRENCY = 64;
 
 export interface FetchIdcOptions extends PlanFetchOptions {
   /** Parquet file or URL (default: the latest idc-index-data release). */
