@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunContext, type RunContext } from '../../src/core/context.ts';
 import { memoryLogger } from '../../src/core/log.ts';
@@ -13,6 +12,7 @@ import { startS3StandIn, S3_FAULT_KINDS, type S3StandIn } from '../../src/standi
 import { startStandIn, type StandInServer } from '../../src/standins/tcia/index.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { removeTempDirs, tempDir, tinyCollections } from '../tcia/fetchFixture.ts';
+import { zipEntries } from './zipEntries.ts';
 
 const FAST = { baseDelayMs: 5, maxDelayMs: 40, maxAttempts: 12 };
 const COLLECTIONS = ['SYN-BrainMR', 'SYN-ChestCR', 'SYN-Extremity-DX', 'SYN-LungCT-Chest', 'SYN-Mammo-MG', 'SYN-PET-Chest'];
@@ -36,23 +36,6 @@ function ctxFor(dataDir: string): RunContext {
 
 function run(dataDir: string, extra: Partial<FetchIdcOptions> = {}) {
   return fetchIdc({ index: s3.indexUrl, endpoint: s3.url, collections: COLLECTIONS, caps: CAPS, retry: FAST, concurrency: 4, ...extra }, ctxFor(dataDir));
-}
-
-async function zipEntries(file: string): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.fromBufferPromise(fs.readFileSync(file), { lazyEntries: true });
-  const out = new Map<string, Buffer>();
-  for (;;) {
-    const e = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject);
-      zip.readEntry();
-    });
-    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
-    if (!e) break;
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(e)) chunks.push(c as Buffer);
-    out.set(e.fileName, Buffer.concat(chunks));
-  }
-  return out;
 }
 
 /** Files of a synthetic series (its folder): all of them, or the first `keep` images by InstanceNumber. */

@@ -3,12 +3,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import yauzl from 'yauzl';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDigestPool } from '../../src/idc/digestPool.ts';
 import { SeriesStore } from '../../src/idc/seriesStore.ts';
 import { verifySeriesZip } from '../../src/tcia/verifyZip.ts';
 import { removeTempDirs, tempDir } from '../tcia/fetchFixture.ts';
+import { zipEntries } from './zipEntries.ts';
 
 /** Digests on worker threads (what a fetch uses) and on this thread (0 threads): the same bytes either way. */
 const workers = createDigestPool(2);
@@ -46,25 +46,6 @@ async function put(store: SeriesStore, objs: Map<string, Buffer>, names: string[
   );
 }
 
-async function entriesOf(file: string): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.openPromise(file, { lazyEntries: true, validateEntrySizes: true });
-  const out = new Map<string, Buffer>();
-  for (;;) {
-    const e = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject);
-      zip.readEntry();
-    });
-    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
-    if (!e) break;
-    expect(e.compressionMethod).toBe(0);
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(e)) chunks.push(c as Buffer);
-    out.set(e.fileName, Buffer.concat(chunks));
-  }
-  zip.close();
-  return out;
-}
-
 describe('IDC series store (objects written into their ZIP slots as they arrive)', () => {
   it('filled out of order, it is a STORED ZIP of the objects by name plus md5hashes.csv, CRCs and MD5s valid', async () => {
     const dir = tempDir('idc-store');
@@ -77,7 +58,7 @@ describe('IDC series store (objects written into their ZIP slots as they arrive)
     await store.close();
     expect(fs.statSync(dest).size).toBe(r.bytes);
     expect(r.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(dest)).digest('hex'));
-    const got = await entriesOf(dest);
+    const got = await zipEntries(dest, { storedOnly: true });
     const names = [...objs.keys()].sort();
     expect([...got.keys()]).toEqual([...names, 'md5hashes.csv']);
     for (const n of names) expect(got.get(n)!.equals(objs.get(n)!)).toBe(true);
@@ -115,7 +96,7 @@ describe('IDC series store (objects written into their ZIP slots as they arrive)
     await put(again, objs, names.filter((n) => !again.stored(n)));
     await again.finish(path.join(dir, 's.zip'));
     await again.close();
-    const got = await entriesOf(path.join(dir, 's.zip'));
+    const got = await zipEntries(path.join(dir, 's.zip'), { storedOnly: true });
     for (const n of names) expect(got.get(n)!.equals(objs.get(n)!)).toBe(true);
 
     // Another member list (a new listing) starts the store afresh.
