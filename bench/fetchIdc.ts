@@ -3,7 +3,9 @@
  * latency, 1 Gbit/s shared) and the same synthetic series: `etl tcia serve --s3` runs both
  * stand-ins in a separate process with every answer built before timing (bench/fetchWorld.ts),
  * and the clients alternate A B A B (TCIA, then IDC at each --concurrency; median of --runs, default 3)
- * so load hits all alike. Prints MB/s and the fraction of the link; no assertions. The sweep over
+ * so load hits all alike, then curl (`--parallel --parallel-max <default IDC concurrency>`) GETs
+ * objects of the same bucket, as many bytes as our first run fetched: what a lean native client gets
+ * from this link and machine for many small objects. Prints MB/s and the fraction of the link; no assertions. The sweep over
  * --concurrency is how DEFAULT_IDC_CONCURRENCY was chosen. Done-criterion: IDC at default settings
  * uses ≥ 90 % of the link.
  *
@@ -14,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { client, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
+import { client, curlFetch, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
 
 const { DEFAULT_CONCURRENCY, DEFAULT_IDC_CONCURRENCY, fetchIdc, fetchTcia, ctx: quietCtx, code } = await client();
 
@@ -42,6 +44,7 @@ try {
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing; code: ${code}\n`);
   console.log('run  source  concurrency  series      MB      s    MB/s   link used   client CPU s');
   const figures = new Map<string, number[]>();
+  let curlUrls: string[] | undefined;
   const runs = Math.max(3, Number(args.runs));
   const clients: Array<['tcia' | 'idc', number]> = [['tcia', DEFAULT_CONCURRENCY], ...levels.map((c): ['idc', number] => ['idc', c])];
   for (let i = 0; i < runs; i++) {
@@ -60,7 +63,12 @@ try {
           (r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : ''),
       );
       fs.rmSync(dataDir, { recursive: true, force: true });
+      curlUrls ??= source === 'idc' ? await objectUrls(endpoint!, r.bytes) : undefined;
     }
+    const cu = curlFetch(curlUrls!, DEFAULT_IDC_CONCURRENCY);
+    const cMBs = cu.bytes / 1e6 / cu.seconds;
+    figures.set('curl', [...(figures.get('curl') ?? []), cMBs]);
+    console.log(`${String(i + 1).padStart(3)}  curl   ${String(DEFAULT_IDC_CONCURRENCY).padStart(12)} ${String(curlUrls!.length).padStart(7)}o ${(cu.bytes / 1e6).toFixed(0).padStart(6)} ${cu.seconds.toFixed(1).padStart(6)} ${cMBs.toFixed(1).padStart(7)} ${((100 * cMBs) / linkMBs).toFixed(0).padStart(8)} % ${cu.cpu.toFixed(1).padStart(14)}`);
   }
   if (levels.length > 1) {
     console.log(`
@@ -70,7 +78,32 @@ IDC by concurrency (medians of ${runs}):`);
   const t = median(figures.get(`tcia ${DEFAULT_CONCURRENCY}`)!);
   const d = median(figures.get(`idc ${DEFAULT_IDC_CONCURRENCY}`)!);
   console.log(`\nmedian of ${runs}: TCIA ${t.toFixed(1)} MB/s (${((100 * t) / linkMBs).toFixed(0)} % of the link, ZIP bytes), IDC ${d.toFixed(1)} MB/s (${((100 * d) / linkMBs).toFixed(0)} % of the link, object bytes)`);
+  const cm = median(figures.get('curl')!);
+  console.log(`curl --parallel ${DEFAULT_IDC_CONCURRENCY} (object GETs): ${((100 * cm) / linkMBs).toFixed(0)} % of the link (${curlUrls!.length} objects, ${cm.toFixed(1)} MB/s)`);
   console.log(`IDC at default settings (concurrency ${DEFAULT_IDC_CONCURRENCY}): ${((100 * d) / linkMBs).toFixed(0)} % of the link (done-criterion ≥ 90 %: ${d / linkMBs >= 0.9 ? 'met' : 'NOT met'}); load now ${load()}`);
 } finally {
   world.stop();
+}
+
+/** URLs of the bucket's objects in listing order (ListObjectsV2, paged) until they hold `bytes`. */
+async function objectUrls(endpoint: string, bytes: number): Promise<string[]> {
+  const bucket = 'idc-open-data';
+  const urls: string[] = [];
+  let got = 0;
+  let token = '';
+  for (;;) {
+    const q = new URLSearchParams({ 'list-type': '2', ...(token ? { 'continuation-token': token } : {}) });
+    const xml = await (await fetch(`${endpoint}/${bucket}?${q}`)).text();
+    for (const m of xml.matchAll(/<Key>([^<]+)<\/Key>[\s\S]*?<Size>(\d+)<\/Size>/g)) {
+      if (got >= bytes) return urls;
+      urls.push(`${endpoint}/${bucket}/${unescapeXml(m[1]!).split('/').map(encodeURIComponent).join('/')}`);
+      got += Number(m[2]);
+    }
+    token = unescapeXml(/<NextContinuationToken>([^<]+)</.exec(xml)?.[1] ?? '');
+    if (!token) return urls;
+  }
+}
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
 }
