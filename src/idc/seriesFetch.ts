@@ -50,7 +50,11 @@ export async function fetchIdcSeries(s: PlannedSeries, loc: SeriesLocation, ctx:
   const sourceUrl = `${o.store.endpoint}/${loc.bucket}/${loc.prefix}`;
   try {
     const existing = await checkExisting(s, zipPath, sidecarPath, sourceUrl, o.verifyExisting ?? false);
-    if (existing) return existing;
+    if (existing) {
+      // A kill between the ZIP's rename (or its sidecar) and this removal left the parts folder behind.
+      await fsp.rm(partsDir, { recursive: true, force: true });
+      return existing;
+    }
     const listed = await o.store.list(loc.bucket, loc.prefix);
     if (listed.length !== s.imageCount) {
       throw new DataError('IDC_COUNT_MISMATCH', `${sourceUrl}: ${listed.length} objects listed, the index says instanceCount ${s.imageCount}`, {

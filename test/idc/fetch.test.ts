@@ -100,12 +100,16 @@ describe('etl fetch idc against the S3 stand-in with injected faults', () => {
     expect(left).toEqual([]);
     expect(listFiles(path.join(dataDir, 'raw')).filter((f) => f.includes('.parts'))).toEqual([]);
 
-    // A rerun downloads nothing.
+    // A rerun downloads nothing, and clears a parts folder that a kill after the ZIP's rename left behind.
+    const stale = ctxFor(dataDir).paths.rawParts(plan.series[0]!.collection, plan.series[0]!.seriesUid);
+    fs.mkdirSync(stale, { recursive: true });
+    fs.writeFileSync(path.join(stale, 'journal'), '');
     const gets = [...s3.stats().objectGets.values()].reduce((a, b) => a + b, 0);
     const again = await run(dataDir);
     expect(again.counts.skipped).toBe(again.planned);
     expect(again.bytes).toBe(0);
     expect([...s3.stats().objectGets.values()].reduce((a, b) => a + b, 0)).toBe(gets);
+    expect(fs.existsSync(stale)).toBe(false);
   });
 
   it('writes a byte-identical plan for identical inputs, and keeps only the licences asked for', async () => {
