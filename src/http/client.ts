@@ -1,13 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { DataError, isEtlError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { HttpNetworkError, HttpStatusError } from './errors.ts';
 import type { Gate } from './gate.ts';
 import { LimitGuard, type RequestLimits } from './limits.ts';
 import { DEFAULT_RETRY, abortReason, parseRetryAfter, withRetry, type RetryPolicy } from './retry.ts';
-import { send, type Exchange } from './transport.ts';
 
 /**
  * Domain-neutral HTTP for the archive clients (TCIA, S3, GCS): keep-alive pools, retries with
@@ -55,7 +55,7 @@ export interface OpenResponse {
 export class HttpClient {
   readonly baseUrl: string;
   readonly retry: RetryPolicy;
-  private readonly headers: Record<string, string>;
+  private readonly axios: AxiosInstance;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly log: Logger | undefined;
@@ -69,7 +69,15 @@ export class HttpClient {
     const maxSockets = options.maxSockets ?? 32;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-    this.headers = { 'User-Agent': options.userAgent ?? 'medimg-etl', Accept: '*/*', 'Accept-Encoding': 'gzip, deflate, br' };
+    this.axios = axios.create({
+      baseURL: this.baseUrl + '/',
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      validateStatus: () => true,
+      maxRedirects: 5,
+      transformResponse: [(d: unknown) => d],
+      headers: { 'User-Agent': options.userAgent ?? 'medimg-etl axios', Accept: '*/*' },
+    });
   }
 
   /** Frees the keep-alive sockets so the process can exit. */
@@ -131,19 +139,22 @@ export class HttpClient {
     outer.addEventListener('abort', onOuter, { once: true });
     let inBody = false;
     try {
-      let res: Exchange;
+      let res: AxiosResponse<Readable>;
       try {
-        res = await send(url, {
+        res = await this.axios.request<Readable>({
+          url: spec.path,
           method: spec.method ?? 'GET',
-          headers: { ...this.headers, ...spec.headers },
-          ...(spec.data !== undefined ? { data: spec.data } : {}),
-          agents: { http: this.httpAgent, https: this.httpsAgent },
+          params: spec.params,
+          data: spec.data,
+          headers: spec.headers,
+          responseType: 'stream',
           signal: ac.signal,
+          decompress: true,
         });
       } catch (err) {
         throw failure(url, err, outer, guard, false);
       }
-      stream = res.body;
+      stream = res.data;
       guard.headers();
       if (!(spec.accept ?? [200]).includes(res.status)) {
         const body = await readSnippet(stream);
@@ -154,7 +165,7 @@ export class HttpClient {
       guard.declared(declared);
       if (guard.reason) throw guard.reason;
       inBody = true;
-      const result = await consume({ url, headers: res.headers, body: counted(stream, guard), release });
+      const result = await consume({ url, headers: res.headers as Record<string, unknown>, body: counted(stream, guard), release });
       if (Number.isFinite(declared) && declared > 0 && guard.received !== declared && !res.headers['content-encoding']) {
         throw new DataError('BODY_TRUNCATED', `got ${guard.received} of ${declared} bytes from ${url}`, { details: { url } });
       }

@@ -75,7 +75,7 @@ export class TciaClient {
       ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      userAgent: 'medimg-etl (+https://github.com/)',
+      userAgent: 'medimg-etl (+https://github.com/) axios',
     });
     this.retry = this.http.retry;
   }
