@@ -1,12 +1,11 @@
 import { SOP_CLASSES, type PixelFormat } from './dicom.ts';
-import { seedOf } from './random.ts';
 import { CT_INTERCEPT, CT_PADDING_VALUE, renderCt, type CtLocation } from './phantoms/ct.ts';
 import { geometry, zOf, type RenderedImage } from './imageGeometry.ts';
 import type { SeriesPlan } from './plan.ts';
 
 /** CT slice: HU-rescaled int16, window by location, optional padding value and contrast agent. Adds the modality's attributes to `ds` (and value representations to `vr`). */
 export function ctImage(p: SeriesPlan, params: Extract<NonNullable<SeriesPlan['params']>, { type: 'CT' }>, i: number, imageSeed: number, ds: Record<string, unknown>, vr: Record<string, string>): RenderedImage {
-  const pixels = renderCt({ location: p.location as CtLocation, rows: p.rows, cols: p.cols, padding: params.padding, fovMinimum: !params.padding && seedOf(p.seed, 'fov') % 2 === 0, contrast: params.contrast }, p.seed, zOf(p, i), imageSeed);
+  const pixels = renderCt({ location: p.location as CtLocation, rows: p.rows, cols: p.cols, padding: params.padding, fovMinimum: !params.padding, contrast: params.contrast }, p.seed, zOf(p, i), imageSeed);
   const fmt: PixelFormat = { rows: p.rows, cols: p.cols, bitsStored: 16, signed: true };
   const head = p.location === 'head';
   Object.assign(ds, geometry(p, i), {

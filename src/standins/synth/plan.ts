@@ -149,7 +149,7 @@ function seriesParams(spec: CollectionSpec, r: Rng, seriesIndexInStudy: number):
     case 'CT':
       return {
         type: 'CT',
-        padding: r.chance(0.4),
+        padding: r.chance(0.3),
         contrast: spec.location !== 'head' && spec.location !== 'knee' && r.chance(0.5),
         kernel: r.pick(['B30f', 'STANDARD', 'FC10', 'B']),
         kvp: r.pick([100, 120, 120, 140]),

@@ -42,10 +42,20 @@ function vertebra(img: Img, t: Tissues, x: number, y: number, s: number): void {
   ellipse(img, x, y + 0.25 * s, 0.025 * s, 0.05 * s, 0, t.bone);
 }
 
+/** Patient table under an axial slice: a curved top shell and, below the foam core, a bottom shell. */
 function table(img: Img, t: Tissues, cx: number, y: number, s: number): void {
   if (y + 0.02 * s >= img.h) return;
-  ellipse(img, cx, y + 0.6 * s, 1.1 * s, 0.62 * s, 0, t.table, 0, 1.5);
-  ellipse(img, cx, y + 0.64 * s, 1.08 * s, 0.62 * s, 0, t.air, 0, 1.5);
+  for (const dy of [0, 0.11]) {
+    ellipse(img, cx, y + (0.6 + dy) * s, 1.1 * s, 0.62 * s, 0, t.table, 0, 1.5);
+    ellipse(img, cx, y + (0.64 + dy) * s, 1.08 * s, 0.62 * s, 0, t.air, 0, 1.5);
+  }
+}
+
+/** The table seen edge-on in a sagittal slice: a straight shell along the posterior (left) side at `x`. */
+function tableSagittal(img: Img, t: Tissues, x: number, s: number): void {
+  if (x < 0.14 * s) return;
+  ellipse(img, x - 4 * s, img.h / 2, 4 * s, 4 * s, 0, t.table, 0, 1.5);
+  ellipse(img, x - 4.035 * s, img.h / 2, 4 * s, 4 * s, 0, t.air, 0, 1.5);
 }
 
 /** Axial chest: z = 0 at the lung apices, 1 at the domes of the diaphragm. */
@@ -237,6 +247,7 @@ export const drawKnee: Drawer = (img, t, seriesSeed, z) => {
   const c = Math.cos(flex);
   const sn = Math.sin(flex);
   const at = (dx: number, dy: number) => [cx + (dx * c - dy * sn) * s, cy + (dx * sn + dy * c) * s] as const;
+  tableSagittal(img, t, cx - 0.05 * s - limb - 0.04 * s, s);
   ellipse(img, cx - 0.05 * s, cy, limb, 1.5 * s, flex, t.skin, 0, 1.5);
   ellipse(img, cx - 0.05 * s, cy, limb - 0.01 * s, 1.5 * s, flex, t.fat, 0, 1.5);
   ellipse(img, cx - 0.1 * s, cy, limb - fatT, 1.5 * s, flex, t.muscle, 0, 1.5);

@@ -42,6 +42,9 @@ export function renderCt(series: CtSeries, seriesSeed: number, z: number, imageS
   // Cortical bone (skull tables, long-bone shafts) is 1000–1900 HU: with min–max the soft tissue then sits
   // at a dark, flat grey under white bone, the look of real CT; softer bone made it as bright as MR tissue.
   t.bone = jr.uniform(1000, 1900);
+  // Carbon-fibre table shells and head holders read a few hundred HU: a bright arc under every body, the
+  // CT-only structure that no anatomy carries (MR and PET give the table no signal).
+  t.table = jr.uniform(250, 600);
   if (series.contrast) {
     t.blood = jr.uniform(150, 300);
     t.kidney = jr.uniform(140, 220);

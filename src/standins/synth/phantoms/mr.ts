@@ -67,12 +67,13 @@ export function renderMr(series: MrSeries, seriesSeed: number, z: number, imageS
   for (const k of Object.keys(t) as Array<keyof Tissues>) t[k] = Math.max(0, t[k] * jr.uniform(0.85, 1.15));
   const peak = series.scanner.peak * jr.uniform(0.6, 1.3);
   const biasAmp = jr.uniform(0.15, 0.45);
-  const noiseRel = jr.uniform(0.012, 0.04);
+  // Rician floor: the background of a magnitude image is never black, at every location and weighting.
+  const noiseRel = jr.uniform(0.02, 0.05);
   const texAmp = jr.uniform(0.015, 0.05);
   const biasSeed = jr.seed();
   // Phase-encode ghosting (motion, pulsation): a faint copy of the anatomy shifted by half the field
   // of view along the phase axis, visible in the background: an MR-only artifact.
-  const ghost = jr.chance(0.6) ? jr.uniform(0.03, 0.1) : 0;
+  const ghost = jr.chance(0.85) ? jr.uniform(0.04, 0.12) : 0;
   const ghostAlongX = jr.chance(0.5);
 
   const img = image(w, h, 0);
