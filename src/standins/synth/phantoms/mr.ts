@@ -66,7 +66,7 @@ export function renderMr(series: MrSeries, seriesSeed: number, z: number, imageS
   const t: Tissues = { ...SIGNAL[series.contrast] };
   for (const k of Object.keys(t) as Array<keyof Tissues>) t[k] = Math.max(0, t[k] * jr.uniform(0.85, 1.15));
   const peak = series.scanner.peak * jr.uniform(0.6, 1.3);
-  const biasAmp = jr.uniform(0.15, 0.45);
+  const biasAmp = jr.uniform(0.25, 0.6);
   // Rician floor: the background of a magnitude image is never black, at every location and weighting.
   const noiseRel = jr.uniform(0.02, 0.05);
   const texAmp = jr.uniform(0.015, 0.05);
