@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseListPage } from '../src/idc/index.ts';
 import { client, curlFetch, load, median, startWorld, warmTciaAnswers } from './fetchWorld.ts';
 
 const { DEFAULT_CONCURRENCY, DEFAULT_IDC_CONCURRENCY, fetchIdc, fetchTcia, ctx: quietCtx, code } = await client();
@@ -85,25 +86,22 @@ IDC by concurrency (medians of ${runs}):`);
   world.stop();
 }
 
-/** URLs of the bucket's objects in listing order (ListObjectsV2, paged) until they hold `bytes`. */
+/** URLs of the bucket's objects in listing order (ListObjectsV2, paged, read by the product's parser) until they hold `bytes`. */
 async function objectUrls(endpoint: string, bytes: number): Promise<string[]> {
   const bucket = 'idc-open-data';
   const urls: string[] = [];
   let got = 0;
-  let token = '';
+  let token: string | undefined;
   for (;;) {
     const q = new URLSearchParams({ 'list-type': '2', ...(token ? { 'continuation-token': token } : {}) });
-    const xml = await (await fetch(`${endpoint}/${bucket}?${q}`)).text();
-    for (const m of xml.matchAll(/<Key>([^<]+)<\/Key>[\s\S]*?<Size>(\d+)<\/Size>/g)) {
+    const url = `${endpoint}/${bucket}?${q}`;
+    const page = parseListPage(await (await fetch(url)).text(), url);
+    for (const o of page.objects) {
       if (got >= bytes) return urls;
-      urls.push(`${endpoint}/${bucket}/${unescapeXml(m[1]!).split('/').map(encodeURIComponent).join('/')}`);
-      got += Number(m[2]);
+      urls.push(`${endpoint}/${bucket}/${o.key.split('/').map(encodeURIComponent).join('/')}`);
+      got += o.size;
     }
-    token = unescapeXml(/<NextContinuationToken>([^<]+)</.exec(xml)?.[1] ?? '');
+    token = page.nextContinuationToken;
     if (!token) return urls;
   }
-}
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
 }

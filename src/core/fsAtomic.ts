@@ -120,16 +120,7 @@ export class AtomicFile {
   /** Writes `chunks` in order with one gathered write (no concatenated copy). */
   async writev(chunks: readonly Uint8Array[]): Promise<void> {
     try {
-      let rest = chunks.filter((c) => c.byteLength > 0);
-      while (rest.length > 0) {
-        let { bytesWritten } = await this.handle.writev(rest);
-        const left: Uint8Array[] = [];
-        for (const c of rest) {
-          if (bytesWritten >= c.byteLength) bytesWritten -= c.byteLength;
-          else (left.push(bytesWritten > 0 ? c.subarray(bytesWritten) : c), (bytesWritten = 0));
-        }
-        rest = left;
-      }
+      await writevAll(this.handle, chunks);
     } catch (err) {
       throw asEnvironmentError(err, this.finalPath) ?? err;
     }
@@ -194,4 +185,23 @@ export async function removeStaleTemps(dir: string): Promise<number> {
     } else if (e.isDirectory()) removed += await removeStaleTemps(p);
   }
   return removed;
+}
+
+/**
+ * Writes `chunks` in order with gathered writes (no concatenated copy), at `position` or the file's
+ * current offset, until every byte is written: writev may write fewer bytes than asked.
+ */
+export async function writevAll(handle: fsp.FileHandle, chunks: readonly Uint8Array[], position?: number): Promise<void> {
+  let rest = chunks.filter((c) => c.byteLength > 0);
+  let at = position;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest, at);
+    if (at !== undefined) at += bytesWritten;
+    const left: Uint8Array[] = [];
+    for (const c of rest) {
+      if (bytesWritten >= c.byteLength) bytesWritten -= c.byteLength;
+      else (left.push(bytesWritten > 0 ? c.subarray(bytesWritten) : c), (bytesWritten = 0));
+    }
+    rest = left;
+  }
 }

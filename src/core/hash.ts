@@ -14,10 +14,6 @@ export function sha256Bytes(data: string | Uint8Array): Buffer {
 }
 
 /** MD5, only to compare with what servers publish (TCIA md5hashes.csv, S3 ETags). */
-export function md5Hex(data: string | Uint8Array): string {
-  return crypto.createHash('md5').update(data).digest('hex');
-}
-
 export function md5Bytes(data: string | Uint8Array): Buffer {
   return crypto.createHash('md5').update(data).digest();
 }

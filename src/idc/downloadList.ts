@@ -30,27 +30,31 @@ export async function downloadIdcSeriesList(
     // Enough series in flight to keep `objects` busy when series have one instance each.
     const inFlight = pLimit(Math.max(2, o.concurrency));
     const progress = ctx.progress('download', series.length, 'series');
-    await Promise.all(
-      series.map((s) =>
-        inFlight(async () => {
-          if (ctx.signal.aborted) return;
-          const loc = locations.get(s.seriesUid);
-          if (!loc) throw new InputError('IDC_NO_LOCATION', `no IDC location for planned series ${s.seriesUid}`, { hint: 'the plan was made from another IDC index release: plan again with this one' });
-          const go = hooks.before ? await hooks.before(s) : true;
-          if (ctx.signal.aborted) return;
-          const r: SeriesOutcome = go
-            ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, gate: objects, digests, verifyExisting: o.verifyExisting })
-            : { status: 'skipped', bytes: 0, images: s.imageCount };
-          tally.add(s, r);
-          progress.tick(1, r.bytes);
-          if (go) await hooks.after?.(s, r);
-        }).catch((err: unknown) => {
-          if (!ctx.signal.aborted) throw err;
-        }),
-      ),
-    );
-    progress.stop();
-    await digests.close();
+    try {
+      await Promise.all(
+        series.map((s) =>
+          inFlight(async () => {
+            if (ctx.signal.aborted) return;
+            const loc = locations.get(s.seriesUid);
+            if (!loc) throw new InputError('IDC_NO_LOCATION', `no IDC location for planned series ${s.seriesUid}`, { hint: 'the plan was made from another IDC index release: plan again with this one' });
+            const go = hooks.before ? await hooks.before(s) : true;
+            if (ctx.signal.aborted) return;
+            const r: SeriesOutcome = go
+              ? await fetchIdcSeries(s, { bucket: o.endpoint.bucket(loc.bucket), prefix: loc.prefix }, ctx, { store, gate: objects, digests, verifyExisting: o.verifyExisting })
+              : { status: 'skipped', bytes: 0, images: s.imageCount };
+            tally.add(s, r);
+            progress.tick(1, r.bytes);
+            if (go) await hooks.after?.(s, r);
+          }).catch((err: unknown) => {
+            if (!ctx.signal.aborted) throw err;
+          }),
+        ),
+      );
+      progress.stop();
+    } finally {
+      // Also when a series throws (a wrong plan, a failing hook): no digest threads left behind.
+      await digests.close();
+    }
   }
   return tally.result();
 }

@@ -190,7 +190,7 @@ function s3Error(err: unknown): never {
 }
 
 /** The body streamed into a temporary file next to `dest`, with its size and MD5 (not committed yet). */
-async function toFile(res: OpenResponse, dest: string, onBytes?: (n: number) => void): Promise<{ file: AtomicFile; bytes: number; md5: string }> {
+async function toFile(res: OpenResponse, dest: string): Promise<{ file: AtomicFile; bytes: number; md5: string }> {
   const file = await AtomicFile.open(dest).catch((err: unknown) => {
     throw asEnvironmentError(err, dest) ?? err;
   });
@@ -204,17 +204,15 @@ async function toFile(res: OpenResponse, dest: string, onBytes?: (n: number) => 
       pending.push(buf);
       pendingBytes += buf.byteLength;
       bytes += buf.byteLength;
-      onBytes?.(buf.byteLength);
       if (pendingBytes >= WRITE_BATCH) {
-        await file.write(Buffer.concat(pending, pendingBytes));
+        await file.writev(pending);
         pending = [];
         pendingBytes = 0;
       }
     }
-    if (pendingBytes > 0) await file.write(Buffer.concat(pending, pendingBytes));
+    if (pendingBytes > 0) await file.writev(pending);
   } catch (err) {
     await file.abort();
-    if (bytes > 0) onBytes?.(-bytes);
     throw asEnvironmentError(err, file.tempPath) ?? err;
   }
   return { file, bytes, md5: hash.digest('hex') };

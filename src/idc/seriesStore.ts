@@ -2,7 +2,7 @@ import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DataError, asEnvironmentError } from '../core/errors.ts';
-import { stableJson } from '../core/fsAtomic.ts';
+import { stableJson, writevAll } from '../core/fsAtomic.ts';
 import type { DigestPool } from './digestPool.ts';
 
 /**
@@ -160,12 +160,7 @@ export class SeriesStore {
 
   private async writeAt(bufs: Buffer[], position: number): Promise<void> {
     try {
-      let off = position;
-      for (let rest = bufs.filter((b) => b.length > 0); rest.length > 0; ) {
-        const { bytesWritten } = await this.fh.writev(rest, off);
-        off += bytesWritten;
-        rest = dropBytes(rest, bytesWritten);
-      }
+      await writevAll(this.fh, bufs, position);
     } catch (err) {
       throw asEnvironmentError(err, this.file) ?? err;
     }
@@ -339,14 +334,4 @@ function centralDirectory(slots: readonly Slot[], crcs: ReadonlyMap<string, numb
   e.writeUInt32LE(need64 ? U32 : cdOffset, 16);
   parts.push(e);
   return Buffer.concat(parts);
-}
-
-/** `bufs` without their first `n` bytes (after a short writev). */
-function dropBytes(bufs: Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of bufs) {
-    if (n >= b.length) n -= b.length;
-    else (out.push(n > 0 ? b.subarray(n) : b), (n = 0));
-  }
-  return out;
 }
