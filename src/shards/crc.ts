@@ -1,6 +1,8 @@
 import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
+// Type only (erased): the reader's start-up still loads no apache-arrow through ipcLayout.ts.
+import type { ByteRange } from '../core/ipcLayout.ts';
 import type { ShardCrc32 } from './writer.ts';
 
 /**
@@ -12,14 +14,9 @@ import type { ShardCrc32 } from './writer.ts';
  * tampering (`etl verify` still checks the SHA-256 of every file).
  */
 
-export interface Span {
-  offset: number;
-  length: number;
-}
-
 /** The byte ranges of a `size`-byte file outside `blocks` (in file order, non-overlapping). */
-export function outside(blocks: readonly Span[], size: number, file: string): Span[] {
-  const out: Span[] = [];
+function outside(blocks: readonly ByteRange[], size: number, file: string): ByteRange[] {
+  const out: ByteRange[] = [];
   let at = 0;
   for (const b of [...blocks].sort((x, y) => x.offset - y.offset)) {
     if (b.offset < at || b.offset + b.length > size) {
@@ -36,7 +33,7 @@ export function outside(blocks: readonly Span[], size: number, file: string): Sp
  * CRC-32 of `spans` of the open file, in order, continuing from `crc`. (Reads by hand rather than
  * with core/ipcLayout.ts's readAt: that module loads apache-arrow, which the reader's path avoids.)
  */
-async function crcOf(handle: fsp.FileHandle, spans: readonly Span[], buf: Uint8Array<ArrayBuffer>, crc = 0): Promise<number> {
+async function crcOf(handle: fsp.FileHandle, spans: readonly ByteRange[], buf: Uint8Array<ArrayBuffer>, crc = 0): Promise<number> {
   for (const s of spans) {
     for (let at = s.offset, end = s.offset + s.length; at < end; ) {
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.byteLength, end - at), at);
@@ -49,13 +46,13 @@ async function crcOf(handle: fsp.FileHandle, spans: readonly Span[], buf: Uint8A
 }
 
 /** CRC-32 of the bytes outside `blocks` (the reader's check at open: magic, schema, footer). */
-export async function restCrc32(handle: fsp.FileHandle, size: number, blocks: readonly Span[], file: string): Promise<number> {
+export async function restCrc32(handle: fsp.FileHandle, size: number, blocks: readonly ByteRange[], file: string): Promise<number> {
   const spans = outside(blocks, size, file);
   return crcOf(handle, spans, new Uint8Array(Math.min(8 * 2 ** 20, Math.max(1, ...spans.map((s) => s.length)))));
 }
 
 /** Every CRC-32 of a finished shard, read back from the file (`etl verify`, or a batch index rebuilt). */
-export async function shardCrc32(file: string, blocks: readonly Span[]): Promise<ShardCrc32> {
+export async function shardCrc32(file: string, blocks: readonly ByteRange[]): Promise<ShardCrc32> {
   const handle = await fsp.open(file, 'r');
   try {
     const size = (await handle.stat()).size;

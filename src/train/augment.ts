@@ -79,6 +79,26 @@ function cropBox(size: number, minArea: number, rnd: () => number): [number, num
   return [0, 0, size, size];
 }
 
+/**
+ * Bilinear taps along one axis, once per image rather than per pixel: for output index k, the source
+ * coordinate in the crop box (flipped or not), clamped, as its two neighbours and the weight of the second.
+ */
+function axisTable(size: number, flip: boolean, start: number, scale: number): { i0: Int32Array; i1: Int32Array; w: Float64Array } {
+  const last = size - 1;
+  const i0 = new Int32Array(size);
+  const i1 = new Int32Array(size);
+  const w = new Float64Array(size);
+  for (let k = 0; k < size; k++) {
+    const u = start + ((flip ? last - k : k) + 0.5) * scale - 0.5;
+    const v = u < 0 ? 0 : u > last ? last : u;
+    const f = Math.floor(v);
+    i0[k] = f;
+    i1[k] = f < last ? f + 1 : f;
+    w[k] = v - f;
+  }
+  return { i0, i1, w };
+}
+
 /** Standard normal from two uniforms (Box–Muller). */
 function gauss(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
@@ -97,25 +117,21 @@ export function augmentImage(src: Uint8Array, dst: Uint8Array, size: number, a: 
   const tr = !!a.rot90 && rnd() < 0.5;
   const sx = bw / size;
   const sy = bh / size;
-  const last = size - 1;
-  // Source coordinate (crop box, flip) of output index k along the axis that samples x or y.
-  const axis = (k: number, flip: boolean, start: number, scale: number) => {
-    const v = start + ((flip ? last - k : k) + 0.5) * scale - 0.5;
-    return v < 0 ? 0 : v > last ? last : v;
-  };
+  const ax = axisTable(size, fx, bx, sx);
+  const ay = axisTable(size, fy, by, sy);
   const f = new Float32Array(size * size);
   let sum = 0;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       // Transposed: output row y reads source column y.
-      const u = axis(tr ? y : x, fx, bx, sx);
-      const v = axis(tr ? x : y, fy, by, sy);
-      const x0 = Math.floor(u);
-      const x1 = x0 < last ? x0 + 1 : x0;
-      const wx = u - x0;
-      const y0 = Math.floor(v);
-      const y1 = y0 < last ? y0 + 1 : y0;
-      const wy = v - y0;
+      const i = tr ? y : x;
+      const j = tr ? x : y;
+      const x0 = ax.i0[i]!;
+      const x1 = ax.i1[i]!;
+      const wx = ax.w[i]!;
+      const y0 = ay.i0[j]!;
+      const y1 = ay.i1[j]!;
+      const wy = ay.w[j]!;
       const top = src[y0 * size + x0]! * (1 - wx) + src[y0 * size + x1]! * wx;
       const bot = src[y1 * size + x0]! * (1 - wx) + src[y1 * size + x1]! * wx;
       const p = (top * (1 - wy) + bot * wy) / 255;

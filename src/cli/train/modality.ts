@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { ARCHS, BACKEND_CHOICES, type BackendRequest, CLASS_WEIGHTINGS, LR_SCHEDULES, TRAIN_DEFAULTS, trainModality, type TrainOptions } from '../../train/index.ts';
 
-const T = TRAIN_DEFAULTS;
 import { runCommand, type GlobalArgs } from '../command.ts';
+
+const T = TRAIN_DEFAULTS;
 
 /** The library's options as flags; `--data-dir` comes from the global options, library hooks stay out. */
 type ModalityArgs = Omit<TrainOptions, 'dataDir' | 'source' | 'onStep' | 'resume' | 'backend'> & { resume: boolean; backend: BackendRequest };

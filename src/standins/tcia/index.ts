@@ -228,7 +228,7 @@ class Sender {
     if (fault && (fault !== 'truncate' || n > 0)) this.wire.countFault(fault);
     // Chunked, no Content-Length: the real server does not know the size before the ZIP is written.
     const head = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${reply.series.seriesUid}.zip"` };
-    const cached = fault === null && this.cache ? (this.cache.get(reply.series, answer) ?? (await this.cache.fill(reply.series, answer))) : undefined;
+    const cached = fault === null && this.cache ? await this.cache.fill(reply.series, answer) : undefined;
     if (cached) {
       res.writeHead(200, head);
       if (await this.wire.write(res, cached)) res.end();

@@ -19,12 +19,7 @@ export class ZipCache {
     private readonly maxBytes: number,
   ) {}
 
-  /** The cached answer, or undefined. */
-  get(series: CatalogSeries, a: ZipAnswer): Buffer | undefined {
-    return this.answers.get(keyOf(series, a));
-  }
-
-  /** Builds (once) and returns the answer; undefined when it does not fit under maxBytes. */
+  /** The answer: cached, or built (and kept while under maxBytes); undefined, unbuilt, once the cache is full. */
   async fill(series: CatalogSeries, a: ZipAnswer): Promise<Buffer | undefined> {
     const key = keyOf(series, a);
     const have = this.answers.get(key);
@@ -33,7 +28,7 @@ export class ZipCache {
     const chunks: Buffer[] = [];
     for await (const c of zip.stream) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    if (this.bytes + body.length > this.maxBytes) return undefined;
+    if (this.bytes + body.length > this.maxBytes) return body; // built, so serve it, but do not keep it
     this.answers.set(key, body);
     this.bytes += body.length;
     return body;
