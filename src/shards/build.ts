@@ -193,17 +193,15 @@ async function publishVerified(buildDir: string, datasetRoot: string, manifest: 
 /**
  * The version is a hash of the manifest's content without where its inputs lie: the same shards built
  * in another data directory or checkout get the same version (docs/interop.md: same bytes, same
- * version). The paths stay in manifest.json, outside the hash, so tools can find the inputs.
+ * version). The paths stay in manifest.json, outside the hash, so tools can find the inputs. The split
+ * file's own digest stays out too: that file records the dataset manifest's absolute path, and what
+ * it decides (the assignments) is hashed already.
  */
 export function versionOf(body: Omit<ShardManifest, 'version'>): string {
-  const { manifest, splitFile, ...inputs } = body.inputs;
+  const { manifest, splitFile: _splitFile, ...inputs } = body.inputs;
   const hashed = {
     ...body,
-    inputs: {
-      ...inputs,
-      ...(manifest ? { manifest: { name: manifest.name, sha256: manifest.sha256 } } : {}),
-      ...(splitFile ? { splitFile: { sha256: splitFile.sha256 } } : {}),
-    },
+    inputs: { ...inputs, ...(manifest ? { manifest: { name: manifest.name, sha256: manifest.sha256 } } : {}) },
   };
   return 'v' + sha256Hex(stableJson(hashed)).slice(0, 16);
 }
