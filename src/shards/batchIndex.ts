@@ -120,12 +120,13 @@ export async function writeBatchIndex(dir: string, shards: readonly ShardFileInf
 
 /**
  * `etl verify`'s check: the sidecar's SHA-256 matches the manifest and its content matches an index
- * derived afresh from the shard files (skipped for shards already reported bad). `trustDigests`
- * (etl shard's own check of what it just wrote): the CRC-32s are taken as written, not re-read.
+ * derived afresh from the shard files (skipped for shards already reported bad). `crc32`: the CRC-32s
+ * etl verify read from the files while hashing them (shards missing from the map are read again), or
+ * 'as-written' (etl shard's own check of what it just wrote: the index's CRC-32s are taken as written).
  */
 export async function checkBatchIndex(
   dir: string, manifest: { batchIndex?: { file: string; sha256: string }; shards: ShardFileInfo[] }, badShards: ReadonlySet<string | undefined>,
-  trustDigests = false,
+  crc32: ReadonlyMap<string, ShardCrc32> | 'as-written' = new Map(),
 ): Promise<Array<{ code: string; message: string }>> {
   const want = manifest.batchIndex;
   if (!want) return [];
@@ -139,10 +140,10 @@ export async function checkBatchIndex(
   if (manifest.shards.some((s) => badShards.has(s.file))) return [];
   const written = writtenCrc32(text);
   // An index written before the CRC-32s existed is compared without them.
-  const crc32 = written === undefined ? false : trustDigests ? written : undefined;
+  const crcs = written === undefined ? false : crc32 === 'as-written' ? written : crc32;
   let fresh: string;
   try {
-    fresh = compactStableJson(await buildBatchIndex(dir, manifest.shards, crc32));
+    fresh = compactStableJson(await buildBatchIndex(dir, manifest.shards, crcs));
   } catch (err) {
     return [{ code: 'BATCH_INDEX', message: `${want.file}: the shard files cannot be indexed: ${(err as Error).message}` }];
   }

@@ -30,15 +30,18 @@ function outside(blocks: readonly ByteRange[], size: number, file: string): Byte
 }
 
 /**
- * CRC-32 of `spans` of the open file, in order, continuing from `crc`. (Reads by hand rather than
- * with core/ipcLayout.ts's readAt: that module loads apache-arrow, which the reader's path avoids.)
+ * CRC-32 of `spans` of the open file, in order, continuing from `crc`; `onBytes` sees every byte read.
+ * (Reads by hand rather than with core/ipcLayout.ts's readAt: that module loads apache-arrow, which
+ * the reader's path avoids.)
  */
-async function crcOf(handle: fsp.FileHandle, spans: readonly ByteRange[], buf: Uint8Array<ArrayBuffer>, crc = 0): Promise<number> {
+async function crcOf(handle: fsp.FileHandle, spans: readonly ByteRange[], buf: Uint8Array<ArrayBuffer>, crc = 0, onBytes?: (bytes: Uint8Array) => void): Promise<number> {
   for (const s of spans) {
     for (let at = s.offset, end = s.offset + s.length; at < end; ) {
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.byteLength, end - at), at);
       if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${at}`, { hint: 'run `etl verify`' });
-      crc = zlib.crc32(buf.subarray(0, bytesRead), crc);
+      const bytes = buf.subarray(0, bytesRead);
+      crc = zlib.crc32(bytes, crc);
+      onBytes?.(bytes);
       at += bytesRead;
     }
   }
@@ -51,15 +54,24 @@ export async function restCrc32(handle: fsp.FileHandle, size: number, blocks: re
   return crcOf(handle, spans, new Uint8Array(Math.min(8 * 2 ** 20, Math.max(1, ...spans.map((s) => s.length)))));
 }
 
-/** Every CRC-32 of a finished shard, read back from the file (`etl verify`, or a batch index rebuilt). */
-export async function shardCrc32(file: string, blocks: readonly ByteRange[]): Promise<ShardCrc32> {
+/**
+ * Every CRC-32 of a finished shard, read back from the file (`etl verify`, or a batch index rebuilt).
+ * The file is read once, front to back; `onBytes` sees all of it in order (etl verify's SHA-256 of the
+ * whole file comes from the same read).
+ */
+export async function shardCrc32(file: string, blocks: readonly ByteRange[], onBytes?: (bytes: Uint8Array) => void): Promise<ShardCrc32> {
   const handle = await fsp.open(file, 'r');
   try {
     const size = (await handle.stat()).size;
     const buf = new Uint8Array(8 * 2 ** 20);
-    const out: number[] = [];
-    for (const b of blocks) out.push(await crcOf(handle, [b], buf));
-    return { blocks: out, rest: await crcOf(handle, outside(blocks, size, file), buf) };
+    const spans = [...blocks.map((b, i) => ({ ...b, i })), ...outside(blocks, size, file).map((r) => ({ ...r, i: -1 }))].sort((x, y) => x.offset - y.offset);
+    const out: number[] = new Array<number>(blocks.length);
+    let rest = 0;
+    for (const s of spans) {
+      if (s.i < 0) rest = await crcOf(handle, [s], buf, rest, onBytes);
+      else out[s.i] = await crcOf(handle, [s], buf, 0, onBytes);
+    }
+    return { blocks: out, rest };
   } finally {
     await handle.close().catch(() => undefined);
   }

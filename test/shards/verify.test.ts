@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { shardDataset, type ShardResult } from '../../src/shards/build.ts';
 import { INTEGRITY_EXIT, verifyDataset } from '../../src/shards/verify.ts';
 import { quietContext, stageSeries, tempDataDir, writeManifest } from './fixtures.ts';
@@ -32,6 +33,34 @@ describe('etl verify', () => {
     expect(v.leakage).toEqual(r.manifest.leakage);
     const strict = await verifyDataset({ name: 'ok', strictLeakage: true }, quietContext(dir));
     expect(strict.problems.map((p) => p.code)).toEqual(['LEAKAGE']);
+  });
+
+  it('reads each shard once: the SHA-256 and the batch index\'s CRC-32s come from the same pass', async () => {
+    // Images of 64² so that the pixels, not the footers and small columns, make up the shards.
+    const own = tempDataDir();
+    await stageSeries(own, [{ dataset: 'A', label: 'CT', images: 30 }, { dataset: 'B', label: 'MR', images: 12 }], 64);
+    const m2 = writeManifest(path.join(own, 'm.json'), 'm', [{ name: 'A', split: 'train' }, { name: 'B', split: 'test' }]);
+    const r = await shardDataset({ name: 'once', batch: 5, manifest: m2, seed: 2, shardSizeMb: 0.05 }, quietContext(own));
+    const total = r.manifest.shards.reduce((a, s) => a + s.bytes, 0);
+    const probe = await fsp.open(path.join(r.dir, r.manifest.shards[0]!.file), 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<{ bytesRead: number }> };
+    await probe.close();
+    const readOriginal = proto.read;
+    let read = 0;
+    const spy = vi.spyOn(proto, 'read').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      const out = await readOriginal.apply(this, args);
+      read += out.bytesRead;
+      return out;
+    });
+    try {
+      expect((await verifyDataset({ name: 'once' }, quietContext(own))).ok).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    // Every byte once (the SHA-256 covers the whole file), plus footers and the small columns the
+    // content check reads: 1.23× here; two passes (SHA-256, then CRC-32s) read 2.16×.
+    expect(read).toBeGreaterThanOrEqual(total);
+    expect(read).toBeLessThan(1.5 * total);
   });
 
   it('names the shard when any single byte is flipped (header, image body, footer)', async () => {
