@@ -11,13 +11,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../../core/errors.ts';
-import { seededRandom } from '../../core/hash.ts';
 import type { Logger } from '../../core/log.ts';
 import { buildCatalog } from '../tcia/catalog.ts';
-import { SharedLink } from '../server/link.ts';
 import { listen } from '../server/listen.ts';
-import { writePaced } from '../server/paced.ts';
+import { Wire } from '../server/wire.ts';
 import { idcIndexParquet } from './indexParquet.ts';
 import { buildIdcContent, type BucketContent, type StoredObject } from './objects.ts';
 
@@ -80,6 +77,7 @@ export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn>
     const isObject = key !== '';
     if (req.method !== 'GET' && req.method !== 'HEAD') return wire.error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', url.pathname, { Allow: 'GET, HEAD' });
     const fault = wire.pick(isObject);
+    if (fault) wire.countFault(fault);
     if (wire.latencyMs > 0) await sleep(wire.latencyMs);
     if (fault === 'slowdown') return wire.error(res, 503, 'SlowDown', 'Please reduce your request rate.', url.pathname);
     if (fault === '500') return wire.error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.', url.pathname);
@@ -96,7 +94,7 @@ export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn>
     }
     const o = c.byKey.get(key);
     if (!o) return wire.error(res, 404, 'NoSuchKey', 'The specified key does not exist.', url.pathname);
-    if (req.method === 'GET' && !req.headers.range) wire.counters.objectGets.set(key, (wire.counters.objectGets.get(key) ?? 0) + 1);
+    if (req.method === 'GET' && !req.headers.range) wire.objectGets.set(key, (wire.objectGets.get(key) ?? 0) + 1);
     return wire.object(req, res, o.bytes ?? (await fs.promises.readFile(o.file)), `"${o.etag}"`, fault);
   };
 
@@ -113,46 +111,19 @@ export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn>
     url: server.origin,
     indexUrl: `${server.origin}/${INDEX_BUCKET}/${INDEX_KEY}`,
     bucket,
-    stats: () => ({ ...wire.counters, faults: { ...wire.counters.faults }, objectGets: new Map(wire.counters.objectGets) }),
+    stats: () => ({ ...wire.counters, faults: { ...wire.counters.faults }, objectGets: new Map(wire.objectGets) }),
     setFaults: (o) => wire.set(o),
     close: () => server.close(),
   };
 }
 
-/** The link, latency, seeded faults and counters, and how S3 answers go out through them. */
-class S3Wire {
-  readonly link = new SharedLink();
-  private readonly random: () => number;
-  private rate = 0;
-  private kinds: S3FaultKind[] = [];
-  latencyMs = 0;
-  readonly counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number>, objectGets: new Map<string, number>() };
+/** The shared wire (server/wire.ts), and how S3 answers go out through it. */
+class S3Wire extends Wire<S3FaultKind> {
+  /** Whole-object GETs by key (a rerun after a crash must not fetch a verified object again). */
+  readonly objectGets = new Map<string, number>();
 
   constructor(seed: number) {
-    this.random = seededRandom(seed);
-  }
-
-  set(o: Pick<S3StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>): void {
-    if (o.faultRate !== undefined) {
-      if (!(o.faultRate >= 0 && o.faultRate <= 1)) throw new ConfigError(`fault rate must be between 0 and 1, got ${o.faultRate}`);
-      this.rate = o.faultRate;
-    }
-    if (o.faults !== undefined) {
-      const bad = o.faults.filter((k) => !(S3_FAULT_KINDS as readonly string[]).includes(k));
-      if (bad.length) throw new ConfigError(`unknown S3 fault kind(s): ${bad.join(', ')}`, { hint: `use ${S3_FAULT_KINDS.join(', ')}` });
-      this.kinds = [...o.faults];
-    }
-    if (o.latencyMs !== undefined) this.latencyMs = Math.max(0, o.latencyMs);
-    if (o.bandwidthMbps !== undefined) this.link.setMbps(o.bandwidthMbps);
-  }
-
-  pick(object: boolean): S3FaultKind | null {
-    if (this.rate <= 0 || this.kinds.length === 0) return null;
-    const applicable = this.kinds.filter((k) => object || !OBJECT_ONLY.has(k));
-    if (this.random() >= this.rate || applicable.length === 0) return null;
-    const k = applicable[Math.floor(this.random() * applicable.length)]!;
-    this.counters.faults[k] = (this.counters.faults[k] ?? 0) + 1;
-    return k;
+    super(seed, S3_FAULT_KINDS, OBJECT_ONLY, 'S3 ');
   }
 
   /** Sends `body` (or part of it, for faults) with the given status and headers. */
@@ -160,7 +131,7 @@ class S3Wire {
     res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
     if (res.req.method === 'HEAD') return void res.end();
     if (fault === 'reset' || fault === 'truncate') {
-      await writePaced(res, body.subarray(0, Math.floor(body.length / 2)), this.link, this.counters);
+      await this.write(res, body.subarray(0, Math.floor(body.length / 2)));
       if (fault === 'reset') res.socket?.resetAndDestroy();
       else res.socket?.end();
       return;
@@ -169,7 +140,7 @@ class S3Wire {
       body = Buffer.from(body);
       body[Math.floor(this.random() * body.length)]! ^= 0xff;
     }
-    if (await writePaced(res, body, this.link, this.counters)) res.end();
+    if (await this.write(res, body)) res.end();
   }
 
   error(res: http.ServerResponse, status: number, code: string, message: string, resource: string, extra: Record<string, string> = {}): Promise<void> {

@@ -14,11 +14,10 @@ import { ConfigError, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { buildCatalog, type Catalog } from './catalog.ts';
 import { ENDPOINTS, SERVER_ERROR, SERVER_ERROR_NULL, invalidParamReply, type Endpoint, type Params, type Reply } from './endpoints.ts';
-import { FaultPicker, SERVICE_UNAVAILABLE_HTML, isFaultKind, type FaultKind } from './faults.ts';
+import { FAULT_KINDS, SERVICE_UNAVAILABLE_HTML, ZIP_ONLY, type FaultKind } from './faults.ts';
 import { toHtml, toJson, toCsvQuoted, toValueCsv, toValueHtml, toValueXml, toXml, type Column } from './format.ts';
-import { SharedLink } from '../server/link.ts';
 import { listen } from '../server/listen.ts';
-import { writePaced } from '../server/paced.ts';
+import { Wire } from '../server/wire.ts';
 import { seriesZip, type SeriesZipOptions } from './seriesZip.ts';
 import { ZipCache, type ZipAnswer } from './zipCache.ts';
 
@@ -93,7 +92,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
   if (!Number.isInteger(compressionLevel) || compressionLevel < 1 || compressionLevel > 9) {
     throw new ConfigError(`zip compression level must be an integer 1–9, got ${compressionLevel}`);
   }
-  const wire = new Wire(opts.seed ?? 1);
+  const wire = new Wire<FaultKind>(opts.seed ?? 1, FAULT_KINDS, ZIP_ONLY);
   wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
   const cache = opts.zipCacheMb ? new ZipCache(compressionLevel, opts.zipCacheMb * 1e6) : undefined;
   const send = new Sender(wire, compressionLevel, cache, log);
@@ -111,7 +110,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
 
     const form = ep.method === 'POST';
     const params = paramsOf(form ? new URLSearchParams(await readBody(req)) : url.searchParams);
-    const fault = wire.picker.pick(!!ep.zip);
+    const fault = wire.pick(!!ep.zip);
     if (wire.latencyMs > 0) await sleep(wire.latencyMs);
     if (fault === '429' || fault === '500' || fault === '503') {
       wire.countFault(fault);
@@ -158,44 +157,10 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
   };
 }
 
-/** What every response shares: the link, first-byte latency, the fault draw and the counters. */
-class Wire {
-  readonly link = new SharedLink();
-  readonly picker: FaultPicker;
-  latencyMs = 0;
-  readonly counters = { requests: 0, bytesSent: 0, faults: {} as Record<string, number> };
-
-  constructor(seed: number) {
-    this.picker = new FaultPicker(seed);
-  }
-
-  set(o: Pick<StandInOptions, 'faultRate' | 'faults' | 'latencyMs' | 'bandwidthMbps'>): void {
-    if (o.faultRate !== undefined) {
-      if (!(o.faultRate >= 0 && o.faultRate <= 1)) throw new ConfigError(`fault rate must be between 0 and 1, got ${o.faultRate}`);
-      this.picker.rate = o.faultRate;
-    }
-    if (o.faults !== undefined) {
-      const bad = o.faults.filter((k) => !isFaultKind(k));
-      if (bad.length > 0) throw new ConfigError(`unknown fault kind(s): ${bad.join(', ')}`, { hint: 'use 429, 500, 503, reset, truncate, short' });
-      this.picker.kinds = [...o.faults];
-    }
-    if (o.latencyMs !== undefined) this.latencyMs = Math.max(0, o.latencyMs);
-    if (o.bandwidthMbps !== undefined) this.link.setMbps(o.bandwidthMbps);
-  }
-
-  countFault(kind: FaultKind): void {
-    this.counters.faults[kind] = (this.counters.faults[kind] ?? 0) + 1;
-  }
-
-  write(res: http.ServerResponse, data: Buffer): Promise<boolean> {
-    return writePaced(res, data, this.link, this.counters);
-  }
-}
-
 /** Turns replies into bytes on the wire: rendered bodies, getImage ZIPs (cached or live), faults. */
 class Sender {
   constructor(
-    private readonly wire: Wire,
+    private readonly wire: Wire<FaultKind>,
     private readonly compressionLevel: number,
     private readonly cache: ZipCache | undefined,
     private readonly log: Logger | undefined,
@@ -219,12 +184,11 @@ class Sender {
   }
 
   async zip(res: http.ServerResponse, reply: Extract<Reply, { kind: 'zip' }>, fault: FaultKind | null): Promise<void> {
-    const { picker } = this.wire;
     const n = reply.series.images.length;
     const answer: ZipAnswer = { license: reply.license, newFileNames: reply.newFileNames, includeMd5: reply.includeMd5 };
     const zipOpts: SeriesZipOptions = { ...answer, compressionLevel: this.compressionLevel };
-    if (fault === 'short') zipOpts.limitImages = Math.floor(picker.random() * n);
-    if ((fault === 'truncate' || fault === 'reset') && n > 0) zipOpts.cutAtImage = Math.floor(picker.random() * n);
+    if (fault === 'short') zipOpts.limitImages = Math.floor(this.wire.random() * n);
+    if ((fault === 'truncate' || fault === 'reset') && n > 0) zipOpts.cutAtImage = Math.floor(this.wire.random() * n);
     if (fault && (fault !== 'truncate' || n > 0)) this.wire.countFault(fault);
     // Chunked, no Content-Length: the real server does not know the size before the ZIP is written.
     const head = { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${reply.series.seriesUid}.zip"` };
