@@ -13,6 +13,7 @@ import json
 import mmap
 import os
 import warnings
+import zlib
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -57,10 +58,16 @@ def resolve_version_dir(path: str, version: Optional[str] = None) -> str:
 
 
 class ShardSet:
-    """Manifest + batch index of one version; memory-maps shard files on first use (per process)."""
+    """Manifest + batch index of one version; memory-maps shard files on first use (per process).
 
-    def __init__(self, path: str, version: Optional[str] = None, verify: bool = False):
+    ``verify``: SHA-256 of every shard at open (what ``etl verify`` checks). ``check_crc`` (default):
+    each batch's block against the batch index's CRC-32 as it is read, as the TypeScript reader does,
+    so a flipped byte on disk is an error, not a silently wrong image.
+    """
+
+    def __init__(self, path: str, version: Optional[str] = None, verify: bool = False, check_crc: bool = True):
         self.dir = resolve_version_dir(path, version)
+        self.check_crc = bool(check_crc)
         with open(os.path.join(self.dir, "manifest.json"), encoding="utf-8") as f:
             self.manifest: Dict[str, Any] = json.load(f)
         if self.manifest.get("format") != MANIFEST_FORMAT:
@@ -112,6 +119,13 @@ class ShardSet:
     def arrays(self, file: str, entry: Dict[str, Any]) -> Tuple[np.ndarray, np.ndarray]:
         """(rows, 1, H, W) uint8 and (rows,) int32 views into the mapped file (no copy)."""
         m = self._map(file)
+        want = entry.get("crc32")
+        if self.check_crc and want is not None:
+            at, n = int(entry["offset"]), int(entry["metadataLength"]) + int(entry["bodyLength"])
+            got = zlib.crc32(m[at:at + n])
+            if got != int(want):
+                raise ShardError(f"{file}: the batch at byte {at} has CRC-32 {got:08x}, the batch index says {int(want):08x} "
+                                 "(the file changed on disk; hint: run `etl verify`)")
         rows = int(entry["rows"])
         io, il = int(entry["image"]["offset"]), int(entry["image"]["length"])
         lo, ll = int(entry["label"]["offset"]), int(entry["label"]["length"])
@@ -135,11 +149,12 @@ class ShardDataset(_Base):
     """
 
     def __init__(self, path: str, split: str = "train", *, seed: int = 0, epoch: int = 0, shuffle: bool = True,
-                 shuffle_buffer: int = 0, partition: Sequence[int] = (0, 1), version: Optional[str] = None, verify: bool = False):
+                 shuffle_buffer: int = 0, partition: Sequence[int] = (0, 1), version: Optional[str] = None, verify: bool = False,
+                 check_crc: bool = True):
         if torch is None:
             raise ShardError("ShardDataset needs PyTorch (import torch failed; hint: apt-get install python3-torch or pip install torch)")
         super().__init__()
-        self.shards = ShardSet(path, version, verify)
+        self.shards = ShardSet(path, version, verify, check_crc)
         if split not in self.shards.manifest["splits"]:
             raise ShardError(f"split {split!r} not in this dataset (expected one of {sorted(self.shards.manifest['splits'])})")
         index, count = int(partition[0]), int(partition[1])

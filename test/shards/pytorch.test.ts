@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +107,32 @@ except ShardError as e:
     expect(r.stderr).not.toMatch(/Traceback/);
     expect(r.stdout).toMatch(/refused: state_dict split='train' does not match this dataset's 'test'/);
     expect(r.stdout).toMatch(/refused: split 'validate-nope' not in this dataset/);
+  }, 120_000);
+
+  it('checks each batch against the batch index\'s CRC-32 as it reads it: a flipped image byte is an error naming the shard', () => {
+    const copy = path.join(tempDataDir('medimg-py-crc-'), 'py');
+    fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+    const version = path.basename(fs.readlinkSync(path.join(copy, 'current')));
+    const index = JSON.parse(fs.readFileSync(path.join(copy, version, 'batch-index.json'), 'utf8')) as { shards: Array<{ file: string; split: string; batches: Array<{ image: { offset: number } }> }> };
+    const shard = index.shards.find((x) => x.split === 'train')!;
+    const file = path.join(copy, version, shard.file);
+    const bytes = fs.readFileSync(file);
+    bytes[shard.batches[0]!.image.offset + 5]! ^= 0x40;
+    fs.writeFileSync(file, bytes);
+    const code = (check: boolean) => `
+import sys; sys.path.insert(0, ${JSON.stringify(path.dirname(path.dirname(script)))})
+from medimg_shards import ShardDataset, ShardError
+try:
+    n = sum(1 for _ in ShardDataset(${JSON.stringify(copy)}, 'train', shuffle=False, check_crc=${check ? 'True' : 'False'}))
+    print('read', n)
+except ShardError as e:
+    print('refused:', e)
+`;
+    const checked = spawnSync(python, ['-c', code(true)], { encoding: 'utf8', timeout: 120_000 });
+    expect(checked.stderr).not.toMatch(/Traceback/);
+    expect(checked.stdout).toContain(`refused: ${shard.file}: the batch at byte`);
+    expect(checked.stdout).toMatch(/CRC-32 [0-9a-f]{8}, the batch index says [0-9a-f]{8}/);
+    const unchecked = spawnSync(python, ['-c', code(false)], { encoding: 'utf8', timeout: 120_000 });
+    expect(unchecked.stdout).toMatch(/^read \d+/);
   }, 120_000);
 });
