@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { Readable } from 'node:stream';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { pipeline, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { DataError, isEtlError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { HttpNetworkError, HttpStatusError } from './errors.ts';
@@ -14,6 +13,11 @@ import { DEFAULT_RETRY, abortReason, parseRetryAfter, withRetry, type RetryPolic
  * backoff, and per-attempt limits (overall deadline, idle timeout, minimum throughput, body size)
  * applied to every byte of every response, so a hostile or broken server can hold neither a run
  * nor its memory. Bodies are always streamed; callers consume them through `request`.
+ *
+ * The transport is undici (the Node team's HTTP/1.1 client): per request it costs a fraction of
+ * axios over node:http, which mattered for IDC's one GET per instance (docs/idc.md, "undici").
+ * HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case) are honoured through its EnvHttpProxyAgent;
+ * redirects are followed (at most 5); gzip/deflate/br bodies are decoded.
  */
 
 export interface HttpClientOptions {
@@ -55,9 +59,10 @@ export interface OpenResponse {
 export class HttpClient {
   readonly baseUrl: string;
   readonly retry: RetryPolicy;
-  private readonly axios: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly dispatcher: Dispatcher;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
   private readonly log: Logger | undefined;
   private readonly signal: AbortSignal | undefined;
 
@@ -66,29 +71,25 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = options.log;
     this.signal = options.signal;
-    const maxSockets = options.maxSockets ?? 32;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-    this.axios = axios.create({
-      baseURL: this.baseUrl + '/',
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      validateStatus: () => true,
-      maxRedirects: 5,
-      transformResponse: [(d: unknown) => d],
-      headers: { 'User-Agent': options.userAgent ?? 'medimg-etl axios', Accept: '*/*' },
-    });
+    const base = new URL(this.baseUrl);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.dispatcher = dispatcherOf(options.maxSockets ?? 32);
+    this.headers = { 'user-agent': options.userAgent ?? 'medimg-etl', accept: '*/*', 'accept-encoding': 'gzip, deflate, br' };
   }
 
   /** Frees the keep-alive sockets so the process can exit. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.dispatcher.destroy().catch(() => undefined);
   }
 
   urlOf(path: string, params: Record<string, string> = {}): string {
-    const qs = new URLSearchParams(params).toString();
-    return `${this.baseUrl}/${path}${qs ? `?${qs}` : ''}`;
+    return this.origin + this.pathOf(path, params);
+  }
+
+  private pathOf(path: string, params: Record<string, string> | undefined): string {
+    const qs = params ? new URLSearchParams(params).toString() : '';
+    return `${this.basePath}/${path}${qs ? `?${qs}` : ''}`;
   }
 
   /**
@@ -99,7 +100,8 @@ export class HttpClient {
     const signals = [this.signal, spec.signal].filter((s): s is AbortSignal => s !== undefined);
     const outer = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     const url = this.urlOf(spec.path, spec.params);
-    return withRetry((attempt) => this.attempt(url, spec, outer, (res) => consume(res, attempt)), this.retry, {
+    const target = { url, path: this.pathOf(spec.path, spec.params) };
+    return withRetry((attempt) => this.attempt(target, spec, outer, (res) => consume(res, attempt)), this.retry, {
       signal: outer,
       onRetry: (err, attempt, delay) =>
         this.log?.debug(`retrying ${url}`, { attempt, delayMs: delay, error: isEtlError(err) ? err.code : String((err as Error)?.message ?? err) }),
@@ -115,16 +117,17 @@ export class HttpClient {
     });
   }
 
-  private async attempt<T>(url: string, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>): Promise<T> {
+  private async attempt<T>(target: Target, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>): Promise<T> {
     const release = spec.gate ? await spec.gate() : () => undefined;
     try {
-      return await this.gatedAttempt(url, spec, outer, consume, release);
+      return await this.gatedAttempt(target, spec, outer, consume, release);
     } finally {
       release();
     }
   }
 
-  private async gatedAttempt<T>(url: string, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>, release: () => void): Promise<T> {
+  private async gatedAttempt<T>(target: Target, spec: RequestSpec, outer: AbortSignal, consume: (res: OpenResponse) => Promise<T>, release: () => void): Promise<T> {
+    const url = target.url;
     if (outer.aborted) throw abortReason(outer);
     const ac = new AbortController();
     let stream: Readable | undefined;
@@ -139,34 +142,32 @@ export class HttpClient {
     outer.addEventListener('abort', onOuter, { once: true });
     let inBody = false;
     try {
-      let res: AxiosResponse<Readable>;
+      let res: Dispatcher.ResponseData;
       try {
-        res = await this.axios.request<Readable>({
-          url: spec.path,
+        res = await this.dispatcher.request({
+          origin: this.origin,
+          path: target.path,
           method: spec.method ?? 'GET',
-          params: spec.params,
-          data: spec.data,
-          headers: spec.headers,
-          responseType: 'stream',
+          headers: spec.headers ? { ...this.headers, ...lowerKeys(spec.headers) } : this.headers,
+          ...(spec.data !== undefined ? { body: spec.data } : {}),
           signal: ac.signal,
-          decompress: true,
         });
       } catch (err) {
         throw failure(url, err, outer, guard, false);
       }
-      stream = res.data;
+      const encoding = header(res.headers, 'content-encoding');
+      stream = decoded(res.body, encoding);
       guard.headers();
-      if (!(spec.accept ?? [200]).includes(res.status)) {
+      if (!(spec.accept ?? [200]).includes(res.statusCode)) {
         const body = await readSnippet(stream);
-        const ra = res.headers['retry-after'];
-        throw new HttpStatusError(url, res.status, body, parseRetryAfter(typeof ra === 'string' ? ra : undefined));
+        throw new HttpStatusError(url, res.statusCode, body, parseRetryAfter(header(res.headers, 'retry-after')));
       }
-      const declared = Number(res.headers['content-length']);
+      const declared = Number(header(res.headers, 'content-length'));
       guard.declared(declared);
       if (guard.reason) throw guard.reason;
       inBody = true;
-      const result = await consume({ url, headers: res.headers as Record<string, unknown>, body: counted(stream, guard), release });
-      if (Number.isFinite(declared) && declared > 0 && guard.received !== declared && !res.headers['content-encoding']) {
+      const result = await consume({ url, headers: res.headers, body: counted(stream, guard), release });
+      if (Number.isFinite(declared) && declared > 0 && guard.received !== declared && !encoding) {
         throw new DataError('BODY_TRUNCATED', `got ${guard.received} of ${declared} bytes from ${url}`, { details: { url } });
       }
       return result;
@@ -178,6 +179,42 @@ export class HttpClient {
       if (stream && !stream.destroyed) stream.destroy();
     }
   }
+}
+
+interface Target {
+  /** The whole URL, for messages. */
+  url: string;
+  /** Path and query on the client's origin. */
+  path: string;
+}
+
+/**
+ * Keep-alive pools of at most `connections` sockets per origin, no pipelining, redirects followed.
+ * undici's own header and body timeouts are off: LimitGuard bounds every attempt (limits.ts).
+ * Behind a proxy (HTTP_PROXY / HTTPS_PROXY set) EnvHttpProxyAgent routes requests, honouring NO_PROXY.
+ */
+function dispatcherOf(connections: number): Dispatcher {
+  const opts = { connections, pipelining: 1, maxRedirections: 5, headersTimeout: 0, bodyTimeout: 0 };
+  const env = process.env;
+  const proxied = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY;
+  return proxied ? new EnvHttpProxyAgent(opts) : new Agent(opts);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** The body with its Content-Encoding undone (what axios did for us); identity bodies as they are. */
+function decoded(body: Readable, encoding: string | undefined): Readable {
+  const e = encoding?.trim().toLowerCase();
+  const decoder = e === 'gzip' || e === 'x-gzip' ? zlib.createGunzip() : e === 'deflate' ? zlib.createInflate() : e === 'br' ? zlib.createBrotliDecompress() : undefined;
+  if (!decoder) return body;
+  return pipeline(body, decoder, () => undefined);
 }
 
 async function* counted(stream: Readable, guard: LimitGuard): AsyncGenerator<Buffer> {

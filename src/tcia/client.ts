@@ -75,7 +75,7 @@ export class TciaClient {
       ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      userAgent: 'medimg-etl (+https://github.com/) axios',
+      userAgent: 'medimg-etl (+https://github.com/)',
     });
     this.retry = this.http.retry;
   }
