@@ -209,7 +209,7 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** The body with its Content-Encoding undone (what axios did for us); identity bodies as they are. */
+/** The body with its Content-Encoding undone (as axios, the earlier transport, did); identity bodies as they are. */
 function decoded(body: Readable, encoding: string | undefined): Readable {
   const e = encoding?.trim().toLowerCase();
   const decoder = e === 'gzip' || e === 'x-gzip' ? zlib.createGunzip() : e === 'deflate' ? zlib.createInflate() : e === 'br' ? zlib.createBrotliDecompress() : undefined;
