@@ -21,19 +21,22 @@ export interface RangeDigest {
 }
 
 export interface DigestPool {
-  /** MD5 and CRC-32 of `size` bytes of `file` from `start`. */
-  object(file: string, start: number, size: number): Promise<RangeDigest>;
+  /**
+   * MD5 and CRC-32 of `size` bytes of `file` from `start`; with `crcAt`, the CRC-32 is also written
+   * there (4 bytes, little-endian: a ZIP local header's field), so the caller never computes it.
+   */
+  object(file: string, start: number, size: number, crcAt?: number): Promise<RangeDigest>;
   /** SHA-256 of the first `size` bytes of `file`. */
   sha256(file: string, size: number): Promise<string>;
   close(): Promise<void>;
 }
 
-type Task = { file: string; start: number; size: number; sha256: boolean };
+type Task = { file: string; start: number; size: number; sha256: boolean; crcAt?: number | undefined };
 type Reply = { id: number; hex: string; crc32: number } | { id: number; error: string };
 
 /** Shared by the worker (as source) and the inline pool: one pass over the range, 4 MB at a time. */
 function digestRange(deps: { fs: typeof fs; crypto: typeof crypto; zlib: typeof zlib }, buf: Buffer, t: Task): { hex: string; crc32: number } {
-  const fd = deps.fs.openSync(t.file, 'r');
+  const fd = deps.fs.openSync(t.file, t.crcAt === undefined ? 'r' : 'r+');
   try {
     const h = deps.crypto.createHash(t.sha256 ? 'sha256' : 'md5');
     let crc32 = 0;
@@ -44,6 +47,11 @@ function digestRange(deps: { fs: typeof fs; crypto: typeof crypto; zlib: typeof 
       h.update(b);
       if (!t.sha256) crc32 = deps.zlib.crc32(b, crc32);
       off += n;
+    }
+    if (t.crcAt !== undefined) {
+      const le = Buffer.alloc(4);
+      le.writeUInt32LE(crc32 >>> 0);
+      if (deps.fs.writeSync(fd, le, 0, 4, t.crcAt) !== 4) throw new Error(`short write of the CRC-32 into ${t.file}`);
     }
     return { hex: h.digest('hex'), crc32 };
   } finally {
@@ -73,8 +81,8 @@ export function digestThreads(): number {
 export function createDigestPool(threads = digestThreads()): DigestPool {
   const run = threads === 0 ? inlineRunner() : workerRunner(threads);
   return {
-    object: async (file, start, size) => {
-      const r = await run.task({ file, start, size, sha256: false });
+    object: async (file, start, size, crcAt) => {
+      const r = await run.task({ file, start, size, sha256: false, crcAt });
       return { md5: r.hex, crc32: r.crc32 };
     },
     sha256: async (file, size) => (await run.task({ file, start: 0, size, sha256: true })).hex,

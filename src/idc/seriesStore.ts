@@ -57,6 +57,8 @@ const LAYOUT = 'layout.json';
 const JOURNAL = 'journal';
 const MD5_LIST = 'md5hashes.csv';
 const WRITE_BATCH = 1 << 20;
+/** Offset of the CRC-32 in a local header. */
+const CRC_FIELD = 14;
 const U32 = 0xffffffff;
 /** 2000-01-01 00:00 as a DOS date (time 0): fixed, so the same objects give the same bytes. */
 const DOS_DATE = (20 << 9) | (1 << 5) | 1;
@@ -107,35 +109,36 @@ export class SeriesStore {
     return this.done.get(name);
   }
 
-  /** A sink that writes one attempt of `name` into its slot (each attempt starts at the slot's start). */
+  /**
+   * A sink that writes one attempt of `name` into its slot (each attempt starts at the slot's start).
+   * The local header goes out with the first batch (one write per object up to WRITE_BATCH bytes);
+   * its CRC-32 is filled in by the digest thread, which computes it anyway, not on this thread.
+   */
   sink(name: string): ByteSink {
     const slot = this.slotOf(name);
-    let pos = slot.data;
-    let pending: Buffer[] = [];
+    let pos = slot.header;
+    let written = 0;
+    let pending: Buffer[] = [localHeader(slot, 0)];
     let pendingBytes = 0;
-    let crc32 = 0;
-    const flush = async (head: Buffer[] = []) => {
-      const at = head.length ? slot.header : pos;
-      await this.writeAt([...head, ...pending], at);
-      pos += pendingBytes;
+    const flush = async () => {
+      const at = pos;
+      pos += pending.reduce((n, b) => n + b.length, 0);
+      const bufs = pending;
       pending = [];
       pendingBytes = 0;
+      await this.writeAt(bufs, at);
     };
     return {
       write: async (chunk) => {
-        if (pos + pendingBytes + chunk.length > slot.data + slot.size) throw new DataError('BODY_TRUNCATED', `${name}: more than the ${slot.size} bytes listed`);
-        crc32 = zlib.crc32(chunk, crc32);
+        written += chunk.length;
+        if (written > slot.size) throw new DataError('BODY_TRUNCATED', `${name}: more than the ${slot.size} bytes listed`);
         pending.push(chunk);
         pendingBytes += chunk.length;
         if (pendingBytes >= WRITE_BATCH) await flush();
       },
       close: async () => {
-        // The local header needs the CRC: it goes out with the object when the object is one batch.
-        if (pos === slot.data) await flush([localHeader(slot, crc32)]);
-        else await flush().then(() => this.writeAt([localHeader(slot, crc32)], slot.header));
-        const got = await this.digests.object(this.file, slot.data, pos - slot.data);
-        if (got.crc32 !== crc32) throw new DataError('BODY_TRUNCATED', `${name}: the bytes read back from ${this.file} are not those received`);
-        return got;
+        await flush();
+        return this.digests.object(this.file, slot.data, written, slot.header + CRC_FIELD);
       },
     };
   }
@@ -259,7 +262,7 @@ function localHeader(slot: Slot, crc: number): Buffer {
   b.writeUInt16LE(0, 8); // STORED
   b.writeUInt16LE(0, 10);
   b.writeUInt16LE(DOS_DATE, 12);
-  b.writeUInt32LE(crc >>> 0, 14);
+  b.writeUInt32LE(crc >>> 0, CRC_FIELD);
   b.writeUInt32LE(slot.zip64 ? U32 : slot.size, 18);
   b.writeUInt32LE(slot.zip64 ? U32 : slot.size, 22);
   b.writeUInt16LE(slot.nameBytes.length, 26);
