@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
+import { simdVerticalPass, type StoredMap } from './simdResize.ts';
 
 /**
  * Exact area-average resize (box filter: every output pixel is the mean of the source area it
@@ -205,6 +206,28 @@ export function resizeAreaLut(
     }
   }
   horizontalPass(p, size);
+  return p.out;
+}
+
+/**
+ * `resizeAreaLut` of 16-bit stored integers whose map `m` passes `integerMap` (simdResize.ts), the
+ * vertical pass in WebAssembly SIMD lanes: bit-identical, with no LUT. Null (take `resizeAreaLut`)
+ * where the kernel is missing or a vertical window spans more than 5 source rows.
+ */
+export function resizeAreaStored(
+  src: Int16Array | Uint16Array,
+  m: StoredMap,
+  rows: number,
+  cols: number,
+  size: number,
+  fit: Fit,
+  into?: Float32Array,
+): Float32Array | null {
+  const p = plan(rows, cols, size, fit, into);
+  if (p.wy.taps > 5) return null;
+  const tmp = simdVerticalPass(src, m, p.g.srcW, p.g.dstH, (i) => verticalTaps(p, i, cols), tapOff, tapW);
+  if (!tmp) return null;
+  horizontalPass({ ...p, tmp }, size);
   return p.out;
 }
 

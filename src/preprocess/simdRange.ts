@@ -17,6 +17,8 @@
  * The values are copied into the module's memory at DATA (a 512² slice: 0.5 MB, one memcpy).
  */
 
+import { instantiate, name, section, uleb } from './wasmBytes.ts';
+
 /** Where the three result vectors are written, and where the data starts. */
 const DATA = 64;
 
@@ -64,24 +66,8 @@ function rangeBody(signed: boolean): number[] {
   return [...uleb(code.length), ...code];
 }
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
 
-function name(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 function moduleBytes(): Uint8Array {
   const s = rangeBody(true);
@@ -96,11 +82,6 @@ function moduleBytes(): Uint8Array {
   ]);
 }
 
-/** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
 
 interface Kernel {
   mem: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -111,14 +92,7 @@ interface Kernel {
 let kernel: Kernel | null | undefined;
 
 function load(): Kernel | null {
-  if (kernel === undefined) {
-    try {
-      const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-      kernel = new wasm.Instance(new wasm.Module(moduleBytes())).exports as Kernel;
-    } catch {
-      kernel = null; // no WebAssembly SIMD here: callers keep the scalar loop
-    }
-  }
+  if (kernel === undefined) kernel = instantiate<Kernel>(moduleBytes());
   return kernel;
 }
 

@@ -11,7 +11,8 @@ import {
   type NormalizeSpec,
   type RangeFacts,
 } from './normalize.ts';
-import { resizeArea, resizeAreaLut, type Fit } from './resize.ts';
+import { resizeArea, resizeAreaLut, resizeAreaStored, type Fit } from './resize.ts';
+import { integerMap, type StoredMap } from './simdResize.ts';
 import { sha256Hex } from '../core/hash.ts';
 
 /**
@@ -99,6 +100,13 @@ function mapQuantize(resized: Float32Array, a: number, b: number): Uint8Array {
 /** Raw 16 bits of a stored value → its float value (padding → black), for `resizeAreaLut`. */
 const lutScratch = new Float32Array(0x10000);
 
+/** Fills `lutScratch` for the stored values in [lo, hi]; answers the frame's raw 16 bits (its LUT indices). */
+function lutOf(stored: Int16Array | Uint16Array, m: StoredMap, lo: number, hi: number): Uint16Array {
+  const { slope, intercept, padLo, padHi, black } = m;
+  for (let s = lo; s <= hi; s++) lutScratch[s & 0xffff] = s >= padLo && s <= padHi ? black : s * slope + intercept;
+  return stored instanceof Uint16Array ? stored : new Uint16Array(stored.buffer, stored.byteOffset, stored.length);
+}
+
 /**
  * `frameToImage` for a frame in stored form (decodeDicomStored): the same image, hash and range,
  * bit for bit. Min-max (and dtype-range) with stretch/crop run on the 16-bit integers: the range
@@ -123,12 +131,12 @@ export function storedFrameToImage(frame: StoredGreyFrame, facts: FrameFacts, co
   const range = kind === 'minmax' ? { lo, hi } : dtypeRange(facts);
   const { a, b } = unitAffine(range, facts.invert);
   const black = facts.invert ? range.hi : range.lo;
-  const lut = lutScratch;
-  for (let s = r.allLo; s <= r.allHi; s++) lut[s & 0xffff] = s >= padLo && s <= padHi ? black : s * slope + intercept;
-  const raw = stored instanceof Uint16Array ? stored : new Uint16Array(stored.buffer, stored.byteOffset, stored.length);
   const n = config.size * config.size;
   if (resizedScratch.length !== n) resizedScratch = new Float32Array(n);
-  const resized = resizeAreaLut(raw, lut, facts.rows, facts.cols, config.size, config.fit, resizedScratch);
+  const map = { slope, intercept, padLo, padHi, black };
+  const resized =
+    (integerMap(map, r.allLo, r.allHi) ? resizeAreaStored(stored, map, facts.rows, facts.cols, config.size, config.fit, resizedScratch) : null) ??
+    resizeAreaLut(lutOf(stored, map, r.allLo, r.allHi), lutScratch, facts.rows, facts.cols, config.size, config.fit, resizedScratch);
   const image = mapQuantize(resized, a, b);
   return { image, normLo: range.lo, normHi: range.hi, pixelHash: pixelHash(image) };
 }

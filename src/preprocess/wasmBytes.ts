@@ -1,0 +1,40 @@
+/**
+ * Helpers for the hand-written WebAssembly modules of the preprocess kernels (simdRange.ts,
+ * simdResize.ts): binary encoding of integers, sections and names, and the instantiation, with no
+ * toolchain and no binary file in the repository.
+ */
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+export function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+export function name(s: string): number[] {
+  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
+/** The module's exports, or null where WebAssembly (or its SIMD) is missing: callers keep their scalar loops. */
+export function instantiate<T>(bytes: Uint8Array): T | null {
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    return new wasm.Instance(new wasm.Module(bytes)).exports as T;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { resizeAreaLut, resizeAreaStored, type Fit } from '../../src/preprocess/resize.ts';
+import { integerMap, simdResizeKernel, type StoredMap } from '../../src/preprocess/simdResize.ts';
+
+/**
+ * The WebAssembly SIMD vertical pass (simdResize.ts) must give exactly the scalar LUT path's
+ * float32 bits (resize.ts resizeAreaLut), whatever the sizes, crop, sign, slope, intercept,
+ * padding and black: a seeded random search over them, compared bit for bit (so −0 ≠ +0).
+ */
+
+/** mulberry32: a small seeded generator (the cases are the same on every run). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const lut = new Float32Array(0x10000);
+
+function viaLut(src: Int16Array | Uint16Array, m: StoredMap, range: [number, number], rows: number, cols: number, size: number, fit: Fit): Float32Array {
+  const signed = src instanceof Int16Array;
+  for (let s = range[0]; s <= range[1]; s++) lut[s & 0xffff] = s >= m.padLo && s <= m.padHi ? m.black : s * m.slope + m.intercept;
+  const raw = signed ? new Uint16Array(src.buffer, src.byteOffset, src.length) : src;
+  return resizeAreaLut(raw, lut, rows, cols, size, fit);
+}
+
+describe('simdResize: the SIMD vertical pass', () => {
+  it('loads on this Node (so the tests below compare the kernel, not the fallback)', () => {
+    expect(simdResizeKernel()).not.toBeNull();
+  });
+
+  it('is bit-identical to the scalar LUT path on 400 random frames', () => {
+    const r = rng(12);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    let compared = 0;
+    for (let c = 0; c < 400; c++) {
+      const rows = int(3, 200);
+      const cols = int(3, 200);
+      const size = int(2, Math.max(2, Math.min(rows, cols) + 40));
+      const fit: Fit = r() < 0.5 ? 'stretch' : 'crop';
+      const signed = r() < 0.6;
+      const [lo, hi] = signed ? [int(-0x8000, 0), int(0, 0x7fff)] : [int(0, 0x7fff), int(0x8000, 0xffff)];
+      const src = signed ? new Int16Array(rows * cols) : new Uint16Array(rows * cols);
+      for (let i = 0; i < src.length; i++) src[i] = int(lo, hi);
+      const pad = int(lo, hi);
+      const m: StoredMap = {
+        slope: [1, 1, -1, 2, 3][int(0, 4)]!,
+        intercept: int(-3000, 3000),
+        padLo: r() < 0.3 ? 1 : r() < 0.5 ? pad : -0x10001,
+        padHi: r() < 0.3 ? 0 : pad,
+        black: int(-5000, 5000),
+      };
+      for (let i = 0; i < src.length; i += int(1, 40)) src[i] = pad;
+      if (!integerMap(m, lo, hi)) continue;
+      const fast = resizeAreaStored(src, m, rows, cols, size, fit);
+      if (!fast) continue; // a window of more than 5 rows: the scalar path
+      const slow = viaLut(src, m, [lo, hi], rows, cols, size, fit);
+      expect(new Uint32Array(fast.buffer, fast.byteOffset, fast.length)).toEqual(new Uint32Array(slow.buffer, slow.byteOffset, slow.length));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(150);
+  });
+
+  it('takes only maps whose values int32 lanes and float32 hold exactly', () => {
+    const m: StoredMap = { slope: 1, intercept: -1024, padLo: -2000, padHi: -2000, black: -1024 };
+    expect(integerMap(m, -2000, 3071)).toBe(true);
+    expect(integerMap({ ...m, slope: 0.5 }, -2000, 3071)).toBe(false);
+    expect(integerMap({ ...m, intercept: -1024.5 }, -2000, 3071)).toBe(false);
+    expect(integerMap({ ...m, black: 0.25 }, -2000, 3071)).toBe(false);
+    expect(integerMap({ ...m, black: -0 }, -2000, 3071)).toBe(false);
+    expect(integerMap({ ...m, slope: 300 }, 0, 65535)).toBe(false); // 65535·300 ≥ 2^24
+  });
+});
