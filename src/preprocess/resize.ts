@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
-import { simdVerticalPass, type StoredMap } from './simdResize.ts';
+import { simdResizeQuantize, simdVerticalPass, type StoredMap, type VerticalTaps } from './simdResize.ts';
 
 /**
  * Exact area-average resize (box filter: every output pixel is the mean of the source area it
@@ -225,10 +225,38 @@ export function resizeAreaStored(
 ): Float32Array | null {
   const p = plan(rows, cols, size, fit, into);
   if (p.wy.taps > 5) return null;
-  const tmp = simdVerticalPass(src, m, p.g.srcW, p.g.dstH, (i) => verticalTaps(p, i, cols), tapOff, tapW);
+  const tmp = simdVerticalPass(src, m, p.g.srcW, p.g.dstH, verticalTapsOf(p, cols));
   if (!tmp) return null;
   horizontalPass({ ...p, tmp }, size);
   return p.out;
+}
+
+/**
+ * `resizeAreaStored` and then u = clamp(r·a + b, 0, 1) quantised (toImage.ts `mapQuantize`), all
+ * in WebAssembly SIMD: the same bytes. Null (take the float path) unless the output fills the
+ * square (stretch, crop), the vertical window spans ≤ 5 rows and every output column reads 4
+ * (the usual 2–3× downscale, 512 → 224), or without the kernel.
+ */
+export function resizeQuantizeStored(
+  src: Int16Array | Uint16Array,
+  m: StoredMap,
+  unit: { a: number; b: number },
+  rows: number,
+  cols: number,
+  size: number,
+  fit: Fit,
+): Uint8Array | null {
+  const g = fitGeometry(rows, cols, size, fit);
+  if (g.dstW !== size || g.dstH !== size) return null;
+  const wx = axisWeights(g.srcW, g.dstW, true);
+  const wy = axisWeights(g.srcH, g.dstH, false);
+  if (wy.taps > 5 || wx.taps !== 4 || wx.count[0] !== 4) return null;
+  const p: Plan = { g, wx, wy, out: new Float32Array(0), tmp: new Float32Array(0) };
+  return simdResizeQuantize(src, m, unit, g.srcW, g.dstW, g.dstH, verticalTapsOf(p, cols), { start: wx.start, weights: wx.weights });
+}
+
+function verticalTapsOf(p: Plan, cols: number): VerticalTaps {
+  return { taps: (i) => verticalTaps(p, i, cols), offs: tapOff, weights: tapW };
 }
 
 /** Source offsets and weights of one output row's vertical taps (at most 5; unused weights 0). */

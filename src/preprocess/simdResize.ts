@@ -32,6 +32,9 @@ const op = {
   i32x4LeS: [SIMD, 0x3d], i32x4GeS: [SIMD, 0x3f], and: [SIMD, 0x4e], bitselect: [SIMD, 0x52],
   demote: [SIMD, 0x5e], i32x4Add: [SIMD, 0xae, 0x01], i32x4Mul: [SIMD, 0xb5, 0x01],
   f64x2Add: [SIMD, 0xf0, 0x01], f64x2Mul: [SIMD, 0xf2, 0x01], convertLowS: [SIMD, 0xfe, 0x01],
+  i32Shl: 0x74, i32Load: 0x28, i32Store: [0x36, 0x02, 0x00], v128Load: [SIMD, 0x00, 0x04],
+  promote: [SIMD, 0x5f], pmin: [SIMD, 0xf6, 0x01], pmax: [SIMD, 0xf7, 0x01], truncSatZero: [SIMD, 0xfc, 0x01],
+  narrow32u: [SIMD, 0x86, 0x01], narrow16u: [SIMD, 0x66], extract32: [SIMD, 0x1b], f64x2Const: [SIMD, 0x0c],
 };
 
 /** Params: $dst $end $slope $icpt $padLo $padHi $black (0–6), $o0…$o4 (7–11), $w0…$w4 f64 (12–16). */
@@ -80,24 +83,89 @@ function body(signed: boolean, n: number): number[] {
   return [...uleb(code.length), ...code];
 }
 
+/** Bytes [from, from+8) of a and [at, at+8) of b (16–31 = b's bytes): an i8x16.shuffle's lanes. */
+const halves = (from: number, at: number) => [...Array.from({ length: 8 }, (_, i) => from + i), ...Array.from({ length: 8 }, (_, i) => at + i)];
+
+function f64x2Const(v: number): number[] {
+  const b = new Uint8Array(new Float64Array([v, v]).buffer);
+  return [...op.f64x2Const, ...b];
+}
+
+/**
+ * $hq: the horizontal pass (4 taps per output, as resize.ts's unrolled loop) and toImage.ts's
+ * `mapQuantize`, 4 output pixels per turn: for pixel p, its 4 float32 inputs at $tmpRow + xs[p]
+ * promoted to two f64x2 and multiplied by its 4 float64 weights; lanes transposed so that
+ * ((p0 + p1) + p2) + p3 runs in the scalar order; rounded to float32 (demote, promote); then
+ * u = r·a + b, pmax(u, 0), pmin(·, 1) (= the scalar `u < 0 ? 0 : u > 1 ? 1 : u`), float32 again,
+ * ·255 + 0.5, truncated (saturating: the scalar clamp to 0..255) and narrowed to 4 bytes.
+ * Params: $tmpRow $outRow $xs $w $end (i32), $a $b (f64).
+ */
+function hqBody(): number[] {
+  const [TROW, OROW, XS, WT, END, AF, BF, J] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [AV, BV, ZV, OV, KV, HV, V, P01, P23, S, Q01, Q23] = [8, 9, 10, 11, 12, 13, 14, 15, 19, 23, 24, 25];
+  const get = (i: number) => [op.localGet, i];
+  const set = (i: number) => [op.localSet, i];
+  const pixel = (p: number) => [
+    ...get(TROW), ...get(XS), ...get(J), op.i32Const, 2, op.i32Shl, op.i32Add, op.i32Load, 2, 4 * p, op.i32Add, ...op.v128Load, 0, ...set(V),
+    ...get(V), ...op.promote, ...get(WT), ...get(J), op.i32Const, 5, op.i32Shl, op.i32Add, ...op.v128Load, ...uleb(32 * p), ...op.f64x2Mul, ...set(P01 + p),
+    ...get(V), ...get(V), ...op.shuffle, ...halves(8, 8), ...op.promote,
+    ...get(WT), ...get(J), op.i32Const, 5, op.i32Shl, op.i32Add, ...op.v128Load, ...uleb(32 * p + 16), ...op.f64x2Mul, ...set(P23 + p),
+  ];
+  const pair = (p: number, q: number) => [
+    ...get(P01 + p), ...get(P01 + p + 1), ...op.shuffle, ...halves(0, 16),
+    ...get(P01 + p), ...get(P01 + p + 1), ...op.shuffle, ...halves(8, 24), ...op.f64x2Add,
+    ...get(P23 + p), ...get(P23 + p + 1), ...op.shuffle, ...halves(0, 16), ...op.f64x2Add,
+    ...get(P23 + p), ...get(P23 + p + 1), ...op.shuffle, ...halves(8, 24), ...op.f64x2Add,
+    ...op.demote, ...op.promote, ...set(S),
+    ...get(S), ...get(AV), ...op.f64x2Mul, ...get(BV), ...op.f64x2Add,
+    ...get(ZV), ...op.pmax, ...get(OV), ...op.pmin, ...op.demote, ...op.promote,
+    ...get(KV), ...op.f64x2Mul, ...get(HV), ...op.f64x2Add, ...op.truncSatZero, ...set(q),
+  ];
+  const code = [
+    2, 1, 0x7f, 18, 0x7b, // locals: $j i32, 18 × v128
+    ...get(AF), ...op.f64x2Splat, ...set(AV), ...get(BF), ...op.f64x2Splat, ...set(BV),
+    ...f64x2Const(0), ...set(ZV), ...f64x2Const(1), ...set(OV), ...f64x2Const(255), ...set(KV), ...f64x2Const(0.5), ...set(HV),
+    ...op.block, ...op.loop,
+    ...get(J), ...get(END), op.i32GeU, op.brIf, 1,
+    ...pixel(0), ...pixel(1), ...pixel(2), ...pixel(3),
+    ...pair(0, Q01), ...pair(2, Q23),
+    ...get(OROW), ...get(J), op.i32Add,
+    ...get(Q01), ...get(Q23), ...op.shuffle, ...halves(0, 16), ...set(S),
+    ...get(S), ...get(S), ...op.narrow32u, ...set(S), ...get(S), ...get(S), ...op.narrow16u, ...op.extract32, 0,
+    ...op.i32Store,
+    ...get(J), op.i32Const, 4, op.i32Add, ...set(J),
+    op.br, 0,
+    ...op.end, ...op.end,
+    ...op.end,
+  ];
+  return [...uleb(code.length), ...code];
+}
+
 const NAMES = ['s1', 's2', 's3', 's4', 's5', 'u1', 'u2', 'u3', 'u4', 'u5'];
 
 function moduleBytes(): Uint8Array {
   const bodies = NAMES.map((nm) => body(nm[0] === 's', Number(nm[1])));
+  const hq = hqBody();
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 17, ...Array<number>(12).fill(0x7f), ...Array<number>(5).fill(0x7c), 0]), // type 0: (12 × i32, 5 × f64) → ()
-    ...section(3, [NAMES.length, ...NAMES.map(() => 0)]),
+    ...section(1, [
+      2,
+      0x60, 17, ...Array<number>(12).fill(0x7f), ...Array<number>(5).fill(0x7c), 0, // type 0: (12 × i32, 5 × f64) → ()
+      0x60, 7, ...Array<number>(5).fill(0x7f), 0x7c, 0x7c, 0, // type 1: (5 × i32, 2 × f64) → ()
+    ]),
+    ...section(3, [NAMES.length + 1, ...NAMES.map(() => 0), 1]),
     ...section(5, [1, 0, 1]), // one memory, 1 page to start
-    ...section(7, [NAMES.length + 1, ...name('mem'), 2, 0, ...NAMES.flatMap((nm, i) => [...name(nm), 0, i])]),
-    ...section(10, [NAMES.length, ...bodies.flat()]),
+    ...section(7, [NAMES.length + 2, ...name('mem'), 2, 0, ...NAMES.flatMap((nm, i) => [...name(nm), 0, i]), ...name('hq'), 0, NAMES.length]),
+    ...section(10, [NAMES.length + 1, ...bodies.flat(), ...hq]),
   ]);
 }
+
+type Hq = (tmpRow: number, outRow: number, xs: number, w: number, end: number, a: number, b: number) => void;
 
 type Sum = (dst: number, end: number, slope: number, icpt: number, padLo: number, padHi: number, black: number,
   o0: number, o1: number, o2: number, o3: number, o4: number, w0: number, w1: number, w2: number, w3: number, w4: number) => void;
 
-type Kernel = { mem: { readonly buffer: ArrayBuffer; grow(pages: number): number } } & Record<string, Sum>;
+type Kernel = { mem: { readonly buffer: ArrayBuffer; grow(pages: number): number }; hq: Hq } & { [vertical: string]: unknown };
 
 let kernel: Kernel | null | undefined;
 
@@ -139,26 +207,25 @@ const SRC = 64;
 /** A padding bound as int32: stored values are 16-bit, so clamping changes no comparison. */
 const bound = (v: number) => Math.max(-0x10001, Math.min(0x10000, v));
 
-/**
- * The vertical pass over `dstH` rows of `w` columns: row i is the sum of its taps' source rows
- * (`taps(i)` fills `offs` with element offsets into `src` and `weights`, returning the count, ≤ 5),
- * mapped by `m` (which must pass `integerMap`). Returns the dstH × w float32 rows, a view of the
- * kernel's memory valid until its next use; null without WebAssembly SIMD.
- */
-export function simdVerticalPass(
-  src: Int16Array | Uint16Array,
-  m: StoredMap,
-  w: number,
-  dstH: number,
-  taps: (i: number) => number,
-  offs: Int32Array,
-  weights: Float32Array,
-): Float32Array | null {
-  const k = simdResizeKernel();
-  if (!k) return null;
-  const tmpAt = (SRC + src.length * 2 + 15) & ~15;
-  const need = tmpAt + dstH * w * 4;
+/** The vertical taps of each intermediate row: `taps(i)` fills `offs` (element offsets into the source) and `weights`, and answers their count (≤ 5). */
+export interface VerticalTaps {
+  taps: (i: number) => number;
+  offs: Int32Array;
+  weights: Float32Array;
+}
+
+/** The horizontal taps: 4 per output column, from `start[j]` with `weights[4j…4j+3]`. */
+export interface HorizontalTaps {
+  start: Int32Array;
+  weights: Float32Array;
+}
+
+function grown(k: Kernel, need: number): void {
   if (k.mem.buffer.byteLength < need) k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
+}
+
+/** Copies `src` into the kernel's memory and runs the vertical pass into the dstH × w float32 rows at `tmpAt`. */
+function verticalPass(k: Kernel, src: Int16Array | Uint16Array, m: StoredMap, w: number, dstH: number, v: VerticalTaps, tmpAt: number): void {
   const signed = src instanceof Int16Array;
   (signed ? new Int16Array(k.mem.buffer, SRC, src.length) : new Uint16Array(k.mem.buffer, SRC, src.length)).set(src);
   const tmp = new Float32Array(k.mem.buffer, tmpAt, dstH * w);
@@ -166,22 +233,91 @@ export function simdVerticalPass(
   const { slope, intercept, black } = m;
   const padLo = bound(m.padLo);
   const padHi = bound(m.padHi);
-  const fns = NAMES.slice(signed ? 0 : 5, signed ? 5 : 10).map((nm) => k[nm]!);
+  const fns = NAMES.slice(signed ? 0 : 5, signed ? 5 : 10).map((nm) => k[nm] as Sum);
+  const { offs, weights } = v;
   for (let i = 0; i < dstH; i++) {
-    const n = taps(i);
+    const n = v.taps(i);
     const at = (t: number) => SRC + 2 * offs[t < n ? t : 0]!;
-    const dst = tmpAt + 4 * i * w;
-    fns[n - 1]!(dst, body * 2, slope, intercept, padLo, padHi, black, at(0), at(1), at(2), at(3), at(4),
+    fns[n - 1]!(tmpAt + 4 * i * w, body * 2, slope, intercept, padLo, padHi, black, at(0), at(1), at(2), at(3), at(4),
       weights[0]!, weights[1]!, weights[2]!, weights[3]!, weights[4]!);
     for (let x = body; x < w; x++) {
       let acc = 0;
       for (let t = 0; t < n; t++) {
         const s = src[offs[t]! + x]!;
-        const v = s >= padLo && s <= padHi ? black : s * slope + intercept;
-        acc = t === 0 ? v * weights[t]! : acc + v * weights[t]!;
+        const value = s >= padLo && s <= padHi ? black : s * slope + intercept;
+        acc = t === 0 ? value * weights[t]! : acc + value * weights[t]!;
       }
       tmp[i * w + x] = acc;
     }
   }
-  return tmp;
+}
+
+/** Where the intermediate rows start: after the copied source, 16-byte aligned. */
+const tmpStart = (src: { length: number }) => (SRC + src.length * 2 + 15) & ~15;
+
+/**
+ * The vertical pass over `dstH` rows of `w` columns, mapped by `m` (which must pass `integerMap`).
+ * Returns the dstH × w float32 rows, a view of the kernel's memory valid until its next use; null
+ * without WebAssembly SIMD.
+ */
+export function simdVerticalPass(src: Int16Array | Uint16Array, m: StoredMap, w: number, dstH: number, v: VerticalTaps): Float32Array | null {
+  const k = simdResizeKernel();
+  if (!k) return null;
+  const tmpAt = tmpStart(src);
+  grown(k, tmpAt + dstH * w * 4);
+  verticalPass(k, src, m, w, dstH, v, tmpAt);
+  return new Float32Array(k.mem.buffer, tmpAt, dstH * w);
+}
+
+/** toImage.ts `mapQuantize` of one float32 value (the scalar tail of $hq). */
+function unitByte(r: number, a: number, b: number): number {
+  const u = r * a + b;
+  const v = Math.fround(u < 0 ? 0 : u > 1 ? 1 : u) * 255 + 0.5;
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
+}
+
+/**
+ * Both passes and the quantisation, for a dstH × dstW output with 4 horizontal taps per column:
+ * the uint8 image toImage.ts's `mapQuantize(resizeAreaLut(…), a, b)` gives, bit for bit; null
+ * without WebAssembly SIMD.
+ */
+export function simdResizeQuantize(
+  src: Int16Array | Uint16Array,
+  m: StoredMap,
+  unit: { a: number; b: number },
+  w: number,
+  dstW: number,
+  dstH: number,
+  v: VerticalTaps,
+  h: HorizontalTaps,
+): Uint8Array | null {
+  const k = simdResizeKernel();
+  if (!k) return null;
+  const tmpAt = tmpStart(src);
+  const xsAt = tmpAt + dstH * w * 4;
+  const wAt = (xsAt + dstW * 4 + 15) & ~15;
+  const outAt = wAt + dstW * 32;
+  grown(k, outAt + dstW * dstH);
+  verticalPass(k, src, m, w, dstH, v, tmpAt);
+  const xs = new Int32Array(k.mem.buffer, xsAt, dstW);
+  const wt = new Float64Array(k.mem.buffer, wAt, dstW * 4);
+  for (let j = 0; j < dstW; j++) xs[j] = h.start[j]! * 4;
+  for (let i = 0; i < dstW * 4; i++) wt[i] = h.weights[i]!;
+  const body = dstW & ~3;
+  const { a, b } = unit;
+  for (let i = 0; i < dstH; i++) k.hq(tmpAt + 4 * i * w, outAt + i * dstW, xsAt, wAt, body, a, b);
+  const out = new Uint8Array(dstW * dstH);
+  out.set(new Uint8Array(k.mem.buffer, outAt, dstW * dstH));
+  if (body < dstW) {
+    const tmp = new Float32Array(k.mem.buffer, tmpAt, dstH * w);
+    for (let i = 0; i < dstH; i++) {
+      for (let j = body; j < dstW; j++) {
+        const s = i * w + h.start[j]!;
+        const q = 4 * j;
+        const r = tmp[s]! * h.weights[q]! + tmp[s + 1]! * h.weights[q + 1]! + tmp[s + 2]! * h.weights[q + 2]! + tmp[s + 3]! * h.weights[q + 3]!;
+        out[i * dstW + j] = unitByte(Math.fround(r), a, b);
+      }
+    }
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import {
   type NormalizeSpec,
   type RangeFacts,
 } from './normalize.ts';
-import { resizeArea, resizeAreaLut, resizeAreaStored, type Fit } from './resize.ts';
+import { resizeArea, resizeAreaLut, resizeAreaStored, resizeQuantizeStored, type Fit } from './resize.ts';
 import { integerMap, type StoredMap } from './simdResize.ts';
 import { sha256Hex } from '../core/hash.ts';
 
@@ -134,10 +134,18 @@ export function storedFrameToImage(frame: StoredGreyFrame, facts: FrameFacts, co
   const n = config.size * config.size;
   if (resizedScratch.length !== n) resizedScratch = new Float32Array(n);
   const map = { slope, intercept, padLo, padHi, black };
-  const resized =
-    (integerMap(map, r.allLo, r.allHi) ? resizeAreaStored(stored, map, facts.rows, facts.cols, config.size, config.fit, resizedScratch) : null) ??
-    resizeAreaLut(lutOf(stored, map, r.allLo, r.allHi), lutScratch, facts.rows, facts.cols, config.size, config.fit, resizedScratch);
-  const image = mapQuantize(resized, a, b);
+  const { rows, cols } = facts;
+  const { size, fit } = config;
+  // Integer maps (most CT and MR) in WebAssembly SIMD, else the LUT: the same bytes either way.
+  const integer = integerMap(map, r.allLo, r.allHi);
+  const image =
+    (integer ? resizeQuantizeStored(stored, map, { a, b }, rows, cols, size, fit) : null) ??
+    mapQuantize(
+      (integer ? resizeAreaStored(stored, map, rows, cols, size, fit, resizedScratch) : null) ??
+        resizeAreaLut(lutOf(stored, map, r.allLo, r.allHi), lutScratch, rows, cols, size, fit, resizedScratch),
+      a,
+      b,
+    );
   return { image, normLo: range.lo, normHi: range.hi, pixelHash: pixelHash(image) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resizeAreaLut, resizeAreaStored, type Fit } from '../../src/preprocess/resize.ts';
+import { resizeAreaLut, resizeAreaStored, resizeQuantizeStored, type Fit } from '../../src/preprocess/resize.ts';
 import { integerMap, simdResizeKernel, type StoredMap } from '../../src/preprocess/simdResize.ts';
 
 /**
@@ -34,36 +34,67 @@ describe('simdResize: the SIMD vertical pass', () => {
     expect(simdResizeKernel()).not.toBeNull();
   });
 
+  /** A seeded random frame, map and resize, or null where the map is not integer. */
+  function randomCase(r: () => number) {
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const rows = int(3, 200);
+    const cols = int(3, 200);
+    const size = r() < 0.3 ? int(2, 100) : Math.max(2, Math.round(Math.min(rows, cols) / (2 + r()))); // often 2–3× down: 4 horizontal taps
+    const fit: Fit = r() < 0.5 ? 'stretch' : 'crop';
+    const signed = r() < 0.6;
+    const [lo, hi] = signed ? [int(-0x8000, 0), int(0, 0x7fff)] : [int(0, 0x7fff), int(0x8000, 0xffff)];
+    const src = signed ? new Int16Array(rows * cols) : new Uint16Array(rows * cols);
+    for (let i = 0; i < src.length; i++) src[i] = int(lo, hi);
+    const pad = int(lo, hi);
+    const m: StoredMap = {
+      slope: [1, 1, -1, 2, 3][int(0, 4)]!,
+      intercept: int(-3000, 3000),
+      padLo: r() < 0.3 ? 1 : r() < 0.5 ? pad : -0x10001,
+      padHi: r() < 0.3 ? 0 : pad,
+      black: int(-5000, 5000),
+    };
+    for (let i = 0; i < src.length; i += int(1, 40)) src[i] = pad;
+    // The affine map to [0, 1] of a min-max range around the values (sometimes clipping them).
+    const span = Math.max(1, Math.abs(hi - lo) * Math.abs(m.slope)) * (0.5 + r());
+    const unit = { a: 1 / span, b: -(Math.min(lo * m.slope, hi * m.slope) + m.intercept) / span + (r() - 0.5) * 0.2 };
+    return integerMap(m, lo, hi) ? { rows, cols, size, fit, src, m, range: [lo, hi] as [number, number], unit } : null;
+  }
+
+  const bits = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
+
   it('is bit-identical to the scalar LUT path on 400 random frames', () => {
     const r = rng(12);
-    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
     let compared = 0;
     for (let c = 0; c < 400; c++) {
-      const rows = int(3, 200);
-      const cols = int(3, 200);
-      const size = int(2, Math.max(2, Math.min(rows, cols) + 40));
-      const fit: Fit = r() < 0.5 ? 'stretch' : 'crop';
-      const signed = r() < 0.6;
-      const [lo, hi] = signed ? [int(-0x8000, 0), int(0, 0x7fff)] : [int(0, 0x7fff), int(0x8000, 0xffff)];
-      const src = signed ? new Int16Array(rows * cols) : new Uint16Array(rows * cols);
-      for (let i = 0; i < src.length; i++) src[i] = int(lo, hi);
-      const pad = int(lo, hi);
-      const m: StoredMap = {
-        slope: [1, 1, -1, 2, 3][int(0, 4)]!,
-        intercept: int(-3000, 3000),
-        padLo: r() < 0.3 ? 1 : r() < 0.5 ? pad : -0x10001,
-        padHi: r() < 0.3 ? 0 : pad,
-        black: int(-5000, 5000),
-      };
-      for (let i = 0; i < src.length; i += int(1, 40)) src[i] = pad;
-      if (!integerMap(m, lo, hi)) continue;
-      const fast = resizeAreaStored(src, m, rows, cols, size, fit);
+      const k = randomCase(r);
+      if (!k) continue;
+      const fast = resizeAreaStored(k.src, k.m, k.rows, k.cols, k.size, k.fit);
       if (!fast) continue; // a window of more than 5 rows: the scalar path
-      const slow = viaLut(src, m, [lo, hi], rows, cols, size, fit);
-      expect(new Uint32Array(fast.buffer, fast.byteOffset, fast.length)).toEqual(new Uint32Array(slow.buffer, slow.byteOffset, slow.length));
+      expect(bits(fast)).toEqual(bits(viaLut(k.src, k.m, k.range, k.rows, k.cols, k.size, k.fit)));
       compared++;
     }
     expect(compared).toBeGreaterThan(150);
+  });
+
+  it('resizes and quantises to the same bytes as the LUT path and mapQuantize, on 400 random frames', () => {
+    const r = rng(34);
+    let compared = 0;
+    for (let c = 0; c < 400; c++) {
+      const k = randomCase(r);
+      if (!k) continue;
+      const fast = resizeQuantizeStored(k.src, k.m, k.unit, k.rows, k.cols, k.size, k.fit);
+      if (!fast) continue; // not 4 horizontal taps, or a wide vertical window: the float path
+      const resized = viaLut(k.src, k.m, k.range, k.rows, k.cols, k.size, k.fit);
+      // toImage.ts mapQuantize, written out: the oracle.
+      const want = Uint8Array.from(resized, (x) => {
+        const u = x * k.unit.a + k.unit.b;
+        const v = Math.fround(u < 0 ? 0 : u > 1 ? 1 : u) * 255 + 0.5;
+        return v <= 0 ? 0 : v >= 255 ? 255 : v;
+      });
+      expect(fast).toEqual(want);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it('takes only maps whose values int32 lanes and float32 hold exactly', () => {
