@@ -123,13 +123,22 @@ function pathUrl(p: string): string {
   return new URL(`file://${p}`).href;
 }
 
+/**
+ * The baseline: pydicom + numpy + Pillow doing what `etl preprocess` does with the same ZIPs —
+ * read each entry, decode, rescale, min-max to [0, 1], area-average resize (Pillow's BOX) to 224²,
+ * quantise to uint8 — and, like etl's staging file, keep the result: one file per series under
+ * argv[1], written under a temporary name, fsynced and renamed into place (a baseline that throws
+ * its images away skips the write etl must do).
+ */
 const PY = `
-import io, sys, time, zipfile
+import io, os, sys, time, zipfile
 import numpy as np, pydicom
 from PIL import Image
 n = 0
 t0 = time.perf_counter()
-for zf in sys.argv[1:]:
+out_dir = sys.argv[1]
+for zf in sys.argv[2:]:
+    images = []
     with zipfile.ZipFile(zf) as z:
         for name in z.namelist():
             if not name.endswith('.dcm'):
@@ -139,8 +148,14 @@ for zf in sys.argv[1:]:
             lo, hi = float(v.min()), float(v.max())
             u = (v - lo) / (hi - lo)
             r = np.asarray(Image.fromarray(u, mode='F').resize((224, 224), Image.BOX))
-            out = np.clip(r * 255 + 0.5, 0, 255).astype(np.uint8)
+            images.append(np.clip(r * 255 + 0.5, 0, 255).astype(np.uint8))
             n += 1
+    final = os.path.join(out_dir, os.path.basename(zf)[:-4] + '.u8')
+    with open(final + '.tmp', 'wb') as f:
+        f.write(np.stack(images).tobytes())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(final + '.tmp', final)
 print(n, time.perf_counter() - t0)
 `;
 
@@ -168,8 +183,11 @@ async function preprocessRows(): Promise<void> {
     return proc(node, [ETL, 'preprocess', '--data-dir', dataDir, '--workers', String(workers), '--quiet']);
   };
   const py = python('pydicom, numpy, PIL');
+  const pyOut = path.join(tmp, 'py-out');
   const pyRun = () => {
-    const p = proc(py!, ['-c', PY, ...zips]);
+    fs.rmSync(pyOut, { recursive: true, force: true });
+    fs.mkdirSync(pyOut);
+    const p = proc(py!, ['-c', PY, pyOut, ...zips]);
     const [count, secs] = p.stdout.trim().split(/\s+/).map(Number);
     if (count !== n) throw new Error(`python read ${count} of ${n} slices in ${secs} s`);
     return p;
