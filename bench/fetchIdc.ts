@@ -9,8 +9,11 @@
  * --concurrency is how DEFAULT_IDC_CONCURRENCY was chosen. Done-criterion: IDC at default settings
  * uses ≥ 90 % of the link.
  *
+ * `--baseline DIR` adds the TCIA and IDC clients of another checkout (e.g. `git worktree add /tmp/base
+ * <commit>`, then `npm ci` there) to the alternation: before and after on the same stand-in, in one run.
+ *
  * Run: node --import tsx bench/fetchIdc.ts [--preset demo|bench] [--latency-ms 50]
- *      [--bandwidth-mbps 1000] [--target-mb 200] [--runs 3] [--concurrency 16,64]
+ *      [--bandwidth-mbps 1000] [--target-mb 200] [--runs 3] [--concurrency 16,64] [--baseline DIR]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,8 +33,10 @@ const { values: args } = parseArgs({
     'target-mb': { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: String(DEFAULT_IDC_CONCURRENCY) },
+    baseline: { type: 'string' },
   },
 });
+const base = args.baseline ? await client(path.resolve(args.baseline)) : undefined;
 const levels = [...new Set(String(args.concurrency).split(',').map(Number).concat(DEFAULT_IDC_CONCURRENCY))].sort((a, b) => a - b);
 const mbps = Number(args['bandwidth-mbps']);
 const linkMBs = mbps / 8;
@@ -42,25 +47,30 @@ try {
   const dicomBytes = world.dicomBytes;
   await warmTciaAnswers(world);
   console.log(`\nTCIA vs IDC stand-ins: ${collections.length} collections (${(dicomBytes / 1e6).toFixed(0)} MB of DICOM), link ${mbps} Mbit/s (${linkMBs} MB/s), latency ${args['latency-ms']} ms`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing; code: ${code}\n`);
-  console.log('run  source  concurrency  series      MB      s    MB/s   link used   client CPU s');
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load()}; answers built before timing; code: ${code}`);
+  if (base) console.log(`baseline ("base" rows): ${args.baseline}, ${base.code}`);
+  console.log('\nrun  source  concurrency  series      MB      s    MB/s   link used   client CPU s');
   const figures = new Map<string, number[]>();
+  const cpus = new Map<string, number[]>();
   let curlUrls: string[] | undefined;
   const runs = Math.max(3, Number(args.runs));
-  const clients: Array<['tcia' | 'idc', number]> = [['tcia', DEFAULT_CONCURRENCY], ...levels.map((c): ['idc', number] => ['idc', c])];
+  type Source = 'tcia' | 'idc' | 'base tcia' | 'base idc';
+  const clients: Array<[Source, number]> = [['tcia', DEFAULT_CONCURRENCY], ...levels.map((c): ['idc', number] => ['idc', c])];
+  if (base) clients.push(['base tcia', base.DEFAULT_CONCURRENCY], ['base idc', base.DEFAULT_IDC_CONCURRENCY]);
   for (let i = 0; i < runs; i++) {
     for (const [source, c] of clients) {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-${source}-`));
-      const ctx = quietCtx(dataDir);
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-${source.replace(' ', '-')}-`));
+      const who = source.startsWith('base') ? base! : { fetchTcia, fetchIdc, ctx: quietCtx };
+      const ctx = who.ctx(dataDir);
       const cpu0 = process.cpuUsage();
-      const r =
-        source === 'tcia'
-          ? await fetchTcia({ apiUrl, collections, maxRejectRate: 1 }, ctx)
-          : await fetchIdc({ index: indexUrl!, endpoint: endpoint!, collections, maxRejectRate: 1, concurrency: c }, ctx);
+      const r = source.endsWith('tcia')
+        ? await who.fetchTcia({ apiUrl, collections, maxRejectRate: 1 }, ctx)
+        : await who.fetchIdc({ index: indexUrl!, endpoint: endpoint!, collections, maxRejectRate: 1, concurrency: c }, ctx);
       const cpu = process.cpuUsage(cpu0);
       figures.set(`${source} ${c}`, [...(figures.get(`${source} ${c}`) ?? []), r.mbPerSecond]);
+      cpus.set(`${source} ${c}`, [...(cpus.get(`${source} ${c}`) ?? []), (cpu.user + cpu.system) / 1e6]);
       console.log(
-        `${String(i + 1).padStart(3)}  ${source.padEnd(6)} ${String(c).padStart(12)} ${String(r.counts.verified).padStart(7)} ${(r.bytes / 1e6).toFixed(0).padStart(7)} ${(r.bytes / 1e6 / Math.max(r.mbPerSecond, 1e-9)).toFixed(1).padStart(6)} ${r.mbPerSecond.toFixed(1).padStart(7)} ${((100 * r.mbPerSecond) / linkMBs).toFixed(0).padStart(8)} % ${((cpu.user + cpu.system) / 1e6).toFixed(1).padStart(14)}` +
+        `${String(i + 1).padStart(3)}  ${source.padEnd(9)} ${String(c).padStart(9)} ${String(r.counts.verified).padStart(7)} ${(r.bytes / 1e6).toFixed(0).padStart(7)} ${(r.bytes / 1e6 / Math.max(r.mbPerSecond, 1e-9)).toFixed(1).padStart(6)} ${r.mbPerSecond.toFixed(1).padStart(7)} ${((100 * r.mbPerSecond) / linkMBs).toFixed(0).padStart(8)} % ${((cpu.user + cpu.system) / 1e6).toFixed(1).padStart(14)}` +
           (r.failedSeries.length ? `  (${r.failedSeries.length} failed)` : ''),
       );
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -78,12 +88,23 @@ IDC by concurrency (medians of ${runs}):`);
   }
   const t = median(figures.get(`tcia ${DEFAULT_CONCURRENCY}`)!);
   const d = median(figures.get(`idc ${DEFAULT_IDC_CONCURRENCY}`)!);
+  if (base) {
+    console.log(`\nbefore (${args.baseline}) → after (this checkout), medians of ${runs}, link used and client CPU-s per run:`);
+    for (const [src, c, bc] of [['tcia', DEFAULT_CONCURRENCY, base.DEFAULT_CONCURRENCY], ['idc', DEFAULT_IDC_CONCURRENCY, base.DEFAULT_IDC_CONCURRENCY]] as const) {
+      const [b, n] = [`base ${src} ${bc}`, `${src} ${c}`];
+      console.log(`  ${src.toUpperCase().padEnd(4)} ${pct(median(figures.get(b)!))} → ${pct(median(figures.get(n)!))} of the link, ${median(cpus.get(b)!).toFixed(2)} → ${median(cpus.get(n)!).toFixed(2)} CPU-s`);
+    }
+  }
   console.log(`\nmedian of ${runs}: TCIA ${t.toFixed(1)} MB/s (${((100 * t) / linkMBs).toFixed(0)} % of the link, ZIP bytes), IDC ${d.toFixed(1)} MB/s (${((100 * d) / linkMBs).toFixed(0)} % of the link, object bytes)`);
   const cm = median(figures.get('curl')!);
   console.log(`curl --parallel ${DEFAULT_IDC_CONCURRENCY} (object GETs): ${((100 * cm) / linkMBs).toFixed(0)} % of the link (${curlUrls!.length} objects, ${cm.toFixed(1)} MB/s)`);
   console.log(`IDC at default settings (concurrency ${DEFAULT_IDC_CONCURRENCY}): ${((100 * d) / linkMBs).toFixed(0)} % of the link (done-criterion ≥ 90 %: ${d / linkMBs >= 0.9 ? 'met' : 'NOT met'}); load now ${load()}`);
 } finally {
   world.stop();
+}
+
+function pct(mbPerSecond: number): string {
+  return `${((100 * mbPerSecond) / linkMBs).toFixed(0)} %`;
 }
 
 /** URLs of the bucket's objects in listing order (ListObjectsV2, paged, read by the product's parser) until they hold `bytes`. */

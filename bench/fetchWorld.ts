@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 // @ts-expect-error bin/entry.js is plain JavaScript without declarations
 import { entry } from '../bin/entry.js';
 import { isSynthOutput, synthesize } from '../src/standins/synth/index.ts';
@@ -22,9 +22,11 @@ export const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 /**
  * The fetch code as `etl` runs it (bin/entry.js): compiled dist/ when it is up to date (what an
  * installed toolkit runs: worker threads start from .js, not through tsx), else the sources.
+ * `checkout`: another checkout's code (an A/B against an older commit), the same way.
  */
-export async function client() {
-  const url = (rel: string) => (entry as (r: string) => Promise<string>)(rel);
+export async function client(checkout?: string) {
+  const pick = checkout ? ((await import(pathToFileURL(path.join(checkout, 'bin/entry.js')).href)) as { entry: unknown }).entry : entry;
+  const url = (rel: string) => (pick as (r: string) => Promise<string>)(rel);
   const p = (await import(await url('pipeline/index'))) as typeof import('../src/pipeline/index.ts');
   const c = (await import(await url('core/context'))) as typeof import('../src/core/context.ts');
   const l = (await import(await url('core/log'))) as typeof import('../src/core/log.ts');
