@@ -31,6 +31,8 @@ describe('retry policy', () => {
     expect(isRetryable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isRetryable(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBe(true);
     expect(isRetryable(new Error('socket hang up'))).toBe(true);
+    for (const code of ['UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']) expect(isRetryable(Object.assign(new Error('undici'), { code }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('closed by us'), { code: 'UND_ERR_CLOSED' }))).toBe(false);
     expect(isRetryable(new DataError('ZIP_TRUNCATED', 'cut'))).toBe(true);
     expect(isRetryable(new DataError('IMAGE_COUNT_MISMATCH', 'short'))).toBe(true);
     expect(isRetryable(new DataError('ZIP_UNSAFE_NAME', 'slip'))).toBe(false);
