@@ -24,8 +24,21 @@ export async function main(scriptName: string, commandsDir: URL, argv = hideBin(
     })
     .help()
     .version();
+  skipHelpCache(y);
   y = await loadCommands(y, commandsDir, argv);
   await y.parseAsync();
+}
+
+/**
+ * yargs renders the running command's whole help text right after starting its handler (cached
+ * for a failure message shown later); `.fail` above prints a hint instead and never that text, so
+ * the render — ~0.1 CPU-s of line wrapping on every command's start — is skipped. Through yargs'
+ * internal methods (18.x): where they are missing, nothing changes.
+ */
+function skipHelpCache(y: unknown): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  const usage = (y as { getInternalMethods?(): { getUsageInstance?(): Usage } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /**
