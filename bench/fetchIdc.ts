@@ -79,6 +79,7 @@ try {
     const cu = curlFetch(curlUrls!, DEFAULT_IDC_CONCURRENCY);
     const cMBs = cu.bytes / 1e6 / cu.seconds;
     figures.set('curl', [...(figures.get('curl') ?? []), cMBs]);
+    cpus.set('curl', [...(cpus.get('curl') ?? []), cu.cpu]);
     console.log(`${String(i + 1).padStart(3)}  curl   ${String(DEFAULT_IDC_CONCURRENCY).padStart(12)} ${String(curlUrls!.length).padStart(7)}o ${(cu.bytes / 1e6).toFixed(0).padStart(6)} ${cu.seconds.toFixed(1).padStart(6)} ${cMBs.toFixed(1).padStart(7)} ${((100 * cMBs) / linkMBs).toFixed(0).padStart(8)} % ${cu.cpu.toFixed(1).padStart(14)}`);
   }
   if (levels.length > 1) {
@@ -98,6 +99,7 @@ IDC by concurrency (medians of ${runs}):`);
   console.log(`\nmedian of ${runs}: TCIA ${t.toFixed(1)} MB/s (${((100 * t) / linkMBs).toFixed(0)} % of the link, ZIP bytes), IDC ${d.toFixed(1)} MB/s (${((100 * d) / linkMBs).toFixed(0)} % of the link, object bytes)`);
   const cm = median(figures.get('curl')!);
   console.log(`curl --parallel ${DEFAULT_IDC_CONCURRENCY} (object GETs): ${((100 * cm) / linkMBs).toFixed(0)} % of the link (${curlUrls!.length} objects, ${cm.toFixed(1)} MB/s)`);
+  console.log(`client CPU-s per run (medians): IDC ${median(cpus.get(`idc ${DEFAULT_IDC_CONCURRENCY}`)!).toFixed(2)}, TCIA ${median(cpus.get(`tcia ${DEFAULT_CONCURRENCY}`)!).toFixed(2)}, curl ${median(cpus.get('curl')!).toFixed(2)}`);
   console.log(`IDC at default settings (concurrency ${DEFAULT_IDC_CONCURRENCY}): ${((100 * d) / linkMBs).toFixed(0)} % of the link (done-criterion ≥ 90 %: ${d / linkMBs >= 0.9 ? 'met' : 'NOT met'}); load now ${load()}`);
 } finally {
   world.stop();
