@@ -2,9 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dataPaths } from '../src/core/paths.ts';
 import type { RawSeriesRecord } from '../src/core/types.ts';
-import { createSeriesPool, forEachBounded } from '../src/preprocess/pool.ts';
 import { canonicalConfig, configHash, resolvePreprocessConfig } from '../src/preprocess/preprocessConfig.ts';
 import type { SeriesTask } from '../src/preprocess/preprocessSeries.ts';
+
+type PoolModule = typeof import('../src/preprocess/pool.ts');
+
+/**
+ * The pool as an installed toolkit runs it: dist/'s (`npm run build`; bench/table.ts builds it when
+ * stale), whose workers load the esbuild bundle. Imported from src/, its workers would compile the
+ * series code through tsx — the development path, not the product's.
+ */
+async function distPool(): Promise<PoolModule> {
+  return (await import(new URL('../dist/preprocess/pool.js', import.meta.url).href)) as PoolModule;
+}
 
 /**
  * Steady-state preprocess of every raw series in `dataDir`: the worker pool warmed on one series
@@ -29,6 +39,7 @@ export function steadyPreprocess(dataDir: string): { run(workers: number): Promi
     }
   }
   const run = async (workers: number): Promise<number> => {
+    const { createSeriesPool, forEachBounded } = await distPool();
     const pool = createSeriesPool(workers);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.run(tasks[0]!)));
