@@ -237,8 +237,13 @@ function verticalPass(k: Kernel, src: Int16Array | Uint16Array, m: StoredMap, w:
   const { offs, weights } = v;
   for (let i = 0; i < dstH; i++) {
     const n = v.taps(i);
-    const at = (t: number) => SRC + 2 * offs[t < n ? t : 0]!;
-    fns[n - 1]!(tmpAt + 4 * i * w, body * 2, slope, intercept, padLo, padHi, black, at(0), at(1), at(2), at(3), at(4),
+    // Byte addresses of the taps' rows; unused taps repeat the first (never read).
+    const o0 = SRC + 2 * offs[0]!;
+    const o1 = n > 1 ? SRC + 2 * offs[1]! : o0;
+    const o2 = n > 2 ? SRC + 2 * offs[2]! : o0;
+    const o3 = n > 3 ? SRC + 2 * offs[3]! : o0;
+    const o4 = n > 4 ? SRC + 2 * offs[4]! : o0;
+    fns[n - 1]!(tmpAt + 4 * i * w, body * 2, slope, intercept, padLo, padHi, black, o0, o1, o2, o3, o4,
       weights[0]!, weights[1]!, weights[2]!, weights[3]!, weights[4]!);
     for (let x = body; x < w; x++) {
       let acc = 0;
