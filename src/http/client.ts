@@ -1,6 +1,6 @@
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher, type ProxyAgent } from 'undici';
 import { DataError, isEtlError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { HttpNetworkError, HttpStatusError } from './errors.ts';
@@ -155,6 +155,9 @@ export class HttpClient {
       } catch (err) {
         throw failure(url, err, outer, guard, false);
       }
+      // undici's body has no error listener of its own: one destroyed (or reset by the peer) before
+      // `consume` reads it would be an uncaught 'error'. Readers still see the error.
+      res.body.on('error', () => undefined);
       const encoding = header(res.headers, 'content-encoding');
       stream = decoded(res.body, encoding);
       guard.headers();
@@ -197,7 +200,12 @@ function dispatcherOf(connections: number): Dispatcher {
   const opts = { connections, pipelining: 1, maxRedirections: 5, headersTimeout: 0, bodyTimeout: 0 };
   const env = process.env;
   const proxied = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY;
-  return proxied ? new EnvHttpProxyAgent(opts) : new Agent(opts);
+  // proxyTunnel false: http:// targets go to the proxy as plain requests, as axios and curl send
+  // them (a CONNECT to port 80 is refused by Squid's default rules); https:// still tunnels.
+  // EnvHttpProxyAgent hands its options to the ProxyAgents it makes; its types omit this one
+  // (test/http/transport.test.ts holds the behaviour).
+  const viaProxy: Pick<ProxyAgent.Options, 'proxyTunnel'> = { proxyTunnel: false };
+  return proxied ? new EnvHttpProxyAgent({ ...opts, ...viaProxy } as EnvHttpProxyAgent.Options) : new Agent(opts);
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -13,8 +13,9 @@ export const UNAVAILABLE_EXIT = 69;
 const TRANSIENT_NET_CODES = new Set([
   'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
   'ERR_STREAM_PREMATURE_CLOSE', 'ERR_SOCKET_CONNECTION_TIMEOUT',
-  // undici (the transport): the socket closed under a request, its 10 s connect timeout, a body shorter than its Content-Length.
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  // undici (the transport): the socket closed under a request, its 10 s connect timeout. (A body
+  // that breaks off is BODY_TRUNCATED, client.ts, retried as such.)
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
 ]);
 /** Nothing listens there or the name does not resolve: the address is the likely mistake. */
 const NO_SERVER_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -7,7 +7,7 @@ import { HttpClient, METADATA_LIMITS } from '../../src/http/index.ts';
 
 /**
  * What HttpClient's transport (undici) must keep from the axios it replaced: HTTP_PROXY / NO_PROXY,
- * redirects, decoded gzip bodies. Loopback servers only; the proxy tunnels CONNECT to the origin.
+ * redirects, decoded gzip bodies. Loopback servers only; the proxy forwards to the loopback origin.
  */
 const LIMITS = METADATA_LIMITS;
 const closers: Array<() => void> = [];
@@ -43,31 +43,30 @@ async function origin(hosts: string[] = []): Promise<number> {
   );
 }
 
-/** A forward proxy that tunnels every CONNECT to `target` on loopback and records what was asked. */
+/**
+ * A forward proxy as Squid is set up by default: plain requests in absolute form are forwarded (here
+ * to `target` on loopback), CONNECT is refused for every port but 443. Records what was asked.
+ */
 async function proxy(target: number, asked: string[]): Promise<number> {
   const server = http.createServer((req, res) => {
     asked.push(`${req.method} ${req.url}`);
-    res.writeHead(502).end('this proxy only tunnels');
-  });
-  const sockets: net.Socket[] = [];
-  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    asked.push(`CONNECT ${req.url}`);
-    const up = net.connect(target, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      up.write(head);
-      up.pipe(client);
-      client.pipe(up);
+    const url = new URL(req.url ?? '/');
+    const up = http.request({ host: '127.0.0.1', port: target, method: req.method, path: url.pathname + url.search, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
     });
-    sockets.push(up, client);
-    up.on('error', () => client.destroy());
-    client.on('error', () => up.destroy());
+    up.on('error', () => res.writeHead(502).end('upstream failed'));
+    req.pipe(up);
   });
-  closers.push(() => sockets.forEach((s) => s.destroy()));
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket) => {
+    asked.push(`CONNECT ${req.url}`);
+    client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
   return listen(server);
 }
 
 describe('HttpClient transport', () => {
-  it('goes through HTTP_PROXY (a CONNECT tunnel), and straight to hosts that NO_PROXY names', async () => {
+  it('sends http:// requests through HTTP_PROXY as plain proxied requests (no CONNECT, which Squid refuses but for 443), and straight to hosts that NO_PROXY names', async () => {
     const hosts: string[] = [];
     const asked: string[] = [];
     const port = await origin(hosts);
@@ -78,7 +77,7 @@ describe('HttpClient transport', () => {
     const near = new HttpClient({ baseUrl: `http://127.0.0.1:${port}/api` });
     try {
       expect(await far.text({ path: 'x', params: { q: '1' }, limits: LIMITS })).toBe('origin /api/x?q=1');
-      expect(asked).toEqual(['CONNECT archive.invalid:8080']);
+      expect(asked).toEqual(['GET http://archive.invalid:8080/api/x?q=1']);
       expect(hosts).toEqual(['archive.invalid:8080']);
       expect(await near.text({ path: 'y', limits: LIMITS })).toBe('origin /api/y');
       expect(asked).toHaveLength(1); // NO_PROXY: the proxy saw nothing more
@@ -95,6 +94,28 @@ describe('HttpClient transport', () => {
       expect(await client.text({ path: 'a/moved', limits: LIMITS })).toBe('redirected');
       expect(await client.text({ path: 'gz', limits: LIMITS })).toBe('inflated text');
     } finally {
+      client.close();
+    }
+  });
+
+  it('a consumer that fails before reading the body (e.g. its file cannot be opened) gets its own error, and nothing is left uncaught', async () => {
+    const port = await listen(http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000000' });
+      res.write(Buffer.alloc(1000)); // the rest never comes: the body is still open when the consumer gives up
+    }));
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    const client = new HttpClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { maxAttempts: 1 } });
+    try {
+      await expect(client.request({ path: 'big', limits: LIMITS }, async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error('EROFS: read-only file system');
+      })).rejects.toThrow('EROFS');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
       client.close();
     }
   });
