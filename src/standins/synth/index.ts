@@ -54,7 +54,7 @@ export interface SynthSummary {
  * Revision of the generators' output: bumped when the same (preset, seed) renders different collections,
  * so a cached archive (the demo's) is regenerated rather than mixed with the new manifest.
  */
-export const SYNTH_GENERATOR = 5;
+export const SYNTH_GENERATOR = 6;
 
 /** `<out>/synth.json`: what made this folder; written last, so its presence means "complete". */
 export interface SynthRecord {

@@ -84,7 +84,7 @@ export function sopUid(seed: number, seriesUid: string, instanceNumber: number):
 }
 
 const BODY_PART: Record<Location, string> = {
-  chest: 'CHEST', abdomen: 'ABDOMEN', head: 'HEAD', neck: 'NECK', brain: 'BRAIN', knee: 'KNEE', extremity: 'EXTREMITY', breast: 'BREAST',
+  chest: 'CHEST', abdomen: 'ABDOMEN', head: 'HEAD', neck: 'NECK', brain: 'BRAIN', knee: 'KNEE', extremity: 'EXTREMITY', breast: 'BREAST', pelvis: 'PELVIS',
 };
 
 const SCANNERS: Record<Exclude<ImageModality, 'MR'>, Scanner[]> = {
@@ -130,7 +130,7 @@ function descriptions(modality: ImageModality, location: Location, params: Serie
     case 'MR': {
       const plane = location === 'knee' ? r.pick(['SAG', 'COR']) : 'AX';
       const name = `${plane} ${params.contrast}${params.contrast === 'PD' ? ' FS' : ''}`;
-      const body = { brain: 'MRI BRAIN W/WO CONTRAST', knee: 'MRI KNEE WO CONTRAST', abdomen: 'MRI ABDOMEN W/WO', chest: 'MRI CHEST WO' }[location as 'brain'] ?? 'MRI';
+      const body = { brain: 'MRI BRAIN W/WO CONTRAST', knee: 'MRI KNEE WO CONTRAST', abdomen: 'MRI ABDOMEN W/WO', chest: 'MRI CHEST WO', pelvis: 'MRI PELVIS WO' }[location as 'brain'] ?? 'MRI';
       return [body, name, `${name.replaceAll(' ', '_')}_${r.int(1, 9)}`];
     }
     case 'PT':
@@ -138,7 +138,7 @@ function descriptions(modality: ImageModality, location: Location, params: Serie
     case 'XR': {
       if (modality === 'MG') return ['MAMMO SCREENING BILATERAL', `${params.laterality} ${params.views[0]}`, 'Screening'];
       if (location === 'chest') return ['XR CHEST 2 VIEWS', `CHEST ${params.views.join('/')}`, 'Chest PA/LAT'];
-      const part = r.pick(['KNEE', 'ANKLE', 'FOREARM', 'LEG']);
+      const part = location === 'head' ? 'SKULL' : location === 'pelvis' ? 'PELVIS' : r.pick(['KNEE', 'ANKLE', 'FOREARM', 'LEG']);
       return [`XR ${part} 3 VIEWS`, `${part} ${params.views[0]}`, `${part}`];
     }
   }
@@ -169,7 +169,7 @@ function seriesParams(spec: CollectionSpec, r: Rng, seriesIndexInStudy: number):
         const view = ['CC', 'MLO'][seriesIndexInStudy % 2]!;
         return { type: 'XR', bitsStored, photometric, views: [view], laterality: seriesIndexInStudy < 2 ? 'R' : 'L', burnIn: r.chance(0.5) };
       }
-      const views = spec.location === 'chest' ? ['PA', 'LL'] : ['AP', 'LAT', 'OBL'];
+      const views = spec.location === 'chest' || spec.location === 'head' ? ['PA', 'LL'] : spec.location === 'pelvis' ? ['AP'] : ['AP', 'LAT', 'OBL'];
       // Most CR/DX carry burned-in text (site, date, lead markers); the header says so.
       return { type: 'XR', bitsStored, photometric, views, burnIn: r.chance(0.75) };
     }

@@ -6,7 +6,7 @@ export type SynthPreset = 'tiny' | 'demo' | 'bench' | 'paper';
 export const SYNTH_PRESETS: readonly SynthPreset[] = ['tiny', 'demo', 'bench', 'paper'];
 
 export type ImageModality = 'CT' | 'MR' | 'PT' | 'CR' | 'DX' | 'MG';
-export type Location = 'chest' | 'abdomen' | 'head' | 'neck' | 'brain' | 'knee' | 'extremity' | 'breast';
+export type Location = 'chest' | 'abdomen' | 'head' | 'neck' | 'brain' | 'knee' | 'extremity' | 'breast' | 'pelvis';
 export type NonImageKind = 'SEG' | 'RTSTRUCT' | 'SR';
 export type CorruptKind = 'truncated' | 'random';
 
@@ -74,26 +74,29 @@ const MRM: ReadonlyArray<readonly [number, number]> = [[256, 256], [256, 256], [
 const PTM: ReadonlyArray<readonly [number, number]> = [[128, 128], [144, 144], [168, 168], [192, 192], [200, 200]];
 
 /**
- * Demo: 19 collections, every class at 3–5 body locations overall and at ≥ 2 in train, and train's
- * body locations shared between classes (chest: CT, PT, XR; abdomen and knee: CT, MR; head: MR, PT)
- * or shaped like another class's (the round neck CT beside the MR and PET heads), so anatomy does
- * not tell the class. Validate and test each hold class × location pairs train lacks
+ * Demo: 22 collections, every class at 3–5 body locations overall and at ≥ 2 in train, and train's
+ * body locations shared between classes (chest: CT, PT, XR; abdomen and knee: CT, MR; head: MR, PT,
+ * XR; pelvis: MR, XR) or shaped like another class's (the round neck CT beside the MR and PET heads),
+ * and MR in train at T1, T2 and PD outside the brain, so anatomy does not tell the class. Validate and test each hold class × location pairs train lacks
  * (CT head, XR breast; MR chest, PT abdomen) next to seen ones: their accuracy shows whether the
  * model learned modality or anatomy. Splits are by dataset.
  */
 const DEMO: CollectionSpec[] = [
-  // train: chest holds CT, PT, XR; abdomen and knee both CT and MR; the head both MR and PT; the neck CT
+  // train: chest holds CT, PT, XR; abdomen and knee both CT and MR; the head MR, PT, XR (skull); pelvis MR, XR; the neck CT
   { collection: 'SYN-LungCT-Chest', modality: 'CT', location: 'chest', split: 'train', site: 'Synthetic Site A', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 2], instances: [24, 36], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'implicit', 'jpegLossless'], nonImage: ['SEG'], corrupt: ['truncated'], releaseFrom: '2019-01-10' },
   { collection: 'SYN-AbdoCT', modality: 'CT', location: 'abdomen', split: 'train', site: 'Synthetic Site B', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [26, 36], matrices: CT512, transferSyntaxes: ['implicit', 'rle', 'jpegLs'], releaseFrom: '2019-04-02' },
   { collection: 'SYN-KneeCT', modality: 'CT', location: 'knee', split: 'train', site: 'Synthetic Site R', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'jpegLs', 'rle'], releaseFrom: '2020-12-01' },
   { collection: 'SYN-NeckCT', modality: 'CT', location: 'neck', split: 'train', site: 'Synthetic Site S', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [22, 30], matrices: CT512, transferSyntaxes: ['implicit', 'jpegLossless', 'explicit'], releaseFrom: '2020-07-07' },
   { collection: 'SYN-BrainMR', modality: 'MR', location: 'brain', split: 'train', site: 'Synthetic Site C', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'implicit', 'rle', 'jpegLs'], nonImage: ['SR'], releaseFrom: '2019-02-20' },
-  { collection: 'SYN-KneeMR', modality: 'MR', location: 'knee', split: 'train', site: 'Synthetic Site D', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], releaseFrom: '2019-08-15' },
+  { collection: 'SYN-KneeMR', modality: 'MR', location: 'knee', split: 'train', site: 'Synthetic Site D', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [2, 3], instances: [16, 24], matrices: MRM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], releaseFrom: '2019-08-15' },
   { collection: 'SYN-AbdoMR', modality: 'MR', location: 'abdomen', split: 'train', site: 'Synthetic Site J', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['implicit', 'explicit', 'jpegLossless'], releaseFrom: '2020-02-14' },
+  { collection: 'SYN-PelvisMR', modality: 'MR', location: 'pelvis', split: 'train', site: 'Synthetic Site T', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 3], instances: [12, 18], matrices: MRM, transferSyntaxes: ['explicit', 'jpegLs', 'implicit'], releaseFrom: '2020-05-20' },
   { collection: 'SYN-PET-Chest', modality: 'PT', location: 'chest', split: 'train', site: 'Synthetic Site E', patients: 5, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [35, 47], matrices: PTM, transferSyntaxes: ['explicit', 'j2k', 'implicit'], corrupt: ['random'], releaseFrom: '2019-05-05' },
   { collection: 'SYN-PET-Brain', modality: 'PT', location: 'head', split: 'train', site: 'Synthetic Site F', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [30, 40], matrices: PTM, transferSyntaxes: ['implicit', 'jpegLs'], releaseFrom: '2020-01-20' },
   { collection: 'SYN-ChestCR', modality: 'CR', location: 'chest', split: 'train', site: 'Synthetic Site G', patients: 120, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [1, 2], matrices: [[800, 688], [768, 768], [832, 704]], transferSyntaxes: ['jpegLs', 'jpegLossless', 'explicit', 'rle', 'jpegLs'], releaseFrom: '2019-11-11' },
   { collection: 'SYN-Extremity-DX', modality: 'DX', location: 'extremity', split: 'train', site: 'Synthetic Site H', patients: 80, studiesPerPatient: [1, 1], seriesPerStudy: [1, 2], instances: [1, 1], matrices: [[768, 640], [704, 576]], transferSyntaxes: ['jpegLs', 'rle', 'jpegLossless', 'explicit'], releaseFrom: '2020-03-03' },
+  { collection: 'SYN-SkullCR', modality: 'CR', location: 'head', split: 'train', site: 'Synthetic Site U', patients: 40, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [1, 2], matrices: [[800, 672], [768, 640]], transferSyntaxes: ['jpegLossless', 'explicit', 'rle'], releaseFrom: '2020-08-08' },
+  { collection: 'SYN-PelvisDX', modality: 'DX', location: 'pelvis', split: 'train', site: 'Synthetic Site V', patients: 50, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [1, 1], matrices: [[704, 832], [640, 768]], transferSyntaxes: ['jpegLs', 'explicit', 'jpegLossless'], releaseFrom: '2021-02-02' },
   // validate: CT head (train has MR and PT heads, no CT) and XR breast are pairs train lacks
   { collection: 'SYN-HeadCT', modality: 'CT', location: 'head', split: 'validate', site: 'Synthetic Site I', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [1, 1], instances: [24, 32], matrices: CT512, transferSyntaxes: ['explicit', 'j2k', 'jpegLs'], nonImage: ['RTSTRUCT'], releaseFrom: '2020-06-01' },
   { collection: 'SYN-GliomaMR', modality: 'MR', location: 'brain', split: 'validate', site: 'Synthetic Site N', patients: 4, studiesPerPatient: [1, 1], seriesPerStudy: [2, 2], instances: [16, 22], matrices: MRM, transferSyntaxes: ['explicit', 'jpegLs', 'implicit'], releaseFrom: '2021-01-05' },

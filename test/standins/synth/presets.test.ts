@@ -36,7 +36,7 @@ describe('synth presets and their manifests', () => {
     const images = plans.filter((p) => p.kind === 'image');
     const n = images.reduce((a, p) => a + p.instances, 0);
     expect(n).toBeGreaterThanOrEqual(2000);
-    expect(n).toBeLessThanOrEqual(3000);
+    expect(n).toBeLessThanOrEqual(3500);
     const corrupt = images.reduce((a, p) => a + p.corrupt.length, 0);
     expect(corrupt).toBeGreaterThan(0);
     expect(corrupt / n).toBeLessThanOrEqual(0.002);

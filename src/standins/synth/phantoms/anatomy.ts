@@ -231,6 +231,55 @@ export const drawNeck: Drawer = (img, t, seriesSeed, z) => {
   vertebra(img, t, cx, cy + 0.02 * s, s * 0.9);
 };
 
+/** Axial pelvis: z = 0 at the iliac crests (wings, sacrum, bowel), 1 at the hips (femoral heads, bladder, rectum). */
+export const drawPelvis: Drawer = (img, t, seriesSeed, z) => {
+  const r = new Rng(seriesSeed);
+  const s = img.w / 2;
+  const cx = img.w / 2 + r.uniform(-0.04, 0.04) * s;
+  const cy = img.h / 2 + r.uniform(-0.02, 0.05) * s;
+  const rx = r.uniform(0.8, 0.94) * s;
+  const ry = r.uniform(0.52, 0.64) * s;
+  const fat = r.uniform(0.06, 0.16) * s;
+  const bladder = r.uniform(0.6, 1.3);
+  const loops = Array.from({ length: 8 }, () => [r.uniform(-0.35, 0.35), r.uniform(-0.4, 0), r.uniform(0.03, 0.06), r.int(0, 2)] as const);
+  table(img, t, cx, cy + ry + 0.04 * s, s);
+  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, 0, t.skin, 0, 1.5);
+  ellipse(img, cx, cy, rx, ry, 0, t.fat, 0, 1.5);
+  // Gluteal muscles behind, iliopsoas in front of the hips.
+  for (const side of [-1, 1]) {
+    ellipse(img, cx + side * 0.42 * s, cy + 0.22 * s, 0.36 * s, 0.28 * s, side * -0.3, t.muscle, 0, 1.5);
+    ellipse(img, cx + side * 0.35 * s, cy - 0.12 * s, 0.14 * s, 0.12 * s, 0, t.muscle, 0, 1.5);
+  }
+  const W = Math.max(0, 1 - z / 0.55); // iliac wings fade toward the hips
+  const F = bump(z, 0.45, 1.4); // femoral heads and acetabula
+  for (const side of [-1, 1]) {
+    if (W > 0.05) {
+      ellipse(img, cx + side * 0.48 * s, cy + 0.02 * s, 0.08 * s * W + 0.02 * s, 0.3 * s * W + 0.02 * s, side * 0.6, t.bone, 0, 1);
+      ellipse(img, cx + side * 0.48 * s, cy + 0.02 * s, 0.055 * s * W + 0.01 * s, 0.26 * s * W + 0.01 * s, side * 0.6, t.marrow, 0, 1);
+    }
+    if (F > 0.05) {
+      ellipse(img, cx + side * 0.45 * s, cy + 0.02 * s, 0.15 * s * F, 0.15 * s * F, 0, t.bone, 0, 1);
+      ellipse(img, cx + side * 0.45 * s, cy + 0.02 * s, 0.125 * s * F, 0.125 * s * F, 0, t.marrow, 0, 1);
+      ellipse(img, cx + side * 0.45 * s, cy + 0.02 * s, 0.13 * s * F, 0.13 * s * F, 0, t.cartilage, 0, 0.5);
+      ellipse(img, cx + side * 0.45 * s, cy + 0.02 * s, 0.11 * s * F, 0.11 * s * F, 0, t.marrow, 0, 1);
+    }
+    ellipse(img, cx + side * 0.2 * s, cy - 0.05 * s, 0.035 * s, 0.035 * s, 0, t.blood); // iliac vessels
+  }
+  const Sa = Math.max(0, 1 - z / 0.7);
+  if (Sa > 0.05) {
+    ellipse(img, cx, cy + 0.3 * s, 0.22 * s * Sa + 0.04 * s, 0.09 * s, 0, t.bone, 0, 1);
+    ellipse(img, cx, cy + 0.3 * s, 0.19 * s * Sa + 0.02 * s, 0.065 * s, 0, t.marrow, 0, 1);
+  }
+  const B = bladder * bump(z, 0.3, 1.3);
+  if (B > 0.05) ellipse(img, cx, cy - 0.22 * s, 0.2 * s * B, 0.14 * s * B, 0, t.fluid, 0, 1.5);
+  else for (const [bx, by, br, kind] of loops) ellipse(img, cx + bx * s, cy + by * s, br * s, br * s * 0.8, bx * 3, kind === 0 ? t.gas : kind === 1 ? t.fluid : t.muscle, 0, 1.5);
+  const R = bump(z, 0.35, 1.3);
+  if (R > 0.05) {
+    ellipse(img, cx, cy + 0.16 * s, 0.07 * s, 0.06 * s, 0, t.muscle);
+    ellipse(img, cx, cy + 0.16 * s, 0.035 * s, 0.03 * s, 0, r.chance(0.5) ? t.gas : t.fluid);
+  }
+};
+
 /** Sagittal knee: femur (shaft + condyle) above, tibia (plateau + shaft) below, patella in front; z runs lateral → medial. */
 export const drawKnee: Drawer = (img, t, seriesSeed, z) => {
   const r = new Rng(seriesSeed);

@@ -1,11 +1,11 @@
 import { image, smoothField } from '../raster.ts';
 import { Rng, normalNoise } from '../random.ts';
-import { drawAbdomen, drawChest, drawHead, drawKnee, type Drawer, type Tissues } from './anatomy.ts';
+import { drawAbdomen, drawChest, drawHead, drawKnee, drawPelvis, type Drawer, type Tissues } from './anatomy.ts';
 
-export type MrLocation = 'brain' | 'knee' | 'abdomen' | 'chest';
+export type MrLocation = 'brain' | 'knee' | 'abdomen' | 'chest' | 'pelvis';
 export type MrContrast = 'T1' | 'T2' | 'FLAIR' | 'PD';
 
-const DRAW: Record<MrLocation, Drawer> = { brain: drawHead, knee: drawKnee, abdomen: drawAbdomen, chest: drawChest };
+const DRAW: Record<MrLocation, Drawer> = { brain: drawHead, knee: drawKnee, abdomen: drawAbdomen, chest: drawChest, pelvis: drawPelvis };
 
 /** Relative signal (0–1) per tissue and weighting: what makes MR look like MR (fat bright, bone dark). */
 const SIGNAL: Record<MrContrast, Tissues> = {

@@ -2,7 +2,7 @@ import { ellipse, image, resize, smoothField, ADD, type Img } from '../raster.ts
 import { Rng, normalNoise } from '../random.ts';
 import { burnInAnnotation } from './burnIn.ts';
 
-export type XrLocation = 'chest' | 'extremity' | 'breast';
+export type XrLocation = 'chest' | 'extremity' | 'breast' | 'head' | 'pelvis';
 
 export interface XrSeries {
   location: XrLocation;
@@ -30,6 +30,8 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
   const half = image(Math.ceil(w / 2), Math.ceil(h / 2), 0);
   if (series.location === 'chest') (series.lateral ? chestLateral : chest)(half, new Rng(seriesSeed), ir);
   else if (series.location === 'extremity') extremity(half, new Rng(seriesSeed), ir);
+  else if (series.location === 'head') skull(half, new Rng(seriesSeed), ir, series.lateral === true);
+  else if (series.location === 'pelvis') pelvis(half, new Rng(seriesSeed), ir);
   else breast(half, new Rng(seriesSeed), ir);
   const A = resize(half, w, h);
 
@@ -39,8 +41,13 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
   const heel = smoothField(w, h, 2, ir);
   const heelAmp = ir.uniform(0.02, 0.06);
   const noise = normalNoise(new Float32Array(w * h), ir.seed());
-  const noiseAmp = ir.uniform(0.003, 0.01);
+  // Quantum mottle: photon counts fall as exp(−μt), and the log-domain image's noise grows as
+  // 1/√counts, so dense anatomy is grainy and the raw beam beside the patient nearly clean.
+  const noiseAmp = ir.uniform(0.0015, 0.005);
   const k = ir.uniform(0.6, 1.8);
+  // Exposure recognition: the console finds the anatomy in the histogram and maps its attenuation
+  // range onto the display range, so thin and thick body parts alike span most of the grey scale.
+  const aScale = ir.uniform(1.6, 2.6) / Math.max(1e-3, k * highPercentile(A.data, 0.995));
   // Vendors' tone curves differ: a per-image gamma on the detector response keeps brightness
   // statistics from being a class give-away.
   const gamma = ir.uniform(0.8, 2.6);
@@ -49,6 +56,8 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
   const lutScale = LUT_N / 8;
   const lut = new Float32Array(LUT_N + 2);
   for (let j = 0; j < lut.length; j++) lut[j] = (1 - Math.exp((-k * j) / lutScale)) ** gamma;
+  // The unattenuated beam saturates the detector and the processing clips it: one flat level.
+  const clip = ir.chance(0.85) ? ir.uniform(0.01, 0.05) : 0;
   const collimate = ir.chance(0.5) ? ir.uniform(0.02, 0.06) : 0;
   const cx0 = Math.round(collimate * w);
   const cy0 = Math.round(collimate * h * ir.uniform(0.5, 1.5));
@@ -62,13 +71,13 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
       let v: number;
       if (yc || x < cx0 || x >= w - cx0) v = 0.97 + noise[i]! * 0.004; // unexposed behind the collimator
       else {
-        let t = d[i]! * lutScale;
-        if (t < 0) t = 0;
-        else if (t > LUT_N) t = LUT_N;
+        const a = d[i]! > 0 ? d[i]! * aScale : 0;
+        let t = a * lutScale;
+        if (t > LUT_N) t = LUT_N;
         const j = t | 0;
         const resp = lut[j]! + (lut[j + 1]! - lut[j]!) * (t - j);
-        v = floor + gain * resp + heel[i]! * heelAmp;
-        v += noise[i]! * noiseAmp * (0.5 + Math.sqrt(Math.max(0, 1 - v)));
+        v = floor + gain * (resp + noise[i]! * noiseAmp * Math.min(8, Math.exp(0.5 * k * a))) + heel[i]! * heelAmp;
+        if (resp < clip) v = floor + gain * clip;
       }
       if (inv) v = 1 - v;
       const s = Math.round(v * max);
@@ -77,6 +86,28 @@ export function renderXr(series: XrSeries, seriesSeed: number, imageSeed: number
   }
   if (series.burnIn) burnInAnnotation(out, w, h, inv ? 0 : max, series.marker ?? 'R', ir);
   return out;
+}
+
+/** The q-quantile of the positive values (a 256-bin histogram: exact enough for a display range). */
+function highPercentile(d: Float32Array, q: number): number {
+  let hi = 0;
+  for (let i = 0; i < d.length; i++) if (d[i]! > hi) hi = d[i]!;
+  if (hi <= 0) return 0;
+  const bins = new Uint32Array(256);
+  let n = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v > 0) {
+      bins[Math.min(255, Math.floor((v / hi) * 256))]!++;
+      n++;
+    }
+  }
+  let acc = 0;
+  for (let b = 0; b < 256; b++) {
+    acc += bins[b]!;
+    if (acc >= q * n) return ((b + 1) / 256) * hi;
+  }
+  return hi;
 }
 
 /** PA chest: torso thickness, lung fields, heart and mediastinum, spine, rib arcs, clavicles. */
@@ -266,5 +297,91 @@ function breast(A: Img, r: Rng, ir: Rng): void {
   for (let k = 0; k < calcs; k++) {
     const x = left ? r.uniform(0.1, 0.6) * rx : w - r.uniform(0.1, 0.6) * rx;
     ellipse(A, x, cy + r.uniform(-0.5, 0.5) * ry, 1.2, 1.2, 0, 0.6, ADD, 0.7);
+  }
+}
+
+/**
+ * Adds the path length through a solid ellipsoid (semi-axes rx, ry in the image plane, depth
+ * `depth` × the smaller of them) times `mu`: 2·depth·√(1 − r²), the projection of a solid body.
+ * A negative `mu` removes material (gas in a sinus or the bowel).
+ */
+function ellipsoid(A: Img, cx: number, cy: number, rx: number, ry: number, theta: number, mu: number, depth = 1): void {
+  const c = Math.cos(theta);
+  const s = Math.sin(theta);
+  const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s);
+  const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c);
+  const t = 2 * depth * Math.min(rx, ry) * mu;
+  for (let y = Math.max(0, Math.floor(cy - hy)); y <= Math.min(A.h - 1, Math.ceil(cy + hy)); y++) {
+    const dy = y + 0.5 - cy;
+    for (let x = Math.max(0, Math.floor(cx - hx)); x <= Math.min(A.w - 1, Math.ceil(cx + hx)); x++) {
+      const dx = x + 0.5 - cx;
+      const u = (dx * c + dy * s) / rx;
+      const v = (dy * c - dx * s) / ry;
+      const r2 = u * u + v * v;
+      if (r2 < 1) A.data[y * A.w + x] = A.data[y * A.w + x]! + t * Math.sqrt(1 - r2);
+    }
+  }
+}
+
+/** A bony shell (skull vault): the outer ellipsoid minus the inner one, brightest where rays run tangent to it. */
+function shell(A: Img, cx: number, cy: number, rx: number, ry: number, thick: number, theta: number, mu: number): void {
+  ellipsoid(A, cx, cy, rx, ry, theta, mu);
+  ellipsoid(A, cx, cy, rx - thick, ry - thick, theta, -mu);
+}
+
+/** Skull, PA or lateral: scalp, vault, sinuses and orbits (PA) or sella and mastoids (lateral), jaw, cervical spine, neck. */
+function skull(A: Img, r: Rng, ir: Rng, lateral: boolean): void {
+  const { w, h } = A;
+  const s = Math.min(w, h);
+  const cx = w / 2 + r.uniform(-0.05, 0.05) * w;
+  const cy = h * r.uniform(0.4, 0.48);
+  const rx = s * (lateral ? r.uniform(0.36, 0.42) : r.uniform(0.3, 0.36));
+  const ry = s * r.uniform(0.34, 0.4);
+  const tilt = r.uniform(-0.12, 0.12) + ir.uniform(-0.02, 0.02);
+  const vault = s * r.uniform(0.018, 0.03);
+  const bone = r.uniform(2.5, 4);
+  // Neck and cervical spine down to the lower edge, under the skull base.
+  ellipsoid(A, cx + (lateral ? 0.05 * s : 0), cy + ry + 0.3 * s, 0.2 * s, 0.55 * s, 0, 0.35);
+  for (let k = 0; k < 6; k++) ellipsoid(A, cx + (lateral ? 0.1 * s : 0), cy + ry * 0.8 + k * 0.075 * s, 0.045 * s, 0.03 * s, 0, bone * 0.5);
+  ellipsoid(A, cx, cy, rx + 0.02 * s, ry + 0.02 * s, tilt, 0.35);
+  shell(A, cx, cy, rx, ry, vault, tilt, bone);
+  // Skull base: dense petrous ridges (PA) or the base and sella (lateral).
+  ellipsoid(A, cx, cy + ry * 0.45, rx * 0.75, ry * 0.12, tilt, bone * 0.35);
+  if (lateral) {
+    ellipsoid(A, cx - rx * 0.55, cy + ry * 0.1, rx * 0.18, ry * 0.22, 0.3, -0.4); // frontal and maxillary sinuses
+    ellipsoid(A, cx + rx * 0.35, cy + ry * 0.5, rx * 0.1, ry * 0.12, 0, bone * 0.4); // mastoid
+    ellipsoid(A, cx - rx * 0.35, cy + ry * 0.95, rx * 0.35, ry * 0.08, 0.4, bone * 0.35); // mandible
+  } else {
+    for (const side of [-1, 1]) {
+      ellipsoid(A, cx + side * rx * 0.35, cy + ry * 0.1, rx * 0.18, ry * 0.15, 0, -0.25); // orbits
+      ellipsoid(A, cx + side * rx * 0.3, cy + ry * 0.55, rx * 0.16, ry * 0.14, 0, -0.3); // maxillary sinuses
+    }
+    ellipsoid(A, cx, cy + ry * 0.95, rx * 0.7, ry * 0.1, 0, bone * 0.25); // mandible
+  }
+}
+
+/** AP pelvis: soft tissue wider than the detector, iliac wings, sacrum, hips and femora, bowel gas. */
+function pelvis(A: Img, r: Rng, ir: Rng): void {
+  const { w, h } = A;
+  const s = Math.min(w, h);
+  const cx = w / 2 + r.uniform(-0.04, 0.04) * w;
+  const cy = h * r.uniform(0.42, 0.5);
+  const bone = r.uniform(1.5, 2.5);
+  const width = r.uniform(0.55, 0.75) * w;
+  ellipsoid(A, cx, cy, width, 1.4 * h, 0, 0.3, 0.5);
+  ellipsoid(A, cx, cy - 0.45 * h, 0.05 * s, 0.06 * s, 0, bone * 0.6); // L5
+  ellipsoid(A, cx, cy - 0.05 * h, 0.12 * s, 0.2 * s, 0, bone * 0.3); // sacrum
+  for (const side of [-1, 1]) {
+    shell(A, cx + side * 0.27 * s, cy - 0.17 * h, 0.24 * s, 0.13 * s, 0.02 * s, side * 0.35, bone * 0.5); // iliac wing
+    const hx = cx + side * 0.3 * s;
+    const hy = cy + 0.18 * h;
+    ellipsoid(A, hx, hy, 0.07 * s, 0.07 * s, 0, bone * 0.8); // femoral head
+    ellipsoid(A, hx + side * 0.06 * s, hy + 0.1 * s, 0.04 * s, 0.1 * s, side * -0.7, bone * 0.8); // neck
+    ellipsoid(A, hx + side * 0.13 * s, hy + 0.5 * s, 0.06 * s, 0.4 * s, side * -0.1, bone * 0.9); // shaft
+    shell(A, cx + side * 0.13 * s, cy + 0.3 * h, 0.1 * s, 0.07 * s, 0.025 * s, 0, bone * 0.6); // obturator ring
+  }
+  const gas = r.int(2, 7);
+  for (let k = 0; k < gas; k++) {
+    ellipsoid(A, cx + r.uniform(-0.3, 0.3) * s + ir.uniform(-0.02, 0.02) * s, cy - r.uniform(0.1, 0.4) * h, r.uniform(0.03, 0.08) * s, r.uniform(0.02, 0.05) * s, r.uniform(0, 3), -0.5);
   }
 }
