@@ -220,8 +220,15 @@ export interface HorizontalTaps {
   weights: Float32Array;
 }
 
-function grown(k: Kernel, need: number): void {
-  if (k.mem.buffer.byteLength < need) k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
+/** Room for `need` bytes in the kernel's memory; false when it cannot grow (the caller takes the scalar path). */
+function grown(k: Kernel, need: number): boolean {
+  if (k.mem.buffer.byteLength >= need) return true;
+  try {
+    k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
+    return true;
+  } catch {
+    return false; // RangeError: past the engine's or the module's maximum
+  }
 }
 
 /** Copies `src` into the kernel's memory and runs the vertical pass into the dstH × w float32 rows at `tmpAt`. */
@@ -263,13 +270,13 @@ const tmpStart = (src: { length: number }) => (SRC + src.length * 2 + 15) & ~15;
 /**
  * The vertical pass over `dstH` rows of `w` columns, mapped by `m` (which must pass `integerMap`).
  * Returns the dstH × w float32 rows, a view of the kernel's memory valid until its next use; null
- * without WebAssembly SIMD.
+ * without WebAssembly SIMD or when its memory cannot grow to the frame.
  */
 export function simdVerticalPass(src: Int16Array | Uint16Array, m: StoredMap, w: number, dstH: number, v: VerticalTaps): Float32Array | null {
   const k = simdResizeKernel();
   if (!k) return null;
   const tmpAt = tmpStart(src);
-  grown(k, tmpAt + dstH * w * 4);
+  if (!grown(k, tmpAt + dstH * w * 4)) return null;
   verticalPass(k, src, m, w, dstH, v, tmpAt);
   return new Float32Array(k.mem.buffer, tmpAt, dstH * w);
 }
@@ -284,7 +291,7 @@ function unitByte(r: number, a: number, b: number): number {
 /**
  * Both passes and the quantisation, for a dstH × dstW output with 4 horizontal taps per column:
  * the uint8 image toImage.ts's `mapQuantize(resizeAreaLut(…), a, b)` gives, bit for bit; null
- * without WebAssembly SIMD.
+ * without WebAssembly SIMD or when its memory cannot grow to the frame.
  */
 export function simdResizeQuantize(
   src: Int16Array | Uint16Array,
@@ -302,7 +309,7 @@ export function simdResizeQuantize(
   const xsAt = tmpAt + dstH * w * 4;
   const wAt = (xsAt + dstW * 4 + 15) & ~15;
   const outAt = wAt + dstW * 32;
-  grown(k, outAt + dstW * dstH);
+  if (!grown(k, outAt + dstW * dstH)) return null;
   verticalPass(k, src, m, w, dstH, v, tmpAt);
   const xs = new Int32Array(k.mem.buffer, xsAt, dstW);
   const wt = new Float64Array(k.mem.buffer, wAt, dstW * 4);

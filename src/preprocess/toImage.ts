@@ -86,7 +86,7 @@ export function frameToImage(values: Float32Array, padding: Uint8Array | null, f
 }
 
 /** u = clamp(r·a + b, 0, 1) rounded to float32 (as stored in a Float32Array), then `quantize`d: one pass. */
-function mapQuantize(resized: Float32Array, a: number, b: number): Uint8Array {
+export function mapQuantize(resized: Float32Array, a: number, b: number): Uint8Array {
   const n = resized.length;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
