@@ -223,7 +223,18 @@ async function preprocessRows(): Promise<void> {
   } else {
     row(`preprocess ${n} CT 512², 1 worker vs pydicom+numpy+Pillow`, `${(n / w1).toFixed(0)} img/s`, 'python3 with pydicom, numpy, PIL not importable', null, '≥ 1.5×', null);
   }
-  row('preprocess 1 → 2 workers, whole process', `${(n / w2).toFixed(0)} img/s`, `${(n / w1).toFixed(0)} img/s`, w1 / w2, '≥ 1.8×', w1 / w2 >= 1.8);
+  // What the cores allow: 2 workers need CPU₂ CPU-s, so on C cores wall₂ ≥ CPU₂ / C and the speed-up
+  // is at most C · wall₁ / CPU₂ — under 2× whenever one worker already keeps more than one core busy
+  // (main thread, zlib and GC threads beside the worker) or a second worker adds CPU.
+  const c1 = median(one.map((p) => p.cpu));
+  const c2 = median(two.map((p) => p.cpu));
+  const cores = os.availableParallelism();
+  row(
+    'preprocess 1 → 2 workers, whole process',
+    `${(n / w2).toFixed(0)} img/s, ${f2(c2)} CPU-s (at most ${f2((cores * w1) / c2)}× on ${cores} cores)`,
+    `${(n / w1).toFixed(0)} img/s, ${f2(c1)} CPU-s, ${f2(c1 / w1)} cores busy`,
+    w1 / w2, '≥ 1.8×', w1 / w2 >= 1.8,
+  );
   row('  … steady state (stage)', `${(n / s2).toFixed(0)} img/s`, `${(n / s1).toFixed(0)} img/s`, s1 / s2, '≥ 1.8×', s1 / s2 >= 1.8);
 }
 
