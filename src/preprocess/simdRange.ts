@@ -17,7 +17,7 @@
  * The values are copied into the module's memory at DATA (a 512² slice: 0.5 MB, one memcpy).
  */
 
-import { instantiate, name, section, uleb } from './wasmBytes.ts';
+import { lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
 
 /** Where the three result vectors are written, and where the data starts. */
 const DATA = 64;
@@ -84,17 +84,12 @@ function moduleBytes(): Uint8Array {
 
 
 interface Kernel {
-  mem: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  mem: WasmMemory;
   range_s: (p: number, end: number, ph: number) => void;
   range_u: (p: number, end: number, ph: number) => void;
 }
 
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel === undefined) kernel = instantiate<Kernel>(moduleBytes());
-  return kernel;
-}
+const load = lazyInstance<Kernel>(moduleBytes);
 
 /** Min over all, max over all, and min over values > ph of 16-bit integers; null when SIMD is unavailable. */
 export interface SimdRange {

@@ -1,4 +1,4 @@
-import { instantiate, name, section, uleb } from './wasmBytes.ts';
+import { lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
 
 /**
  * The vertical pass of the area resize (resize.ts `sumRowsLut`) for 16-bit stored integers whose
@@ -165,15 +165,10 @@ type Hq = (tmpRow: number, outRow: number, xs: number, w: number, end: number, a
 type Sum = (dst: number, end: number, slope: number, icpt: number, padLo: number, padHi: number, black: number,
   o0: number, o1: number, o2: number, o3: number, o4: number, w0: number, w1: number, w2: number, w3: number, w4: number) => void;
 
-type Kernel = { mem: { readonly buffer: ArrayBuffer; grow(pages: number): number }; hq: Hq } & { [vertical: string]: unknown };
-
-let kernel: Kernel | null | undefined;
+type Kernel = { mem: WasmMemory; hq: Hq } & { [vertical: string]: unknown };
 
 /** The kernel, or null where WebAssembly SIMD is missing. */
-export function simdResizeKernel(): Kernel | null {
-  if (kernel === undefined) kernel = instantiate<Kernel>(moduleBytes());
-  return kernel;
-}
+export const simdResizeKernel = lazyInstance<Kernel>(moduleBytes);
 
 /** The stored → value map of a 16-bit frame: s·slope + intercept; stored values in [padLo, padHi] → black. */
 export interface StoredMap {

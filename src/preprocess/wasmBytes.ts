@@ -29,8 +29,20 @@ interface WasmApi {
   Instance: new (module: object) => { exports: unknown };
 }
 
+/** An exported WebAssembly.Memory, as the kernels use it. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The module's exports, instantiated on the first call (once per thread), or null where WebAssembly (or its SIMD) is missing. */
+export function lazyInstance<T>(bytes: () => Uint8Array): () => T | null {
+  let exports: T | null | undefined;
+  return () => (exports === undefined ? (exports = instantiate<T>(bytes())) : exports);
+}
+
 /** The module's exports, or null where WebAssembly (or its SIMD) is missing: callers keep their scalar loops. */
-export function instantiate<T>(bytes: Uint8Array): T | null {
+function instantiate<T>(bytes: Uint8Array): T | null {
   try {
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     return new wasm.Instance(new wasm.Module(bytes)).exports as T;
