@@ -99,8 +99,9 @@ export class HttpClient {
   request<T>(spec: RequestSpec, consume: (res: OpenResponse, attempt: number) => Promise<T>): Promise<T> {
     const signals = [this.signal, spec.signal].filter((s): s is AbortSignal => s !== undefined);
     const outer = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-    const url = this.urlOf(spec.path, spec.params);
-    const target = { url, path: this.pathOf(spec.path, spec.params) };
+    const path = this.pathOf(spec.path, spec.params);
+    const url = this.origin + path;
+    const target = { url, path };
     return withRetry((attempt) => this.attempt(target, spec, outer, (res) => consume(res, attempt)), this.retry, {
       signal: outer,
       onRetry: (err, attempt, delay) =>

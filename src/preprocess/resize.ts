@@ -251,11 +251,10 @@ export function resizeQuantizeStored(
   const wx = axisWeights(g.srcW, g.dstW, true);
   const wy = axisWeights(g.srcH, g.dstH, false);
   if (wy.taps > 5 || wx.taps !== 4 || wx.count[0] !== 4) return null;
-  const p: Plan = { g, wx, wy, out: new Float32Array(0), tmp: new Float32Array(0) };
-  return simdResizeQuantize(src, m, unit, g.srcW, g.dstW, g.dstH, verticalTapsOf(p, cols), { start: wx.start, weights: wx.weights });
+  return simdResizeQuantize(src, m, unit, g.srcW, g.dstW, g.dstH, verticalTapsOf({ g, wy }, cols), { start: wx.start, weights: wx.weights });
 }
 
-function verticalTapsOf(p: Plan, cols: number): VerticalTaps {
+function verticalTapsOf(p: Pick<Plan, 'g' | 'wy'>, cols: number): VerticalTaps {
   return { taps: (i) => verticalTaps(p, i, cols), offs: tapOff, weights: tapW };
 }
 
@@ -264,7 +263,7 @@ const tapOff = new Int32Array(5);
 const tapW = new Float32Array(5);
 
 /** Fills tapOff/tapW for intermediate row i (taps ≤ 5); returns its tap count. */
-function verticalTaps(p: Plan, i: number, cols: number): number {
+function verticalTaps(p: Pick<Plan, 'g' | 'wy'>, i: number, cols: number): number {
   const { g, wy } = p;
   const n = wy.count[i]!;
   const wo = i * wy.taps;

@@ -17,7 +17,7 @@
  * The values are copied into the module's memory at DATA (a 512² slice: 0.5 MB, one memcpy).
  */
 
-import { lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
+import { growTo, lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
 
 /** Where the three result vectors are written, and where the data starts. */
 const DATA = 64;
@@ -109,7 +109,7 @@ export function simdRange(s: Int16Array | Uint16Array, ph: number): SimdRange | 
   const signed = s instanceof Int16Array;
   const n = s.length;
   const need = DATA + n * 2;
-  if (k.mem.buffer.byteLength < need) k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
+  if (!growTo(k.mem, need)) return null;
   const view = signed ? new Int16Array(k.mem.buffer) : new Uint16Array(k.mem.buffer);
   view.set(s, DATA / 2);
   const body = n & ~7;

@@ -1,4 +1,4 @@
-import { lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
+import { growTo, lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
 
 /**
  * The vertical pass of the area resize (resize.ts `sumRowsLut`) for 16-bit stored integers whose
@@ -215,17 +215,6 @@ export interface HorizontalTaps {
   weights: Float32Array;
 }
 
-/** Room for `need` bytes in the kernel's memory; false when it cannot grow (the caller takes the scalar path). */
-function grown(k: Kernel, need: number): boolean {
-  if (k.mem.buffer.byteLength >= need) return true;
-  try {
-    k.mem.grow(Math.ceil((need - k.mem.buffer.byteLength) / 65536));
-    return true;
-  } catch {
-    return false; // RangeError: past the engine's or the module's maximum
-  }
-}
-
 /** Copies `src` into the kernel's memory and runs the vertical pass into the dstH × w float32 rows at `tmpAt`. */
 function verticalPass(k: Kernel, src: Int16Array | Uint16Array, m: StoredMap, w: number, dstH: number, v: VerticalTaps, tmpAt: number): void {
   const signed = src instanceof Int16Array;
@@ -271,7 +260,7 @@ export function simdVerticalPass(src: Int16Array | Uint16Array, m: StoredMap, w:
   const k = simdResizeKernel();
   if (!k) return null;
   const tmpAt = tmpStart(src);
-  if (!grown(k, tmpAt + dstH * w * 4)) return null;
+  if (!growTo(k.mem, tmpAt + dstH * w * 4)) return null;
   verticalPass(k, src, m, w, dstH, v, tmpAt);
   return new Float32Array(k.mem.buffer, tmpAt, dstH * w);
 }
@@ -304,7 +293,7 @@ export function simdResizeQuantize(
   const xsAt = tmpAt + dstH * w * 4;
   const wAt = (xsAt + dstW * 4 + 15) & ~15;
   const outAt = wAt + dstW * 32;
-  if (!grown(k, outAt + dstW * dstH)) return null;
+  if (!growTo(k.mem, outAt + dstW * dstH)) return null;
   verticalPass(k, src, m, w, dstH, v, tmpAt);
   const xs = new Int32Array(k.mem.buffer, xsAt, dstW);
   const wt = new Float64Array(k.mem.buffer, wAt, dstW * 4);

@@ -35,6 +35,17 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
+/** Room for `need` bytes in `mem`; false when it cannot grow (past the engine's or the module's maximum): the caller takes its scalar path. */
+export function growTo(mem: WasmMemory, need: number): boolean {
+  if (mem.buffer.byteLength >= need) return true;
+  try {
+    mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The module's exports, instantiated on the first call (once per thread), or null where WebAssembly (or its SIMD) is missing. */
 export function lazyInstance<T>(bytes: () => Uint8Array): () => T | null {
   let exports: T | null | undefined;

@@ -29,20 +29,25 @@ function outside(blocks: readonly ByteRange[], size: number, file: string): Byte
   return out;
 }
 
-/**
- * CRC-32 of `spans` of the open file, in order, continuing from `crc`; `onBytes` sees every byte read.
- * (Reads by hand rather than with core/ipcLayout.ts's readAt: that module loads apache-arrow, which
- * the reader's path avoids.)
- */
+/** Fill `into` from `position` of the shard. */
+export async function readFully(handle: fsp.FileHandle, into: Uint8Array, position: number): Promise<void> {
+  let off = 0;
+  while (off < into.byteLength) {
+    const { bytesRead } = await handle.read(into, off, into.byteLength - off, position + off);
+    if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${position + off}`, { hint: 'run `etl verify`' });
+    off += bytesRead;
+  }
+}
+
+/** CRC-32 of `spans` of the open file, in order, continuing from `crc`; `onBytes` sees every byte read. */
 async function crcOf(handle: fsp.FileHandle, spans: readonly ByteRange[], buf: Uint8Array<ArrayBuffer>, crc = 0, onBytes?: (bytes: Uint8Array) => void): Promise<number> {
   for (const s of spans) {
     for (let at = s.offset, end = s.offset + s.length; at < end; ) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.byteLength, end - at), at);
-      if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${at}`, { hint: 'run `etl verify`' });
-      const bytes = buf.subarray(0, bytesRead);
+      const bytes = buf.subarray(0, Math.min(buf.byteLength, end - at));
+      await readFully(handle, bytes, at);
       crc = zlib.crc32(bytes, crc);
       onBytes?.(bytes);
-      at += bytesRead;
+      at += bytes.byteLength;
     }
   }
   return crc;

@@ -4,7 +4,8 @@ import { decodeBatch, type DecodedBatch } from './batchMessage.ts';
 import type { Batch, ReadOptions } from './batchSource.ts';
 import { batchLocator, epochOrder } from './epochOrder.ts';
 import type { ShardManifest } from './manifest.ts';
-import { checkBlock, readFully, type OpenShard } from './shardHandles.ts';
+import { readFully } from './crc.ts';
+import { checkBlock, type OpenShard } from './shardHandles.ts';
 
 /** One epoch's reading plan: its order, where each position lies, and how to read one into a buffer. */
 

@@ -142,12 +142,3 @@ export function checkBlock(shard: OpenShard, b: number, bytes: Uint8Array): void
   }
 }
 
-/** Fill `into` from `position` of the shard. */
-export async function readFully(handle: fsp.FileHandle, into: Uint8Array, position: number): Promise<void> {
-  let off = 0;
-  while (off < into.byteLength) {
-    const { bytesRead } = await handle.read(into, off, into.byteLength - off, position + off);
-    if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${position + off}`, { hint: 'run `etl verify`' });
-    off += bytesRead;
-  }
-}

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { AtomicFile } from '../core/fsAtomic.ts';
 import type { Logger } from '../core/log.ts';
 import {
@@ -37,8 +36,6 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** Checks the complete temporary file before it is renamed into place; throw a DataError to reject it. */
   verify?: (tempPath: string, received: DownloadedFile) => Promise<void>;
-  /** Hash the body (SHA-256) as it arrives (default true); false when `verify` hashes the file on another thread. */
-  sha256?: boolean;
   /** Bytes as they arrive (progress); called again with a negative count when an attempt is discarded. */
   onBytes?: (n: number) => void;
   signal?: AbortSignal;
@@ -48,8 +45,6 @@ export interface DownloadOptions {
 
 export interface DownloadedFile {
   bytes: number;
-  /** SHA-256 of the body; undefined with `sha256: false`. */
-  sha256: string | undefined;
   attempts: number;
 }
 
@@ -177,7 +172,6 @@ export class TciaClient {
       const file = await AtomicFile.open(destFile);
       let received = 0;
       try {
-        const hash = options.sha256 === false ? undefined : crypto.createHash('sha256');
         // Network chunks are ~16–64 KiB; writing them in ~1 MiB gathered writes saves most of the
         // per-write cost without copying them into one buffer.
         let pending: Buffer[] = [];
@@ -189,7 +183,6 @@ export class TciaClient {
           pendingBytes = 0;
         };
         for await (const buf of res.body) {
-          hash?.update(buf);
           pending.push(buf);
           pendingBytes += buf.byteLength;
           received += buf.byteLength;
@@ -198,7 +191,7 @@ export class TciaClient {
         }
         await flush();
         res.release();
-        const result = { bytes: received, sha256: hash?.digest('hex'), attempts };
+        const result = { bytes: received, attempts };
         if (options.verify) await options.verify(file.tempPath, result);
         await file.commit();
         return result;

@@ -54,9 +54,8 @@ export async function fetchSeries(client: TciaClient, s: PlannedSeries, ctx: Run
       maxBytes: limits.maxZipBytes,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
       ...(options.gate ? { gate: options.gate } : {}),
-      // The verifier reads the whole file anyway (on a worker thread): it hashes it there.
-      sha256: false,
       signal: ctx.signal,
+      // The verifier reads the whole file anyway (on a worker thread): it hashes it there.
       verify: async (tmp) => {
         verification = await (options.verify ?? verifySeriesZip)(tmp, s.imageCount, limits);
       },
