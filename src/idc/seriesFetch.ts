@@ -55,37 +55,44 @@ export async function fetchIdcSeries(s: PlannedSeries, loc: SeriesLocation, ctx:
       await fsp.rm(partsDir, { recursive: true, force: true });
       return existing;
     }
-    const listed = await o.store.list(loc.bucket, loc.prefix);
-    if (listed.length !== s.imageCount) {
-      throw new DataError('IDC_COUNT_MISMATCH', `${sourceUrl}: ${listed.length} objects listed, the index says instanceCount ${s.imageCount}`, {
-        hint: 'the bucket and the index disagree (a newer or older release?); use the index of the same IDC release',
-        details: { got: listed.length, expected: s.imageCount },
-      });
-    }
-    await fsp.mkdir(partsDir, { recursive: true });
-    const needed = s.keep < listed.length ? await chooseInstances(s, loc, listed, partsDir, o) : listed;
-    const store = await SeriesStore.open(partsDir, needed.map((obj) => ({ name: path.posix.basename(obj.key), size: obj.size })), o.digests);
+    // The store's files open while the listing's round trip is under way.
+    const files = SeriesStore.prepare(partsDir);
+    files.catch(() => undefined); // its error is thrown where it is awaited, after the listing
+    let store: SeriesStore | undefined;
     let bytes = 0;
     let zip;
+    let allMd5 = false;
     try {
+      const listed = await o.store.list(loc.bucket, loc.prefix);
+      if (listed.length !== s.imageCount) {
+        throw new DataError('IDC_COUNT_MISMATCH', `${sourceUrl}: ${listed.length} objects listed, the index says instanceCount ${s.imageCount}`, {
+          hint: 'the bucket and the index disagree (a newer or older release?); use the index of the same IDC release',
+          details: { got: listed.length, expected: s.imageCount },
+        });
+      }
+      await files;
+      const needed = s.keep < listed.length ? await chooseInstances(s, loc, listed, partsDir, o) : listed;
+      store = await SeriesStore.open(files, needed.map((obj) => ({ name: path.posix.basename(obj.key), size: obj.size })), o.digests);
+      const into = store;
       // allSettled: the store stays open until no download of this series writes into it.
       const settled = await Promise.allSettled(
         needed.map(async (obj) => {
           const name = path.posix.basename(obj.key);
-          if (store.stored(name)) return;
-          const got = await o.store.download(loc.bucket, obj.key, obj, () => store.sink(name), { gate: o.gate, ...(o.onBytes ? { onBytes: o.onBytes } : {}) });
+          if (into.stored(name)) return;
+          const got = await o.store.download(loc.bucket, obj.key, obj, () => into.sink(name), { gate: o.gate, ...(o.onBytes ? { onBytes: o.onBytes } : {}) });
           bytes += got.bytes;
-          await store.accept(name, got);
+          await into.accept(name, got);
         }),
       );
       const failed = settled.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
       zip = await store.finish(zipPath);
+      // Every object was checked against its listed size; against its MD5 where every ETag is one.
+      allMd5 = needed.every((n) => isPlainMd5(n.etag));
     } finally {
-      await store.close();
+      // A store closes its files; files no store took are closed (and their new folder removed) here.
+      await (store ? store.close() : files.then(SeriesStore.discard, () => undefined));
     }
-    // Every object was checked against its listed size; against its MD5 where every ETag is one.
-    const allMd5 = needed.every((n) => isPlainMd5(n.etag));
     await writeJsonAtomic(sidecarPath, sidecarOf(s, zip.entries, zip, allMd5, sourceUrl));
     await fsp.rm(partsDir, { recursive: true, force: true });
     return { status: 'verified', bytes, images: s.keep };

@@ -43,6 +43,17 @@ export interface ByteSink {
   close(): Promise<StoredObject>;
 }
 
+/** A store's files, opened by `SeriesStore.prepare`. */
+export interface StoreFiles {
+  dir: string;
+  /** `prepare` made the folder (nothing of an earlier run is in it). */
+  created: boolean;
+  fh: FileHandle;
+  journal: FileHandle;
+  /** The layout an earlier run wrote ('' when none). */
+  layout: string;
+}
+
 interface Slot extends StoreMember {
   nameBytes: Buffer;
   /** Offset of the local header. */
@@ -77,30 +88,67 @@ export class SeriesStore {
     private readonly end: number,
   ) {}
 
-  /** Opens (or resumes) the store of `members` in `dir`. */
-  static async open(dir: string, members: readonly StoreMember[], digests: DigestPool): Promise<SeriesStore> {
-    const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i]!.name === sorted[i - 1]!.name) throw new DataError('S3_UNEXPECTED', `two objects of one series have the base name ${sorted[i]!.name}`);
-    }
-    const { slots, end } = layoutOf(sorted);
-    const layout = stableJson(sorted.map((m) => [m.name, m.size]));
+  /**
+   * Opens the store's files in `dir` before its members are known, so a fetch does this while the
+   * series is being listed (on a busy file system these calls took longer than the listing's round
+   * trip, and every object of the series waited for them). Pass the result to `open`, or to `discard`.
+   */
+  static async prepare(dir: string): Promise<StoreFiles> {
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      const same = (await fsp.readFile(path.join(dir, LAYOUT), 'utf8').catch(() => '')) === layout;
-      if (!same) {
-        await fsp.rm(path.join(dir, JOURNAL), { force: true });
-        await fsp.rm(path.join(dir, STORE), { force: true });
-        // No fsync: a layout lost in a crash only means the store starts afresh.
-        await fsp.writeFile(path.join(dir, LAYOUT), layout);
+      const created = (await fsp.mkdir(dir, { recursive: true })) !== undefined;
+      const opened = await Promise.allSettled([
+        fsp.open(path.join(dir, STORE), 'r+').catch(() => fsp.open(path.join(dir, STORE), 'w+')),
+        fsp.open(path.join(dir, JOURNAL), 'a+'),
+        created ? Promise.resolve('') : fsp.readFile(path.join(dir, LAYOUT), 'utf8').catch(() => ''),
+      ]);
+      const [fh, journal, layout] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) {
+        await Promise.all([fh, journal].map((h) => (h as FileHandle | undefined)?.close().catch(() => undefined)));
+        throw failed.reason;
       }
-      const fh = await fsp.open(path.join(dir, STORE), same ? 'r+' : 'w+').catch(() => fsp.open(path.join(dir, STORE), 'w+'));
-      const journal = await fsp.open(path.join(dir, JOURNAL), 'a+');
-      const store = new SeriesStore(dir, digests, fh, journal, slots, end);
-      if (same) await store.recover();
-      return store;
+      return { dir, created, fh: fh as FileHandle, journal: journal as FileHandle, layout: layout as string };
     } catch (err) {
       throw asEnvironmentError(err, dir) ?? err;
+    }
+  }
+
+  /** Closes prepared files that no store took; a folder `prepare` created is removed again. */
+  static async discard(files: StoreFiles): Promise<void> {
+    await Promise.all([files.fh.close().catch(() => undefined), files.journal.close().catch(() => undefined)]);
+    if (files.created) await fsp.rm(files.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Opens (or resumes) the store of `members` in `dir`, or in files `prepare` opened (which stay the
+   * caller's to `discard` if this throws).
+   */
+  static async open(at: string | Promise<StoreFiles>, members: readonly StoreMember[], digests: DigestPool): Promise<SeriesStore> {
+    const files = await (typeof at === 'string' ? SeriesStore.prepare(at) : at);
+    try {
+      const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i]!.name === sorted[i - 1]!.name) throw new DataError('S3_UNEXPECTED', `two objects of one series have the base name ${sorted[i]!.name}`);
+      }
+      const { slots, end } = layoutOf(sorted);
+      const layout = stableJson(sorted.map((m) => [m.name, m.size]));
+      const same = files.layout === layout;
+      const store = new SeriesStore(files.dir, digests, files.fh, files.journal, slots, end);
+      if (same) {
+        await store.recover();
+      } else {
+        // Another layout (or none): start afresh (files in a folder `prepare` made are new). The new
+        // layout is on disk before the first journal line (accept chains on it); no fsync: a layout
+        // lost in a crash only means starting afresh.
+        if (!files.created) await Promise.all([files.fh.truncate(0), files.journal.truncate(0)]);
+        const written = fsp.writeFile(path.join(files.dir, LAYOUT), layout);
+        written.catch(() => undefined); // awaited by the first accept; a store that accepts nothing never needs it
+        store.journalWrite = written;
+      }
+      return store;
+    } catch (err) {
+      if (typeof at === 'string') await SeriesStore.discard(files);
+      throw asEnvironmentError(err, files.dir) ?? err;
     }
   }
 

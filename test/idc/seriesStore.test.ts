@@ -105,7 +105,26 @@ describe('IDC series store (objects written into their ZIP slots as they arrive)
     await other.close();
     const relaid = await SeriesStore.open(path.join(dir, '.t.parts'), members.slice(1), inline);
     expect(members.slice(1).some((m) => relaid.stored(m.name))).toBe(false);
+    expect(['journal', 'store.zip'].map((f) => fs.statSync(path.join(dir, '.t.parts', f)).size)).toEqual([0, 0]);
     await relaid.close();
+  });
+
+  it('files prepared before the listing: discarded, a folder prepare made goes and an earlier run\'s stays', async () => {
+    const dir = tempDir('idc-store-prepare');
+    const fresh = path.join(dir, 'c', '.s.parts');
+    await SeriesStore.discard(await SeriesStore.prepare(fresh));
+    expect(fs.existsSync(fresh)).toBe(false);
+    const objs = objects();
+    const members = [...objs].map(([name, b]) => ({ name, size: b.length }));
+    const earlier = await SeriesStore.open(fresh, members, inline);
+    await put(earlier, objs, [...objs.keys()].slice(0, 1));
+    await earlier.close();
+    await SeriesStore.discard(await SeriesStore.prepare(fresh));
+    expect(fs.readFileSync(path.join(fresh, 'journal'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    // The same layout from prepared files resumes the journalled object.
+    const resumed = await SeriesStore.open(SeriesStore.prepare(fresh), members, inline);
+    expect(resumed.stored([...objs.keys()][0]!)).toBeDefined();
+    await resumed.close();
   });
 
   it('refuses two objects with one base name', async () => {
