@@ -19,6 +19,7 @@ import { DEFAULT_CONCURRENCY } from '../src/pipeline/index.ts';
 import { ctSlice, writeRawSeries } from '../test/preprocess/preprocessFixtures.ts';
 import { makeStaging } from './staging.ts';
 import { steadyPreprocess } from './steady.ts';
+import { pairSlowdown, threadCpu, type ThreadCpu } from './threadCpu.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -236,6 +237,24 @@ async function preprocessRows(): Promise<void> {
     w1 / w2, '≥ 1.8×', w1 / w2 >= 1.8,
   );
   row('  … steady state (stage)', `${(n / s2).toFixed(0)} img/s`, `${(n / s1).toFixed(0)} img/s`, s1 / s2, '≥ 1.8×', s1 / s2 >= 1.8);
+  // The profile behind the ceiling: one more run of each, untimed, its CPU split by thread; and
+  // what two busy cores give to CPU-bound work on this machine.
+  const split = async (workers: number): Promise<ThreadCpu | undefined> => {
+    fs.rmSync(path.join(dataDir, 'staging'), { recursive: true, force: true });
+    return threadCpu(node, [ETL, 'preprocess', '--data-dir', dataDir, '--workers', String(workers), '--quiet'], workers, root);
+  };
+  const [t1, t2] = [await split(1), await split(2)];
+  const slow = pairSlowdown(node, RUNS);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const says = (t: ThreadCpu) => `worker thread${t.busiest.length > 1 ? 's' : ''} ${t.busiest.map(f2).join(' + ')}, main ${f2(t.main)}, V8 compiler/GC and libuv threads ${f2(t.others)} CPU-s`;
+  rows.push({
+    metric: '  … where the CPU goes (one more run each, CPU-s by thread from /proc)',
+    subject: t2 ? `2 workers: ${says(t2)}` : 'no /proc here',
+    baseline: t1 && t2 && slow
+      ? `1 worker: ${says(t1)}. Worker threads need ${((100 * sum(t2.busiest)) / sum(t1.busiest) - 100).toFixed(0)} % more CPU in pairs; two CPU-bound processes at once run ${((slow - 1) * 100).toFixed(0)} % slower each than one alone`
+      : '–',
+    ratio: '–', goal: '', met: 'profile',
+  });
 }
 
 /** One `etl shard` process; `inside`: seconds from the command's start of work to its end (its summary's images/s), start-up excluded. */

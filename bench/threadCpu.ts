@@ -1,0 +1,82 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/**
+ * Where a process's CPU goes, by thread, and what two busy cores give: the profile behind the
+ * "1 → 2 workers" row. Linux only (/proc); elsewhere both answer undefined and the row says so.
+ */
+
+export interface ThreadCpu {
+  /** CPU-s of the main thread (tid = pid). */
+  main: number;
+  /** CPU-s of the `busiest` threads other than main, most first (the pool's workers). */
+  busiest: number[];
+  /** CPU-s of every other thread: V8's compiler and GC helpers, libuv's I/O pool. */
+  others: number;
+}
+
+const TICKS_PER_S = 100; // USER_HZ: /proc's utime and stime unit on Linux
+
+/** utime + stime of each thread of `pid`, in CPU-s. */
+function sample(pid: number, into: Map<number, number>): void {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return; // exited
+  }
+  for (const tid of tids) {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      into.set(Number(tid), (Number(f[11]) + Number(f[12])) / TICKS_PER_S);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+}
+
+/**
+ * Runs `cmd` once (untimed: reading /proc every 20 ms costs a little CPU) and splits its CPU by thread.
+ * A thread's last 20 ms before it ends can be missed, so the parts may add up to slightly less than
+ * the whole.
+ */
+export async function threadCpu(cmd: string, argv: string[], busiest: number, cwd: string): Promise<ThreadCpu | undefined> {
+  if (!fs.existsSync('/proc/self/task')) return undefined;
+  const child = spawn(cmd, argv, { cwd, stdio: 'ignore' });
+  const cpu = new Map<number, number>();
+  const timer = setInterval(() => sample(child.pid!, cpu), 20);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${code}`);
+  const main = cpu.get(child.pid!) ?? 0;
+  const rest = [...cpu].filter(([tid]) => tid !== child.pid).map(([, s]) => s).sort((a, b) => b - a);
+  return { main, busiest: rest.slice(0, busiest), others: rest.slice(busiest).reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * How much slower a CPU-bound process runs while another runs beside it: 1.0 where cores are
+ * independent, above it where they share caches, memory bandwidth or a host core. The work is
+ * the preprocess kernel's largest part: inflating (zlib, level 1) 4 MB of noisy 16-bit samples, 40
+ * times. Medians of `runs`, alone and paired, alternately.
+ */
+export function pairSlowdown(node: string, runs: number): number | undefined {
+  if (!fs.existsSync('/proc/self/task')) return undefined;
+  const loop =
+    "const z=require('zlib');const b=Buffer.alloc(4<<20);for(let i=0;i<b.length;i+=2)b.writeUInt16LE(1000+((i*2654435761)>>>27),i);" +
+    "const d=z.deflateSync(b,{level:1});const t=performance.now();for(let i=0;i<40;i++)z.inflateSync(d);console.log(performance.now()-t)";
+  const one = (): number => Number(spawnSync(node, ['-e', loop], { encoding: 'utf8' }).stdout);
+  const two = (): number => {
+    const r = spawnSync('sh', ['-c', `"${node}" -e "${loop}" & "${node}" -e "${loop}"; wait`], { encoding: 'utf8' });
+    const ms = r.stdout.trim().split('\n').map(Number);
+    return (ms[0]! + ms[1]!) / 2;
+  };
+  const alone: number[] = [];
+  const paired: number[] = [];
+  for (let i = 0; i < Math.max(3, runs); i++) {
+    alone.push(one());
+    paired.push(two());
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return med(paired) / med(alone);
+}
