@@ -19,9 +19,10 @@ async function distPool(): Promise<PoolModule> {
 /**
  * Steady-state preprocess of every raw series in `dataDir`: the worker pool warmed on one series
  * (start-up excluded), then all series through it. Returns a function that makes one such run with
- * `workers` threads and answers its seconds, so callers can alternate it with their baselines.
+ * `workers` threads and answers its seconds and the process's CPU-s meanwhile (all threads), so
+ * callers can alternate it with their baselines.
  */
-export function steadyPreprocess(dataDir: string): { run(workers: number): Promise<number>; close(): void } {
+export function steadyPreprocess(dataDir: string): { run(workers: number): Promise<{ seconds: number; cpu: number }>; close(): void } {
   const paths = dataPaths(dataDir);
   const config = resolvePreprocessConfig({});
   const metadata = { configHash: configHash(config), preprocessConfig: canonicalConfig(config) };
@@ -38,14 +39,16 @@ export function steadyPreprocess(dataDir: string): { run(workers: number): Promi
       });
     }
   }
-  const run = async (workers: number): Promise<number> => {
+  const run = async (workers: number): Promise<{ seconds: number; cpu: number }> => {
     const { createSeriesPool, forEachBounded } = await distPool();
     const pool = createSeriesPool(workers);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.run(tasks[0]!)));
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await forEachBounded(tasks, pool.inFlight, async (t) => void (await pool.run(t)));
-      return (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      return { seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
     } finally {
       await pool.close();
     }

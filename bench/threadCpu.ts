@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
- * Where a process's CPU goes, by thread, and what two busy cores give: the profile behind the
- * "1 → 2 workers" row. Linux only (/proc); elsewhere both answer undefined and the row says so.
+ * Where a process's CPU goes, by thread: the profile behind the "1 → 2 workers" row. Linux only
+ * (/proc); elsewhere it answers undefined and the row says so.
  */
 
 export interface ThreadCpu {
@@ -52,31 +52,4 @@ export async function threadCpu(cmd: string, argv: string[], busiest: number, cw
   const main = cpu.get(child.pid!) ?? 0;
   const rest = [...cpu].filter(([tid]) => tid !== child.pid).map(([, s]) => s).sort((a, b) => b - a);
   return { main, busiest: rest.slice(0, busiest), others: rest.slice(busiest).reduce((a, b) => a + b, 0) };
-}
-
-/**
- * How much slower a CPU-bound process runs while another runs beside it: 1.0 where cores are
- * independent, above it where they share caches, memory bandwidth or a host core. The work is
- * the preprocess kernel's largest part: inflating (zlib, level 1) 4 MB of noisy 16-bit samples, 40
- * times. Medians of `runs`, alone and paired, alternately.
- */
-export function pairSlowdown(node: string, runs: number): number | undefined {
-  if (!fs.existsSync('/proc/self/task')) return undefined;
-  const loop =
-    "const z=require('zlib');const b=Buffer.alloc(4<<20);for(let i=0;i<b.length;i+=2)b.writeUInt16LE(1000+((i*2654435761)>>>27),i);" +
-    "const d=z.deflateSync(b,{level:1});const t=performance.now();for(let i=0;i<40;i++)z.inflateSync(d);console.log(performance.now()-t)";
-  const one = (): number => Number(spawnSync(node, ['-e', loop], { encoding: 'utf8' }).stdout);
-  const two = (): number => {
-    const r = spawnSync('sh', ['-c', `"${node}" -e "${loop}" & "${node}" -e "${loop}"; wait`], { encoding: 'utf8' });
-    const ms = r.stdout.trim().split('\n').map(Number);
-    return (ms[0]! + ms[1]!) / 2;
-  };
-  const alone: number[] = [];
-  const paired: number[] = [];
-  for (let i = 0; i < Math.max(3, runs); i++) {
-    alone.push(one());
-    paired.push(two());
-  }
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  return med(paired) / med(alone);
 }
