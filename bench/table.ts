@@ -195,6 +195,7 @@ async function preprocessRows(): Promise<void> {
   };
   // One round = the five runs below, rounds repeated RUNS times (A B C D E A B C D E…): whole
   // processes and steady states of both sides see the same load.
+  spawnSync('sync'); // the fixture's ZIPs on disk before the first timed run, not written back during it
   const steady = steadyPreprocess(dataDir);
   const one: Proc[] = [];
   const two: Proc[] = [];
@@ -253,9 +254,9 @@ async function preprocessRows(): Promise<void> {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const says = (t: ThreadCpu) => `worker thread${t.busiest.length > 1 ? 's' : ''} ${t.busiest.map(f2).join(' + ')}, main ${f2(t.main)}, V8 compiler/GC and libuv threads ${f2(t.others)} CPU-s`;
   rows.push({
-    metric: '  … where the CPU goes (one more run each, CPU-s by thread from /proc)',
+    metric: '  … where the CPU goes (one more run each, CPU-s by thread from /proc; the busiest threads taken as the workers)',
     subject: t2 ? `2 workers: ${says(t2)}` : 'no /proc here',
-    baseline: t1 && t2 ? `1 worker: ${says(t1)}. The same work on two worker threads at once takes ${((100 * sum(t2.busiest)) / sum(t1.busiest) - 100).toFixed(0)} % more of their CPU` : '–',
+    baseline: t1 && t2 && sum(t1.busiest) > 0 ? `1 worker: ${says(t1)}. The same work on two worker threads at once takes ${((100 * sum(t2.busiest)) / sum(t1.busiest) - 100).toFixed(0)} % more of their CPU` : '–',
     ratio: '–', goal: '', met: 'profile',
   });
 }
@@ -297,6 +298,7 @@ async function shardRows(): Promise<void> {
     await makeStaging(small, Math.round(n / 10), 224);
     shardRun(small, 'b');
   }
+  spawnSync('sync'); // the fixtures on disk before the first timed run
   const [sh, rw, sm] = alternate(() => shardRun(big, 'b'), rawWrite, ...(small ? [() => shardRun(small!, 'b')] : []));
   const shW = median(sh!.map((p) => p.wall));
   const rwW = median(rw!.map((p) => p.wall));

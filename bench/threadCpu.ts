@@ -9,7 +9,10 @@ import fs from 'node:fs';
 export interface ThreadCpu {
   /** CPU-s of the main thread (tid = pid). */
   main: number;
-  /** CPU-s of the `busiest` threads other than main, most first (the pool's workers). */
+  /**
+   * CPU-s of the `busiest` threads other than main, most first: the pool's workers, taken to be the
+   * busiest (Node 20 leaves every thread named "node", so nothing else tells them apart).
+   */
   busiest: number[];
   /** CPU-s of every other thread: V8's compiler and GC helpers, libuv's I/O pool. */
   others: number;
@@ -46,7 +49,10 @@ export async function threadCpu(cmd: string, argv: string[], busiest: number, cw
   const child = spawn(cmd, argv, { cwd, stdio: 'ignore' });
   const cpu = new Map<number, number>();
   const timer = setInterval(() => sample(child.pid!, cpu), 20);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('exit', resolve);
+    child.on('error', (err) => (clearInterval(timer), reject(err)));
+  });
   clearInterval(timer);
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${code}`);
   const main = cpu.get(child.pid!) ?? 0;

@@ -46,7 +46,7 @@ export interface ByteSink {
 /** A store's files, opened by `SeriesStore.prepare`. */
 export interface StoreFiles {
   dir: string;
-  /** `prepare` made the folder (nothing of an earlier run is in it). */
+  /** `prepare` made the folder (nothing of an earlier run is in it; its files are new). */
   created: boolean;
   fh: FileHandle;
   journal: FileHandle;
@@ -97,7 +97,11 @@ export class SeriesStore {
     try {
       const created = (await fsp.mkdir(dir, { recursive: true })) !== undefined;
       const opened = await Promise.allSettled([
-        fsp.open(path.join(dir, STORE), 'r+').catch(() => fsp.open(path.join(dir, STORE), 'w+')),
+        // 'w+' (which truncates) only where there is no store yet: any other failure is thrown.
+        fsp.open(path.join(dir, STORE), 'r+').catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+          return fsp.open(path.join(dir, STORE), 'w+');
+        }),
         fsp.open(path.join(dir, JOURNAL), 'a+'),
         created ? Promise.resolve('') : fsp.readFile(path.join(dir, LAYOUT), 'utf8').catch(() => ''),
       ]);
@@ -113,10 +117,14 @@ export class SeriesStore {
     }
   }
 
-  /** Closes prepared files that no store took; a folder `prepare` created is removed again. */
+  /**
+   * Closes prepared files that no store took. A folder with no layout holds nothing a rerun could
+   * keep (no object was journalled in it), so it goes; the collection folder above it, which other
+   * series share, stays. Never throws: it runs on error paths, whose error is the one to report.
+   */
   static async discard(files: StoreFiles): Promise<void> {
     await Promise.all([files.fh.close().catch(() => undefined), files.journal.close().catch(() => undefined)]);
-    if (files.created) await fsp.rm(files.dir, { recursive: true, force: true });
+    if (files.layout === '') await fsp.rm(files.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /**
@@ -222,6 +230,7 @@ export class SeriesStore {
    * renames the ZIP to `dest`. Returns its size, SHA-256 and the entries for the sidecar.
    */
   async finish(dest: string): Promise<{ bytes: number; sha256: string; entries: Array<{ name: string; size: number; md5: string }> }> {
+    await this.journalWrite; // the layout's write too, where no object was accepted (no members)
     const slots = [...this.slots.values()];
     const missing = slots.filter((s) => !this.done.has(s.name));
     if (missing.length > 0) throw new Error(`series store finished with ${missing.length} object(s) missing`);
@@ -246,6 +255,7 @@ export class SeriesStore {
   }
 
   async close(): Promise<void> {
+    await this.journalWrite.catch(() => undefined); // nothing of this store still writing after it
     await this.fh.close().catch(() => undefined);
     await this.journal.close().catch(() => undefined);
   }

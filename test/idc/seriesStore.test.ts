@@ -109,9 +109,14 @@ describe('IDC series store (objects written into their ZIP slots as they arrive)
     await relaid.close();
   });
 
-  it('files prepared before the listing: discarded, a folder prepare made goes and an earlier run\'s stays', async () => {
+  it('files prepared before the listing: discarded, a folder with no layout goes and an earlier run\'s stays', async () => {
     const dir = tempDir('idc-store-prepare');
     const fresh = path.join(dir, 'c', '.s.parts');
+    await SeriesStore.discard(await SeriesStore.prepare(fresh));
+    expect(fs.existsSync(fresh)).toBe(false);
+    // A folder a killed run left before any layout (empty store and journal) holds nothing to keep.
+    fs.mkdirSync(fresh, { recursive: true });
+    fs.writeFileSync(path.join(fresh, 'journal'), '');
     await SeriesStore.discard(await SeriesStore.prepare(fresh));
     expect(fs.existsSync(fresh)).toBe(false);
     const objs = objects();
