@@ -37,6 +37,7 @@ process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const f2 = (x: number) => x.toFixed(2);
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(0)}`;
 
 interface Proc {
   wall: number;
@@ -256,7 +257,7 @@ async function preprocessRows(): Promise<void> {
   rows.push({
     metric: '  … where the CPU goes (one more run each, CPU-s by thread from /proc; the busiest threads taken as the workers)',
     subject: t2 ? `2 workers: ${says(t2)}` : 'no /proc here',
-    baseline: t1 && t2 && sum(t1.busiest) > 0 ? `1 worker: ${says(t1)}. The same work on two worker threads at once takes ${((100 * sum(t2.busiest)) / sum(t1.busiest) - 100).toFixed(0)} % more of their CPU` : '–',
+    baseline: t1 && t2 && sum(t1.busiest) > 0 ? `1 worker: ${says(t1)}. Their CPU for the same work, two threads at once against one alone: ${signed((100 * sum(t2.busiest)) / sum(t1.busiest) - 100)} %` : '–',
     ratio: '–', goal: '', met: 'profile',
   });
 }
