@@ -17,15 +17,13 @@
  * The values are copied into the module's memory at DATA (a 512² slice: 0.5 MB, one memcpy).
  */
 
-import { growTo, lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
+import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, type WasmMemory } from './wasmBytes.ts';
 
 /** Where the three result vectors are written, and where the data starts. */
 const DATA = 64;
 
-const SIMD = 0xfd;
 const op = {
-  block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21, i32Const: 0x41, i32GeU: 0x4f, i32Add: 0x6a,
+  ...scalarOps,
   v128Load: [SIMD, 0x00, 0x04, 0x00], v128Store: [SIMD, 0x0b, 0x04, 0x00], v128Const: [SIMD, 0x0c],
   i16x8Splat: [SIMD, 0x10], bitselect: [SIMD, 0x52],
   gtS: [SIMD, 0x31], gtU: [SIMD, 0x32],
@@ -40,8 +38,6 @@ function splat16(v: number): number[] {
 /** Body of $range_s (signed) or $range_u (unsigned). Params 0–2, v128 locals 3–8. */
 function rangeBody(signed: boolean): number[] {
   const [P, END, PH, LO, HI, ALL, V, PHV, TOP] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const get = (i: number) => [op.localGet, i];
-  const set = (i: number) => [op.localSet, i];
   const [min, max, gt] = signed ? [op.minS, op.maxS, op.gtS] : [op.minU, op.maxU, op.gtU];
   const code = [
     1, 6, 0x7b, // locals: 6 × v128
@@ -49,21 +45,18 @@ function rangeBody(signed: boolean): number[] {
     ...splat16(signed ? 0x7fff : 0xffff), ...set(TOP),
     ...get(TOP), ...set(LO), ...get(TOP), ...set(ALL),
     ...splat16(signed ? 0x8000 : 0), ...set(HI),
-    ...op.block, ...op.loop,
-    ...get(P), ...get(END), op.i32GeU, op.brIf, 1,
-    ...get(P), ...op.v128Load, ...set(V),
-    ...get(HI), ...get(V), ...max, ...set(HI),
-    ...get(ALL), ...get(V), ...min, ...set(ALL),
-    ...get(LO), ...get(V), ...get(TOP), ...get(V), ...get(PHV), ...gt, ...op.bitselect, ...min, ...set(LO),
-    ...get(P), op.i32Const, 16, op.i32Add, ...set(P),
-    op.br, 0,
-    ...op.end, ...op.end,
+    ...countedLoop(P, END, 16, [
+      ...get(P), ...op.v128Load, ...set(V),
+      ...get(HI), ...get(V), ...max, ...set(HI),
+      ...get(ALL), ...get(V), ...min, ...set(ALL),
+      ...get(LO), ...get(V), ...get(TOP), ...get(V), ...get(PHV), ...gt, ...op.bitselect, ...min, ...set(LO),
+    ]),
     op.i32Const, 0, ...get(LO), ...op.v128Store,
     op.i32Const, 16, ...get(HI), ...op.v128Store,
     op.i32Const, 32, ...get(ALL), ...op.v128Store,
     ...op.end,
   ];
-  return [...uleb(code.length), ...code];
+  return funcBody(code);
 }
 
 

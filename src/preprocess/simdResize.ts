@@ -1,4 +1,4 @@
-import { growTo, lazyInstance, name, section, uleb, type WasmMemory } from './wasmBytes.ts';
+import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, uleb, type WasmMemory } from './wasmBytes.ts';
 
 /**
  * The vertical pass of the area resize (resize.ts `sumRowsLut`) for 16-bit stored integers whose
@@ -23,10 +23,8 @@ import { growTo, lazyInstance, name, section, uleb, type WasmMemory } from './wa
  *       $x += 8))
  */
 
-const SIMD = 0xfd;
 const op = {
-  block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21, i32Const: 0x41, i32GeU: 0x4f, i32Add: 0x6a,
+  ...scalarOps,
   load16x4s: [SIMD, 0x03, 0x03, 0x00], load16x4u: [SIMD, 0x04, 0x03, 0x00], v128Store: [SIMD, 0x0b, 0x04, 0x00],
   shuffle: [SIMD, 0x0d], i32x4Splat: [SIMD, 0x11], f64x2Splat: [SIMD, 0x14],
   i32x4LeS: [SIMD, 0x3d], i32x4GeS: [SIMD, 0x3f], and: [SIMD, 0x4e], bitselect: [SIMD, 0x52],
@@ -43,8 +41,6 @@ const [DST, END, SLOPE, ICPT, PADLO, PADHI, BLACK, O0, W0] = [0, 1, 2, 3, 4, 5, 
 const [X, SLOPEV, ICPTV, PLV, PHV, BLACKV, S, V, LO, HI, WV0] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
 
 function body(signed: boolean, n: number): number[] {
-  const get = (i: number) => [op.localGet, i];
-  const set = (i: number) => [op.localSet, i];
   const splat32 = (from: number, to: number) => [...get(from), ...op.i32x4Splat, ...set(to)];
   const laneHalf = (lanes: number[]) => [...op.shuffle, ...lanes];
   const taps: number[] = [];
@@ -69,18 +65,15 @@ function body(signed: boolean, n: number): number[] {
     2, 1, 0x7f, 14, 0x7b, // locals: 1 × i32, 14 × v128
     ...splat32(SLOPE, SLOPEV), ...splat32(ICPT, ICPTV), ...splat32(PADLO, PLV), ...splat32(PADHI, PHV), ...splat32(BLACK, BLACKV),
     ...Array.from({ length: n }, (_, t) => [...get(W0 + t), ...op.f64x2Splat, ...set(WV0 + t)]).flat(),
-    ...op.block, ...op.loop,
-    ...get(X), ...get(END), op.i32GeU, op.brIf, 1,
-    ...taps,
-    ...get(DST), ...get(X), ...get(X), op.i32Add, op.i32Add,
-    ...get(LO), ...op.demote, ...get(HI), ...op.demote, ...laneHalf([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
-    ...op.v128Store,
-    ...get(X), op.i32Const, 8, op.i32Add, ...set(X),
-    op.br, 0,
-    ...op.end, ...op.end,
+    ...countedLoop(X, END, 8, [
+      ...taps,
+      ...get(DST), ...get(X), ...get(X), op.i32Add, op.i32Add,
+      ...get(LO), ...op.demote, ...get(HI), ...op.demote, ...laneHalf([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
+      ...op.v128Store,
+    ]),
     ...op.end,
   ];
-  return [...uleb(code.length), ...code];
+  return funcBody(code);
 }
 
 /** Bytes [from, from+8) of a and [at, at+8) of b (16–31 = b's bytes): an i8x16.shuffle's lanes. */
@@ -103,8 +96,6 @@ function f64x2Const(v: number): number[] {
 function hqBody(): number[] {
   const [TROW, OROW, XS, WT, END, AF, BF, J] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [AV, BV, ZV, OV, KV, HV, V, P01, P23, S, Q01, Q23] = [8, 9, 10, 11, 12, 13, 14, 15, 19, 23, 24, 25];
-  const get = (i: number) => [op.localGet, i];
-  const set = (i: number) => [op.localSet, i];
   const pixel = (p: number) => [
     ...get(TROW), ...get(XS), ...get(J), op.i32Const, 2, op.i32Shl, op.i32Add, op.i32Load, 2, 4 * p, op.i32Add, ...op.v128Load, 0, ...set(V),
     ...get(V), ...op.promote, ...get(WT), ...get(J), op.i32Const, 5, op.i32Shl, op.i32Add, ...op.v128Load, ...uleb(32 * p), ...op.f64x2Mul, ...set(P01 + p),
@@ -125,20 +116,17 @@ function hqBody(): number[] {
     2, 1, 0x7f, 18, 0x7b, // locals: $j i32, 18 × v128
     ...get(AF), ...op.f64x2Splat, ...set(AV), ...get(BF), ...op.f64x2Splat, ...set(BV),
     ...f64x2Const(0), ...set(ZV), ...f64x2Const(1), ...set(OV), ...f64x2Const(255), ...set(KV), ...f64x2Const(0.5), ...set(HV),
-    ...op.block, ...op.loop,
-    ...get(J), ...get(END), op.i32GeU, op.brIf, 1,
-    ...pixel(0), ...pixel(1), ...pixel(2), ...pixel(3),
-    ...pair(0, Q01), ...pair(2, Q23),
-    ...get(OROW), ...get(J), op.i32Add,
-    ...get(Q01), ...get(Q23), ...op.shuffle, ...halves(0, 16), ...set(S),
-    ...get(S), ...get(S), ...op.narrow32u, ...set(S), ...get(S), ...get(S), ...op.narrow16u, ...op.extract32, 0,
-    ...op.i32Store,
-    ...get(J), op.i32Const, 4, op.i32Add, ...set(J),
-    op.br, 0,
-    ...op.end, ...op.end,
+    ...countedLoop(J, END, 4, [
+      ...pixel(0), ...pixel(1), ...pixel(2), ...pixel(3),
+      ...pair(0, Q01), ...pair(2, Q23),
+      ...get(OROW), ...get(J), op.i32Add,
+      ...get(Q01), ...get(Q23), ...op.shuffle, ...halves(0, 16), ...set(S),
+      ...get(S), ...get(S), ...op.narrow32u, ...set(S), ...get(S), ...get(S), ...op.narrow16u, ...op.extract32, 0,
+      ...op.i32Store,
+    ]),
     ...op.end,
   ];
-  return [...uleb(code.length), ...code];
+  return funcBody(code);
 }
 
 const NAMES = ['s1', 's2', 's3', 's4', 's5', 'u1', 'u2', 'u3', 'u4', 'u5'];

@@ -1,7 +1,7 @@
 /**
  * Helpers for the hand-written WebAssembly modules of the preprocess kernels (simdRange.ts,
- * simdResize.ts): binary encoding of integers, sections and names, and the instantiation, with no
- * toolchain and no binary file in the repository.
+ * simdResize.ts): binary encoding of integers, sections and names, the opcodes, locals and loop
+ * framing both share, and the instantiation, with no toolchain and no binary file in the repository.
  */
 
 export function uleb(n: number): number[] {
@@ -21,6 +21,29 @@ export function section(id: number, body: number[]): number[] {
 
 export function name(s: string): number[] {
   return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** Prefix of the SIMD opcodes. */
+export const SIMD = 0xfd;
+
+/** The scalar opcodes both kernels use (each kernel lists its own SIMD ones beside these). */
+export const scalarOps = {
+  block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: 0x0c, brIf: 0x0d,
+  localGet: 0x20, localSet: 0x21, i32Const: 0x41, i32GeU: 0x4f, i32Add: 0x6a,
+};
+
+export const get = (local: number) => [scalarOps.localGet, local];
+export const set = (local: number) => [scalarOps.localSet, local];
+
+/** `(block (loop (br_if 1 (i32.ge_u $i $end)) body… ($i += step) (br 0)))`: `body` runs while $i < $end. */
+export function countedLoop(i: number, end: number, step: number, body: number[]): number[] {
+  const { block, loop, end: close, br, brIf, i32Const, i32GeU, i32Add } = scalarOps;
+  return [...block, ...loop, ...get(i), ...get(end), i32GeU, brIf, 1, ...body, ...get(i), i32Const, step, i32Add, ...set(i), br, 0, ...close, ...close];
+}
+
+/** A function body of the code section: its byte length, then `code` (locals, instructions, end). */
+export function funcBody(code: number[]): number[] {
+  return [...uleb(code.length), ...code];
 }
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
