@@ -17,7 +17,7 @@
  * The values are copied into the module's memory at DATA (a 512² slice: 0.5 MB, one memcpy).
  */
 
-import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, type WasmMemory } from './wasmBytes.ts';
+import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, wasmModule, type WasmMemory } from './wasmBytes.ts';
 
 /** Where the three result vectors are written, and where the data starts. */
 const DATA = 64;
@@ -59,22 +59,17 @@ function rangeBody(signed: boolean): number[] {
   return funcBody(code);
 }
 
-
-
-
 function moduleBytes(): Uint8Array {
   const s = rangeBody(true);
   const u = rangeBody(false);
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]), // type 0: (i32, i32, i32) → ()
-    ...section(3, [2, 0, 0]), // two functions of type 0
-    ...section(5, [1, 0, 1]), // one memory, 1 page to start
-    ...section(7, [3, ...name('mem'), 2, 0, ...name('range_s'), 0, 0, ...name('range_u'), 0, 1]),
-    ...section(10, [2, ...s, ...u]),
-  ]);
+  return wasmModule(
+    section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]), // type 0: (i32, i32, i32) → ()
+    section(3, [2, 0, 0]), // two functions of type 0
+    section(5, [1, 0, 1]), // one memory, 1 page to start
+    section(7, [3, ...name('mem'), 2, 0, ...name('range_s'), 0, 0, ...name('range_u'), 0, 1]),
+    section(10, [2, ...s, ...u]),
+  );
 }
-
 
 interface Kernel {
   mem: WasmMemory;

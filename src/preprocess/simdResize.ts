@@ -1,4 +1,4 @@
-import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, uleb, type WasmMemory } from './wasmBytes.ts';
+import { SIMD, countedLoop, funcBody, get, growTo, lazyInstance, name, scalarOps, section, set, uleb, wasmModule, type WasmMemory } from './wasmBytes.ts';
 
 /**
  * The vertical pass of the area resize (resize.ts `sumRowsLut`) for 16-bit stored integers whose
@@ -134,18 +134,17 @@ const NAMES = ['s1', 's2', 's3', 's4', 's5', 'u1', 'u2', 'u3', 'u4', 'u5'];
 function moduleBytes(): Uint8Array {
   const bodies = NAMES.map((nm) => body(nm[0] === 's', Number(nm[1])));
   const hq = hqBody();
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [
+  return wasmModule(
+    section(1, [
       2,
       0x60, 17, ...Array<number>(12).fill(0x7f), ...Array<number>(5).fill(0x7c), 0, // type 0: (12 × i32, 5 × f64) → ()
       0x60, 7, ...Array<number>(5).fill(0x7f), 0x7c, 0x7c, 0, // type 1: (5 × i32, 2 × f64) → ()
     ]),
-    ...section(3, [NAMES.length + 1, ...NAMES.map(() => 0), 1]),
-    ...section(5, [1, 0, 1]), // one memory, 1 page to start
-    ...section(7, [NAMES.length + 2, ...name('mem'), 2, 0, ...NAMES.flatMap((nm, i) => [...name(nm), 0, i]), ...name('hq'), 0, NAMES.length]),
-    ...section(10, [NAMES.length + 1, ...bodies.flat(), ...hq]),
-  ]);
+    section(3, [NAMES.length + 1, ...NAMES.map(() => 0), 1]),
+    section(5, [1, 0, 1]), // one memory, 1 page to start
+    section(7, [NAMES.length + 2, ...name('mem'), 2, 0, ...NAMES.flatMap((nm, i) => [...name(nm), 0, i]), ...name('hq'), 0, NAMES.length]),
+    section(10, [NAMES.length + 1, ...bodies.flat(), ...hq]),
+  );
 }
 
 type Hq = (tmpRow: number, outRow: number, xs: number, w: number, end: number, a: number, b: number) => void;
@@ -198,7 +197,7 @@ export interface VerticalTaps {
 }
 
 /** The horizontal taps: 4 per output column, from `start[j]` with `weights[4j…4j+3]`. */
-export interface HorizontalTaps {
+interface HorizontalTaps {
   start: Int32Array;
   weights: Float32Array;
 }
@@ -253,8 +252,12 @@ export function simdVerticalPass(src: Int16Array | Uint16Array, m: StoredMap, w:
   return new Float32Array(k.mem.buffer, tmpAt, dstH * w);
 }
 
-/** toImage.ts `mapQuantize` of one float32 value (the scalar tail of $hq). */
-function unitByte(r: number, a: number, b: number): number {
+/**
+ * One resized float32 value → its uint8: u = clamp(r·a + b, 0, 1) rounded to float32, ·255 + 0.5,
+ * truncated into 0..255. The scalar definition: toImage.ts `mapQuantize` runs it on every pixel,
+ * $hq computes the same in SIMD lanes, and its scalar tail calls it.
+ */
+export function unitByte(r: number, a: number, b: number): number {
   const u = r * a + b;
   const v = Math.fround(u < 0 ? 0 : u > 1 ? 1 : u) * 255 + 0.5;
   return v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);

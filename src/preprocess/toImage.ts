@@ -12,7 +12,7 @@ import {
   type RangeFacts,
 } from './normalize.ts';
 import { resizeArea, resizeAreaLut, resizeAreaStored, resizeQuantizeStored, type Fit } from './resize.ts';
-import { integerMap, type StoredMap } from './simdResize.ts';
+import { integerMap, unitByte, type StoredMap } from './simdResize.ts';
 import { sha256Hex } from '../core/hash.ts';
 
 /**
@@ -85,15 +85,11 @@ export function frameToImage(values: Float32Array, padding: Uint8Array | null, f
   return { image, normLo: range.lo, normHi: range.hi, pixelHash: pixelHash(image) };
 }
 
-/** u = clamp(r·a + b, 0, 1) rounded to float32 (as stored in a Float32Array), then `quantize`d: one pass. */
+/** Every resized value through `unitByte` (map to [0, 1], quantise): one pass. */
 export function mapQuantize(resized: Float32Array, a: number, b: number): Uint8Array {
   const n = resized.length;
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = resized[i]! * a + b;
-    const v = Math.fround(u < 0 ? 0 : u > 1 ? 1 : u) * 255 + 0.5;
-    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
-  }
+  for (let i = 0; i < n; i++) out[i] = unitByte(resized[i]!, a, b);
   return out;
 }
 
