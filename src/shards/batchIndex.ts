@@ -126,7 +126,7 @@ export async function writeBatchIndex(dir: string, shards: readonly ShardFileInf
  */
 export async function checkBatchIndex(
   dir: string, manifest: { batchIndex?: { file: string; sha256: string }; shards: ShardFileInfo[] }, badShards: ReadonlySet<string | undefined>,
-  crc32: ReadonlyMap<string, ShardCrc32> | 'as-written' = new Map(),
+  crc32: ReadonlyMap<string, ShardCrc32> | 'as-written',
 ): Promise<Array<{ code: string; message: string }>> {
   const want = manifest.batchIndex;
   if (!want) return [];

@@ -37,24 +37,20 @@ export interface VerifyReport {
   leakage?: LeakageReport;
 }
 
-
-/**
- * Presence, size and SHA-256 of every shard the manifest lists. `trustDigests`: sizes only, for a
- * caller that computed the digests from the very bytes it wrote (no second read to re-hash them).
- */
-export async function verifyShardFiles(
-  dir: string,
-  manifest: ShardManifest,
-  opts: { throwOnError?: boolean; trustDigests?: boolean } = {},
-): Promise<VerifyProblem[]> {
-  const { problems } = await checkShardFiles(dir, manifest, opts.trustDigests ?? false, false);
+/** Presence, size and SHA-256 of every shard the manifest lists. */
+export async function verifyShardFiles(dir: string, manifest: ShardManifest, opts: { throwOnError?: boolean } = {}): Promise<VerifyProblem[]> {
+  const { problems } = await checkShardFiles(dir, manifest, false, false);
   if (opts.throwOnError && problems.length > 0) {
     throw new IntegrityError(`${problems.length} shard problem(s): ${problems.slice(0, 3).map((p) => p.message).join('; ')}`, problems);
   }
   return problems;
 }
 
-/** verifyShardFiles' checks; `withCrc32`: also each shard's CRC-32s, from the same read (for the batch index's check). */
+/**
+ * verifyShardFiles' checks. `trustDigests`: sizes only, for a caller that computed the digests from
+ * the very bytes it wrote (no second read to re-hash them); `withCrc32`: also each shard's CRC-32s,
+ * from the same read (for the batch index's check).
+ */
 async function checkShardFiles(dir: string, manifest: ShardManifest, trustDigests: boolean, withCrc32: boolean): Promise<{ problems: VerifyProblem[]; crc32: Map<string, ShardCrc32> }> {
   const problems: VerifyProblem[] = [];
   const crc32 = new Map<string, ShardCrc32>();
@@ -83,17 +79,13 @@ async function checkShardFiles(dir: string, manifest: ShardManifest, trustDigest
  * readable; a shard whose footer is not gets the SHA-256 alone (checkShardContent names the damage).
  */
 async function digestShard(file: string, name: string, crc32: Map<string, ShardCrc32>): Promise<string> {
-  let blocks: ByteRange[];
-  try {
-    blocks = (await ipcFileLayout(file)).batches.map((b) => ({ offset: b.offset, length: b.metadataLength + b.bodyLength }));
-  } catch {
-    return sha256File(file);
-  }
   const hash = crypto.createHash('sha256');
   try {
+    const blocks: ByteRange[] = (await ipcFileLayout(file)).batches.map((b) => ({ offset: b.offset, length: b.metadataLength + b.bodyLength }));
     crc32.set(name, await shardCrc32(file, blocks, (bytes) => hash.update(bytes)));
   } catch {
-    return sha256File(file); // blocks that overlap or run past the end: hashed alone, the index check reports it
+    // No readable layout, or blocks that overlap or run past the end: hashed alone, the index check reports it.
+    return sha256File(file);
   }
   return hash.digest('hex');
 }
