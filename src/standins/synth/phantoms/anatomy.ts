@@ -52,6 +52,13 @@ function table(img: Img, t: Tissues, cx: number, y: number, s: number): void {
 }
 
 /** The table seen edge-on in a sagittal slice: a straight shell along the posterior (left) side at `x`. */
+/** An axial trunk on its table: the table under it, skin, and the fat under the skin (draws no random numbers). */
+function trunk(img: Img, t: Tissues, cx: number, cy: number, rx: number, ry: number, s: number): void {
+  table(img, t, cx, cy + ry + 0.04 * s, s);
+  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, 0, t.skin, 0, 1.5);
+  ellipse(img, cx, cy, rx, ry, 0, t.fat, 0, 1.5);
+}
+
 function tableSagittal(img: Img, t: Tissues, x: number, s: number): void {
   if (x < 0.14 * s) return;
   ellipse(img, x - 4 * s, img.h / 2, 4 * s, 4 * s, 0, t.table, 0, 1.5);
@@ -72,9 +79,7 @@ export const drawChest: Drawer = (img, t, seriesSeed, z) => {
   const heartScale = r.uniform(0.85, 1.15);
   const ribPhase = r.uniform(0, 1);
   const vessels = Array.from({ length: 14 }, () => [r.uniform(-1, 1), r.uniform(-0.8, 0.8), r.uniform(-0.3, 0.3), r.uniform(0.01, 0.022)] as const);
-  table(img, t, cx, cy + ry + 0.04 * s, s);
-  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, 0, t.skin, 0, 1.5);
-  ellipse(img, cx, cy, rx, ry, 0, t.fat, 0, 1.5);
+  trunk(img, t, cx, cy, rx, ry, s);
   ellipse(img, cx, cy, rx - fat, ry - fat, 0, t.muscle, 0, 1.5);
   // Ribs: bone dots around the inside of the chest wall, rotating with z as ribs run obliquely.
   const nRibs = 16;
@@ -121,9 +126,7 @@ export const drawAbdomen: Drawer = (img, t, seriesSeed, z) => {
   const fat = r.uniform(0.05, 0.14) * s;
   const liverScale = r.uniform(0.85, 1.1);
   const bowel = Array.from({ length: 12 }, () => [r.uniform(-0.5, 0.5), r.uniform(-0.45, 0.1), r.uniform(0.03, 0.07), r.int(0, 2), r.uniform(-0.3, 0.3)] as const);
-  table(img, t, cx, cy + ry + 0.04 * s, s);
-  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, 0, t.skin, 0, 1.5);
-  ellipse(img, cx, cy, rx, ry, 0, t.fat, 0, 1.5);
+  trunk(img, t, cx, cy, rx, ry, s);
   ellipse(img, cx, cy, rx - fat, ry - fat, 0, t.muscle, 0, 1.5);
   ellipse(img, cx, cy, rx - fat - 0.04 * s, ry - fat - 0.04 * s, 0, (t.fat + t.muscle) / 2, 0, 3);
   const Lv = liverScale * (1 - 0.8 * z);
@@ -239,12 +242,10 @@ export const drawPelvis: Drawer = (img, t, seriesSeed, z) => {
   const cy = img.h / 2 + r.uniform(-0.02, 0.05) * s;
   const rx = r.uniform(0.8, 0.94) * s;
   const ry = r.uniform(0.52, 0.64) * s;
-  const fat = r.uniform(0.06, 0.16) * s;
+  r.uniform(0.06, 0.16); // a fat thickness the pelvis does not draw; the draw keeps every later number (and image) as it was
   const bladder = r.uniform(0.6, 1.3);
   const loops = Array.from({ length: 8 }, () => [r.uniform(-0.35, 0.35), r.uniform(-0.4, 0), r.uniform(0.03, 0.06), r.int(0, 2)] as const);
-  table(img, t, cx, cy + ry + 0.04 * s, s);
-  ellipse(img, cx, cy, rx + 0.012 * s, ry + 0.012 * s, 0, t.skin, 0, 1.5);
-  ellipse(img, cx, cy, rx, ry, 0, t.fat, 0, 1.5);
+  trunk(img, t, cx, cy, rx, ry, s);
   // Gluteal muscles behind, iliopsoas in front of the hips.
   for (const side of [-1, 1]) {
     ellipse(img, cx + side * 0.42 * s, cy + 0.22 * s, 0.36 * s, 0.28 * s, side * -0.3, t.muscle, 0, 1.5);
