@@ -178,7 +178,7 @@ export class SeriesStore {
     let pendingBytes = 0;
     const flush = async () => {
       const at = pos;
-      pos += pending.reduce((n, b) => n + b.length, 0);
+      pos = slot.data + written; // everything received so far is in `pending` now
       const bufs = pending;
       pending = [];
       pendingBytes = 0;
