@@ -67,7 +67,7 @@ export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn>
   const buckets = new Map<string, BucketContent>([[bucket, content]]);
   const pageSize = opts.pageSize ?? 1000;
   const wire = new S3Wire(opts.seed ?? 1);
-  wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
+  wire.set(opts); // what opts leaves out keeps the wire's start: no faults, no latency, an open link
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     wire.counters.requests++;
@@ -111,7 +111,7 @@ export async function startS3StandIn(opts: S3StandInOptions): Promise<S3StandIn>
     url: server.origin,
     indexUrl: `${server.origin}/${INDEX_BUCKET}/${INDEX_KEY}`,
     bucket,
-    stats: () => ({ ...wire.counters, faults: { ...wire.counters.faults }, objectGets: new Map(wire.objectGets) }),
+    stats: () => ({ ...wire.stats(), objectGets: new Map(wire.objectGets) }),
     setFaults: (o) => wire.set(o),
     close: () => server.close(),
   };

@@ -9,7 +9,7 @@ import { seededRandom } from '../../core/hash.ts';
 import { SharedLink } from './link.ts';
 import { writePaced } from './paced.ts';
 
-export interface WireSettings {
+interface WireSettings {
   faultRate?: number;
   faults?: readonly string[];
   latencyMs?: number;
@@ -58,6 +58,11 @@ export class Wire<K extends string> {
     const applicable = this.kinds.filter((k) => payload || !this.payloadOnly.has(k));
     if (this.random() >= this.rate || applicable.length === 0) return null;
     return applicable[Math.floor(this.random() * applicable.length)]!;
+  }
+
+  /** A copy of the counters. */
+  stats(): { requests: number; bytesSent: number; faults: Record<string, number> } {
+    return { requests: this.counters.requests, bytesSent: this.counters.bytesSent, faults: { ...this.counters.faults } };
   }
 
   countFault(kind: K): void {

@@ -93,7 +93,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
     throw new ConfigError(`zip compression level must be an integer 1–9, got ${compressionLevel}`);
   }
   const wire = new Wire<FaultKind>(opts.seed ?? 1, FAULT_KINDS, ZIP_ONLY);
-  wire.set({ faultRate: opts.faultRate ?? 0, faults: opts.faults ?? [], latencyMs: opts.latencyMs ?? 0, ...(opts.bandwidthMbps !== undefined ? { bandwidthMbps: opts.bandwidthMbps } : {}) });
+  wire.set(opts); // what opts leaves out keeps the wire's start: no faults, no latency, an open link
   const cache = opts.zipCacheMb ? new ZipCache(compressionLevel, opts.zipCacheMb * 1e6) : undefined;
   const send = new Sender(wire, compressionLevel, cache, log);
 
@@ -148,7 +148,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandInServer>
   return {
     url: `${server.origin}${API_PREFIX}/v4`,
     port: server.port,
-    stats: () => ({ requests: wire.counters.requests, bytesSent: wire.counters.bytesSent, faults: { ...wire.counters.faults } }),
+    stats: () => wire.stats(),
     setFaults: (o) => wire.set(o),
     async reload() {
       catalog = await buildCatalog(opts.dataDir, log);
