@@ -22,7 +22,7 @@ export const MUL = 2;
 export type PaintMode = typeof SET | typeof ADD | typeof MUL;
 
 /** Pixel bounds of a rotated ellipse (cos `c`, sin `s`) grown by `soft`, clipped to the image. */
-function ellipseBox(img: Img, cx: number, cy: number, rx: number, ry: number, c: number, s: number, soft: number) {
+export function ellipseBox(img: Img, cx: number, cy: number, rx: number, ry: number, c: number, s: number, soft: number) {
   const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s) + soft;
   const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c) + soft;
   return {

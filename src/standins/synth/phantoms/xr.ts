@@ -1,4 +1,4 @@
-import { ellipse, image, resize, smoothField, ADD, type Img } from '../raster.ts';
+import { ellipse, ellipseBox, image, resize, smoothField, ADD, type Img } from '../raster.ts';
 import { Rng, normalNoise } from '../random.ts';
 import { burnInAnnotation } from './burnIn.ts';
 
@@ -308,12 +308,11 @@ function breast(A: Img, r: Rng, ir: Rng): void {
 function ellipsoid(A: Img, cx: number, cy: number, rx: number, ry: number, theta: number, mu: number, depth = 1): void {
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  const hx = Math.sqrt(rx * rx * c * c + ry * ry * s * s);
-  const hy = Math.sqrt(rx * rx * s * s + ry * ry * c * c);
+  const { x0, x1, y0, y1 } = ellipseBox(A, cx, cy, rx, ry, c, s, 0);
   const t = 2 * depth * Math.min(rx, ry) * mu;
-  for (let y = Math.max(0, Math.floor(cy - hy)); y <= Math.min(A.h - 1, Math.ceil(cy + hy)); y++) {
+  for (let y = y0; y <= y1; y++) {
     const dy = y + 0.5 - cy;
-    for (let x = Math.max(0, Math.floor(cx - hx)); x <= Math.min(A.w - 1, Math.ceil(cx + hx)); x++) {
+    for (let x = x0; x <= x1; x++) {
       const dx = x + 0.5 - cx;
       const u = (dx * c + dy * s) / rx;
       const v = (dy * c - dx * s) / ry;
