@@ -149,7 +149,8 @@ export class HttpClient {
           origin: this.origin,
           path: target.path,
           method: spec.method ?? 'GET',
-          headers: spec.headers ? { ...this.headers, ...lowerKeys(spec.headers) } : this.headers,
+          // A copy each time: undici's proxy path writes `host` into the object it is given.
+          headers: { ...this.headers, ...(spec.headers ? lowerKeys(spec.headers) : {}) },
           ...(spec.data !== undefined ? { body: spec.data } : {}),
           signal: ac.signal,
         });
