@@ -161,9 +161,12 @@ for zf in sys.argv[2:]:
 print(n, time.perf_counter() - t0)
 `;
 
-/** A python3 that imports the modules (PATH's first, else Debian's: pyenv shims may hide the system packages). */
+/**
+ * A python3 that imports the modules: $MEDIMG_PYTHON, else the venv .ci/run makes (pyarrow), else
+ * PATH's, else Debian's (pyenv shims may hide the system packages).
+ */
 function python(modules: string): string | undefined {
-  return ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0);
+  return [process.env.MEDIMG_PYTHON, path.join(root, '.ci/venv/bin/python'), 'python3', '/usr/bin/python3'].filter((py): py is string => !!py && (!py.includes('/') || fs.existsSync(py))).find((py) => spawnSync(py, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0);
 }
 
 async function preprocessRows(): Promise<void> {
@@ -328,7 +331,7 @@ async function shardRows(): Promise<void> {
   const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
   row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
   const pa = python('pyarrow');
-  if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable by python3 or /usr/bin/python3 (no Debian package; pip install pyarrow to run it)', null, '≥ 1×', null);
+  if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable by $MEDIMG_PYTHON, python3 or /usr/bin/python3 (no Debian package: MEDIMG_PYTHON=<a venv with pyarrow>)', null, '≥ 1×', null);
   else {
     const PA = `import sys, pyarrow as pa\nfor f in sys.argv[1:]:\n    r = pa.ipc.open_file(pa.memory_map(f))\n    for i in range(r.num_record_batches):\n        b = r.get_batch(i)\n        s = sum(memoryview(b.column(0).buffers()[1])[::4096])\n`;
     const [rd2, pr] = alternate(readRun, () => proc(pa, ['-c', PA, ...files]));
