@@ -30,11 +30,16 @@ function outside(blocks: readonly ByteRange[], size: number, file: string): Byte
 }
 
 /** Fill `into` from `position` of the shard. */
+/** A shard file that ends before a block the index or footer places in it. */
+export function truncated(at: number): InputError {
+  return new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${at}`, { hint: 'run `etl verify`' });
+}
+
 export async function readFully(handle: fsp.FileHandle, into: Uint8Array, position: number): Promise<void> {
   let off = 0;
   while (off < into.byteLength) {
     const { bytesRead } = await handle.read(into, off, into.byteLength - off, position + off);
-    if (bytesRead === 0) throw new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${position + off}`, { hint: 'run `etl verify`' });
+    if (bytesRead === 0) throw truncated(position + off);
     off += bytesRead;
   }
 }

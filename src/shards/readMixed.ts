@@ -36,10 +36,12 @@ export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): As
         if (pos >= plan.startCursor) yield mixedBatch(plan, decoded, perm.slice(offset, offset + d.rows), out, d, pos + 1);
         offset += d.rows;
       }
+      for (let p = g * k; p < Math.min(L, (g + 1) * k); p++) plan.release(p);
       if (!pending) pending = readGroup(g + 1);
     }
   } finally {
     if (pending) await pending.catch(() => undefined);
+    plan.close();
   }
 }
 

@@ -3,8 +3,9 @@ import { asBatch, type Decoded, type ReadPlan } from './readPlan.ts';
 
 /**
  * Batches as stored, in the plan's order: a ring of prefetch+1 reused buffers (the slot of position
- * p is p mod ring), `prefetch` reads running ahead of the consumer. Each batch's images are a view
- * into its buffer, valid until the next batch is requested.
+ * p is p mod ring; empty when the shards are mapped), `prefetch` reads running ahead of the consumer.
+ * Each batch's images are a view into its buffer or the map, valid until the next batch is requested
+ * (then a mapped batch's pages are dropped).
  */
 export async function* readPlain(plan: ReadPlan): AsyncGenerator<Batch> {
   const L = plan.order.length;
@@ -25,8 +26,10 @@ export async function* readPlain(plan: ReadPlan): AsyncGenerator<Batch> {
       const d = await inflight.get(pos)!;
       inflight.delete(pos);
       yield asBatch(d, pos + 1, plan.manifest);
+      plan.release(pos);
     }
   } finally {
     await Promise.allSettled(inflight.values());
+    plan.close();
   }
 }

@@ -20,11 +20,13 @@ import { ShardHandles } from './shardHandles.ts';
  * reader's order: `startCursor: cursor` with the same seed/epoch/partition/shuffleBuffer continues
  * exactly where it stopped.
  *
- * Reads: one `pread` per batch into a REUSED buffer, decoded in place (batchMessage.ts): the images
- * are a view into that buffer, no per-row copy. A ring of prefetch+1 buffers lets `prefetch` reads
- * run ahead (readPlain.ts).
+ * Reads: each shard is memory-mapped where the platform allows, and a batch's images are a view of
+ * the map (no copy at all, like pyarrow's memory_map); otherwise (or `mmap: false`) one `pread` per
+ * batch into a REUSED buffer, a ring of prefetch+1 of them letting `prefetch` reads run ahead
+ * (readPlain.ts). Either way the block is decoded in place (batchMessage.ts), no per-row copy.
  * VALIDITY RULE: a Batch's `images` are valid only until the next batch is requested (the next
- * `next()` call of the iterator); copy them to keep them. Other fields are fresh arrays.
+ * `next()` call of the iterator); copy them to keep them. Other fields are fresh arrays. (Views of a
+ * map stay valid longer, and writing into them changes only this process's copy; don't rely on either.)
  */
 
 export type { Batch, DatasetHandle, ReadOptions } from './batchSource.ts';
@@ -35,8 +37,9 @@ export { epochOrder } from './epochOrder.ts';
  * CRC-32 (batch-index.json) as it is read, with the rest of the file's at open; a dataset whose
  * index has no CRC-32s gets each shard's SHA-256 checked at open instead (shardHandles.ts).
  * `verify`: check every shard's SHA-256 up front instead.
+ * `mmap` (default true): map the shards where the platform allows; false reads every batch with pread.
  */
-export async function openDataset(dataDir: string, name: string, opts: { version?: string; verify?: boolean; checksums?: boolean } = {}): Promise<DatasetHandle> {
+export async function openDataset(dataDir: string, name: string, opts: { version?: string; verify?: boolean; checksums?: boolean; mmap?: boolean } = {}): Promise<DatasetHandle> {
   const root = dataPaths(dataDir).datasetRoot(name);
   const version = opts.version ?? readCurrent(root);
   if (!version) {
@@ -56,6 +59,7 @@ export async function openDataset(dataDir: string, name: string, opts: { version
     await verifyShardFiles(dir, manifest, { throwOnError: true });
   }
   const shards = new ShardHandles(dir, manifest, opts.checksums !== false && !opts.verify);
+  const mmap = opts.mmap !== false;
   return {
     name, version, dir, manifest,
     classNames: manifest.classNames,
@@ -64,14 +68,14 @@ export async function openDataset(dataDir: string, name: string, opts: { version
     batchSize: manifest.batchSize,
     splitRows: (split) => manifest.splits[split]?.rows ?? 0,
     splitBatches: (split) => manifest.splits[split]?.batches ?? 0,
-    batches: (split, ro = {}) => readBatches(shards, manifest, split, ro),
+    batches: (split, ro = {}) => readBatches(shards, manifest, split, ro, mmap),
     close: () => shards.close(),
   };
 }
 
-async function* readBatches(shards: ShardHandles, manifest: ShardManifest, split: Split, ro: ReadOptions): AsyncGenerator<Batch> {
+async function* readBatches(shards: ShardHandles, manifest: ShardManifest, split: Split, ro: ReadOptions, mmap: boolean): AsyncGenerator<Batch> {
   const opened = await Promise.all(shardsOf(manifest, split).map((s) => shards.open(s)));
-  const plan = readPlan(split, opened, manifest, ro);
+  const plan = readPlan(split, opened, manifest, ro, mmap);
   const k = Math.max(0, Math.floor(ro.shuffleBuffer ?? 0));
   yield* k <= 1 ? readPlain(plan) : readMixed(plan, k, ro);
 }

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
 import { sha256File, sha256Hex } from '../core/hash.ts';
 import type { BatchIndexFile } from './batchIndex.ts';
-import { restCrc32 } from './crc.ts';
+import { readFully, restCrc32, truncated } from './crc.ts';
 import { IntegrityError } from './integrity.ts';
 import type { ShardManifest } from './manifest.ts';
 import type { ShardFileInfo } from './writer.ts';
@@ -74,11 +74,11 @@ export class ShardHandles {
     });
     try {
       if (this.checksums && withCrc) await checkShardFrame(handle, file, info, blocks, indexed.restCrc32!);
+      return { info, file, handle, blocks, checkBlocks: this.checksums && withCrc };
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return { info, file, handle, blocks, checkBlocks: this.checksums && withCrc };
   }
 
   private fromIndex(info: ShardFileInfo): IndexedShard | undefined {
@@ -133,6 +133,25 @@ async function checkShardFrame(handle: fsp.FileHandle, file: string, info: Shard
   if ((await restCrc32(handle, size, blocks, file)) !== want) {
     throw integrity(file, info, 'CHECKSUM', `${info.file} does not match the CRC-32 of its schema and footer in batch-index.json (corrupted)`);
   }
+}
+
+/**
+ * The bytes of block `b`: a view of `mapped` (the shard's file, memory-mapped) where given, else read
+ * into `slot` (at least the block's length); checked against the block's CRC-32 when the shard is
+ * checked that way.
+ */
+export async function readBlock(shard: OpenShard, b: number, slot: Uint8Array, mapped?: Uint8Array): Promise<Uint8Array> {
+  const { offset, length } = shard.blocks[b]!;
+  let bytes: Uint8Array;
+  if (mapped) {
+    if (offset + length > mapped.byteLength) throw truncated(mapped.byteLength);
+    bytes = mapped.subarray(offset, offset + length);
+  } else {
+    bytes = slot.subarray(0, length);
+    await readFully(shard.handle, bytes, offset);
+  }
+  checkBlock(shard, b, bytes);
+  return bytes;
 }
 
 /** Block `b` of `shard`, just read into `bytes`, against its CRC-32 (when the shard is checked that way). */

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canMap } from '../../src/core/mmap.ts';
+import { shardDataset } from '../../src/shards/build.ts';
+import { openDataset, type ReadOptions } from '../../src/shards/reader.ts';
+import type { Split } from '../../src/core/types.ts';
+import { quietContext, stageSeries, tempDataDir, writeManifest } from './fixtures.ts';
+
+/**
+ * The reader's two byte paths (shardHandles.ts): views of a memory map (default, where koffi loads)
+ * and pread into reused buffers (`mmap: false`) hand out the same batches, byte for byte.
+ */
+const mapping = canMap();
+if (!mapping) console.warn('readerMmap: mapped-path tests skipped: koffi (optional dependency) did not load or this platform has no mmap');
+
+let dir: string;
+let version: string;
+
+beforeAll(async () => {
+  dir = tempDataDir();
+  await stageSeries(dir, [{ dataset: 'A', label: 'CT', images: 29 }, { dataset: 'B', label: 'MR', images: 17 }], 16);
+  const mf = writeManifest(path.join(dir, 'm.json'), 'm', [{ name: 'A', split: 'train' }, { name: 'B', split: 'train' }]);
+  version = (await shardDataset({ name: 'mm', batch: 5, manifest: mf, seed: 2, shardSizeMb: 0.004 }, quietContext(dir))).version;
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Every batch of an epoch, copied (sops, labels, images). */
+async function epoch(opts: { mmap: boolean; checksums?: boolean }, split: Split, ro: ReadOptions, name = 'mm') {
+  const ds = await openDataset(dir, name, { version, ...opts });
+  const out: Array<{ sops: string[]; labels: number[]; images: Uint8Array }> = [];
+  try {
+    for await (const b of ds.batches(split, ro)) out.push({ sops: b.sops, labels: [...b.labels], images: b.images.slice() });
+  } finally {
+    await ds.close();
+  }
+  return out;
+}
+
+describe.skipIf(!mapping)('shard reader, memory-mapped', () => {
+  it('hands out the same batches as pread, with and without prefetch and the shuffle buffer', async () => {
+    for (const ro of [{ seed: 3, epoch: 1 }, { seed: 3, epoch: 1, prefetch: 0 }, { seed: 4, epoch: 0, shuffleBuffer: 3 }] as ReadOptions[]) {
+      const mapped = await epoch({ mmap: true }, 'train', ro);
+      const read = await epoch({ mmap: false }, 'train', ro);
+      expect(mapped.length).toBe(10);
+      expect(mapped).toEqual(read);
+    }
+  });
+
+  it('views the map (no copy): a batch\'s images lie in one buffer the size of its shard file', async () => {
+    const ds = await openDataset(dir, 'mm', { version });
+    const sizes = new Set(ds.manifest.shards.map((s) => s.bytes));
+    for await (const b of ds.batches('train', { shuffle: false, prefetch: 0 })) expect(sizes.has(b.images.buffer.byteLength)).toBe(true);
+    await ds.close();
+    const pread = await openDataset(dir, 'mm', { version, mmap: false });
+    for await (const b of pread.batches('train', { shuffle: false, prefetch: 0 })) expect(sizes.has(b.images.buffer.byteLength)).toBe(false);
+    await pread.close();
+  });
+
+  it('writing into a batch changes neither the file nor the next read (copy-on-write)', async () => {
+    const shard = path.join(dir, 'datasets', 'mm', version, (await openDataset(dir, 'mm', { version })).manifest.shards[0]!.file);
+    const before = fs.readFileSync(shard);
+    const ds = await openDataset(dir, 'mm', { version });
+    for await (const b of ds.batches('train', { shuffle: false })) b.images.fill(7);
+    const again: Uint8Array[] = [];
+    for await (const b of ds.batches('train', { shuffle: false })) again.push(b.images.slice());
+    await ds.close();
+    expect(fs.readFileSync(shard).equals(before)).toBe(true);
+    expect(again.some((img) => img.some((v) => v !== 7))).toBe(true);
+    expect(again).toEqual((await epoch({ mmap: false }, 'train', { shuffle: false })).map((b) => b.images));
+  });
+
+  it('a shard cut short is SHARDS_TRUNCATED, not a fault, even with checksums off (the map ends where the file does)', async () => {
+    const to = path.join(dir, 'datasets', 'cut', version);
+    fs.mkdirSync(to, { recursive: true });
+    const src = path.join(dir, 'datasets', 'mm', version);
+    for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(to, f));
+    const ds0 = await openDataset(dir, 'cut', { version });
+    const file = ds0.manifest.shards.find((s) => s.split === 'train')!.file;
+    await ds0.close();
+    fs.truncateSync(path.join(to, file), Math.floor(fs.statSync(path.join(to, file)).size / 2));
+    const err = await epoch({ mmap: true, checksums: false }, 'train', { shuffle: false }, 'cut').then(() => undefined, (e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('SHARDS_TRUNCATED');
+  });
+});
