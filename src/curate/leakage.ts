@@ -1,11 +1,12 @@
 import type { Split } from '../core/types.ts';
+import { HashFirstSeen } from './hashFirstSeen.ts';
 
 /**
  * Leakage between splits: (a) one PatientID in datasets on different sides (TCIA collections can
  * share patients, e.g. NSCLC-Radiomics and NSCLC-Radiomics-Interobserver1); (b) identical output
  * pixels (same pixelHash) on different sides. Samples are collected per dataset, so the same scan
  * can judge any assignment (the manifest's, or a proposed one) without reading data again. Memory:
- * one small map entry per distinct pixel hash and per patient.
+ * 16–32 bytes per distinct pixel hash (hashFirstSeen.ts) and a map entry per patient.
  */
 
 export interface LeakageSide {
@@ -24,8 +25,8 @@ export class LeakageCollector {
   private readonly datasetNames: string[] = [];
   /** patient → dataset ids (a patient is in few datasets, so a small array). */
   private readonly patients = new Map<string, number[]>();
-  /** pixel hash → first dataset id; hashes seen in a second dataset move to `multiHash`. */
-  private readonly hashes = new Map<string, number>();
+  /** pixel hash → first dataset id (typed arrays: millions of images); hashes seen in a second dataset also go to `multiHash`. */
+  private readonly hashes = new HashFirstSeen();
   private readonly multiHash = new Map<string, { ids: number[]; sample: string }>();
 
   add(dataset: string, patientId: string, pixelHash: string, sampleKey: string): void {
@@ -41,9 +42,8 @@ export class LeakageCollector {
       else if (!ids.includes(id)) ids.push(id);
     }
     if (pixelHash) {
-      const first = this.hashes.get(pixelHash);
-      if (first === undefined) this.hashes.set(pixelHash, id);
-      else if (first !== id) {
+      const first = this.hashes.firstOrSet(pixelHash, id);
+      if (first !== id) {
         const m = this.multiHash.get(pixelHash);
         if (!m) this.multiHash.set(pixelHash, { ids: [first, id], sample: sampleKey });
         else if (!m.ids.includes(id)) m.ids.push(id);
