@@ -1,15 +1,16 @@
 /**
- * Child process of bench/table.ts: `node bench/readEpoch.mjs DATA_DIR NAME [--no-checksums]` reads
- * one epoch of every split of a published dataset in random batch order, touching every image
+ * Child process of bench/table.ts: `node bench/readEpoch.mjs DATA_DIR NAME [--mmap] [--no-checksums]`
+ * reads one epoch of every split of a published dataset in random batch order, touching every image
  * buffer (a byte per 4 KiB page), through the compiled reader (dist/, as an installed toolkit runs
- * it; bench/table.ts builds it first). `--no-checksums` skips the per-batch CRC-32 (which reads every
- * byte): the work pyarrow does. Prints a checksum and the seconds from opening the dataset to the last batch.
+ * it; bench/table.ts builds it first). `--mmap` maps the shards instead of reading them with pread;
+ * `--no-checksums` skips the per-batch CRC-32 (which reads every byte): together, the work of
+ * pyarrow's memory_map. Prints a checksum and the seconds from opening the dataset to the last batch.
  */
 import { openDataset } from '../dist/shards/reader.js';
 
-const [dataDir, name, flag] = process.argv.slice(2);
+const [dataDir, name, ...flags] = process.argv.slice(2);
 const t0 = performance.now();
-const ds = await openDataset(dataDir, name, { checksums: flag !== '--no-checksums' });
+const ds = await openDataset(dataDir, name, { mmap: flags.includes('--mmap'), checksums: !flags.includes('--no-checksums') });
 let sum = 0;
 for (const split of ['train', 'validate', 'test']) {
   for await (const b of ds.batches(split, { seed: 3, epoch: 1 })) {

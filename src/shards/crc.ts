@@ -29,12 +29,12 @@ function outside(blocks: readonly ByteRange[], size: number, file: string): Byte
   return out;
 }
 
-/** Fill `into` from `position` of the shard. */
 /** A shard file that ends before a block the index or footer places in it. */
 export function truncated(at: number): InputError {
   return new InputError('SHARDS_TRUNCATED', `unexpected end of shard file at byte ${at}`, { hint: 'run `etl verify`' });
 }
 
+/** Fill `into` from `position` of the shard. */
 export async function readFully(handle: fsp.FileHandle, into: Uint8Array, position: number): Promise<void> {
   let off = 0;
   while (off < into.byteLength) {

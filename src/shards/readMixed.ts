@@ -4,7 +4,7 @@ import type { Decoded, ReadPlan } from './readPlan.ts';
 
 /**
  * Row mixing (`shuffleBuffer k`): the order's positions in groups of k; a whole group is read (the
- * next group prefetched into a second set of buffers), then emitted as batches of the stored sizes
+ * next group prefetched into a second set of buffers, or hinted to the kernel when mapped), then emitted as batches of the stored sizes
  * whose rows are a seeded permutation of the group's rows (a contract; docs/interop.md). These
  * batches are copies, assembled in one reused output buffer.
  */
@@ -22,12 +22,18 @@ export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): As
     all.catch(() => undefined);
     return all;
   };
+  // Mapped shards: the kernel reads the next group in the background; it is checked and decoded at its turn.
+  const prefetchGroup = (g: number): Promise<Decoded[]> | undefined => {
+    if (!plan.mapped) return readGroup(g);
+    for (let p = g * k; p < Math.min(L, (g + 1) * k); p++) plan.hint(p);
+    return undefined;
+  };
   const firstGroup = Math.floor(plan.startCursor / k);
   let pending = readGroup(firstGroup);
   try {
     for (let g = firstGroup; g < groups; g++) {
-      const decoded = await pending!;
-      pending = plan.prefetch > 0 ? readGroup(g + 1) : undefined;
+      const decoded = await (pending ?? readGroup(g)!);
+      pending = plan.prefetch > 0 ? prefetchGroup(g + 1) : undefined;
       const rowsTotal = decoded.reduce((a, d) => a + d.rows, 0);
       const perm = shuffleInPlace(Array.from({ length: rowsTotal }, (_, i) => i), seededRandom(deriveSeed('rows', ro.seed ?? 0, ro.epoch ?? 0, plan.split, g, ro.partition?.index ?? 0)));
       let offset = 0;
@@ -37,7 +43,6 @@ export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): As
         offset += d.rows;
       }
       for (let p = g * k; p < Math.min(L, (g + 1) * k); p++) plan.release(p);
-      if (!pending) pending = readGroup(g + 1);
     }
   } finally {
     if (pending) await pending.catch(() => undefined);

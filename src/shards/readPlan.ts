@@ -5,7 +5,7 @@ import { decodeBatch, type DecodedBatch } from './batchMessage.ts';
 import type { Batch, ReadOptions } from './batchSource.ts';
 import { batchLocator, epochOrder } from './epochOrder.ts';
 import type { ShardManifest } from './manifest.ts';
-import { dropPages, mapFile } from '../core/mmap.ts';
+import { canMap, dropPages, dropPagesExcept, mapFile, willNeed } from '../core/mmap.ts';
 import { readBlock, type OpenShard } from './shardHandles.ts';
 
 /** One epoch's reading plan: its order, where each position lies, and how to read one into a buffer. */
@@ -24,17 +24,24 @@ export interface ReadPlan {
   prefetch: number;
   /** Bytes of the largest batch block: the size of each read buffer (0 when every shard is mapped). */
   slotBytes: number;
-  /** Position `pos` of the order: a view of its shard's map, else read into `slot` (one pread); decoded in place. */
+  /** Position `pos` of the order: a view of its shard's map, else read into `slot` (one pread); checked and decoded in place. */
   readInto(slot: Uint8Array, pos: number): Promise<Decoded>;
+  /**
+   * Every shard is mapped: prefetching is `hint` (the kernel reads the block in the background, as
+   * pread on libuv's threads did), and `readInto` runs at the block's turn, on bytes read by then.
+   */
+  mapped: boolean;
+  hint(pos: number): void;
   /** The consumer is done with position `pos`: drop its mapped pages (nothing to do for pread). */
   release(pos: number): void;
-  /** The epoch is over: drop every mapped page. */
-  close(): void;
+  /** The epoch is over: drop every mapped page but those of position `keep` (a batch the consumer still holds). */
+  close(keep?: number): void;
 }
 
 /**
- * `mmap`: map each shard for this epoch alone (core/mmap.ts), so what one iterator's consumer writes
- * into a view never reaches another iterator, and pages are dropped as batches are released.
+ * `mmap`: map each shard, on its first batch, for this epoch alone (core/mmap.ts), so what one
+ * iterator's consumer writes into a view never reaches another iterator, and pages are dropped as
+ * batches are released.
  */
 export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManifest, ro: ReadOptions, mmap: boolean): ReadPlan {
   const locate = batchLocator(shards.map((s) => s.blocks.length));
@@ -42,28 +49,52 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
     seed: ro.seed ?? 0, epoch: ro.epoch ?? 0, shuffle: ro.shuffle ?? true, split, partition: ro.partition ?? WHOLE,
   });
   const pixels = manifest.image.height * manifest.image.width;
-  // At the size the file has now: no view reaches past its end (a cut shard is SHARDS_TRUNCATED, not SIGBUS).
-  const maps = shards.map((s) => (mmap ? mapFile(s.handle.fd, fs.fstatSync(s.handle.fd).size) : undefined));
-  const drop = (pos: number) => {
+  // undefined: not mapped yet; null: read with pread. Mapped at the size the file has now: no view
+  // reaches past its end (a cut shard is SHARDS_TRUNCATED, not SIGBUS).
+  const maps: Array<Uint8Array | null | undefined> = shards.map(() => undefined);
+  const mapOf = (s: number): Uint8Array | undefined => {
+    const fd = shards[s]!.handle.fd;
+    if (maps[s] === undefined) maps[s] = (mmap ? mapFile(fd, fs.fstatSync(fd).size) : undefined) ?? null;
+    return maps[s] ?? undefined;
+  };
+  const mapped = mmap && canMap();
+  const blockAt = (pos: number) => {
     const [s, b] = locate(order[pos]!);
-    const block = shards[s]!.blocks[b]!;
-    if (maps[s]) dropPages(maps[s], block.offset, block.offset + block.length);
+    return { s, b, block: shards[s]!.blocks[b]! };
   };
   return {
     split, manifest, pixels, order,
     startCursor: Math.max(0, Math.min(order.length, Math.floor(ro.startCursor ?? 0))),
     prefetch: Math.max(0, Math.floor(ro.prefetch ?? 2)),
-    slotBytes: Math.max(0, ...shards.filter((_, i) => !maps[i]).flatMap((s) => s.blocks.map((b) => b.length))),
+    mapped,
+    slotBytes: mapped ? 0 : Math.max(0, ...shards.flatMap((s) => s.blocks.map((b) => b.length))),
+    hint(pos) {
+      if (pos >= order.length) return;
+      const { s, block } = blockAt(pos);
+      const map = mapOf(s);
+      if (map) willNeed(map, block.offset, block.offset + block.length);
+    },
     async readInto(slot, pos) {
-      const [s, b] = locate(order[pos]!);
+      const { s, b, block } = blockAt(pos);
       const shard = shards[s]!;
-      const bytes = await readBlock(shard, b, slot, maps[s]);
-      const d = decodeBatch(bytes, shard.blocks[b]!.metadataLength, pixels, `${shard.info.file} batch ${b}`);
+      const map = mapOf(s);
+      // A shard that would not map (over an ArrayBuffer's size, a failed mmap) reads into a buffer of its own.
+      const into = map || slot.byteLength >= block.length ? slot : new Uint8Array(block.length);
+      const bytes = await readBlock(shard, b, into, map);
+      const d = decodeBatch(bytes, block.metadataLength, pixels, `${shard.info.file} batch ${b}`);
       return { ...d, shard: shard.info.index, batchIndex: b };
     },
-    release: drop,
-    close() {
-      for (const m of maps) if (m) dropPages(m);
+    release(pos) {
+      const { s, block } = blockAt(pos);
+      if (maps[s]) dropPages(maps[s], block.offset, block.offset + block.length);
+    },
+    close(keep) {
+      const held = keep === undefined ? undefined : blockAt(keep);
+      maps.forEach((m, s) => {
+        if (!m) return;
+        if (held?.s === s) dropPagesExcept(m, held.block.offset, held.block.offset + held.block.length);
+        else dropPages(m);
+      });
     },
   };
 }

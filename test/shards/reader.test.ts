@@ -163,15 +163,15 @@ describe('shard reader', () => {
       schema: 20, // the Schema message, before every batch
       footer: s.bytes - 20, // the footer, after every batch
     };
-    for (const [where, at] of Object.entries(spots)) {
-      const name = `dmg-${where}`;
+    for (const [where, at] of Object.entries(spots)) for (const mmap of [true, false]) {
+      const name = `dmg-${where}-${mmap}`;
       const to = path.join(dir, 'datasets', name, ds.version);
       fs.mkdirSync(to, { recursive: true });
       for (const f of fs.readdirSync(ds.dir)) fs.copyFileSync(path.join(ds.dir, f), path.join(to, f));
       const bytes = fs.readFileSync(path.join(to, s.file));
       bytes[at] = bytes[at]! ^ 0x10;
       fs.writeFileSync(path.join(to, s.file), bytes);
-      const bad = await openDataset(dir, name, { version: ds.version });
+      const bad = await openDataset(dir, name, { version: ds.version, mmap });
       const seen: string[] = [];
       const err = await (async () => {
         for await (const b of bad.batches('train', { shuffle: false })) seen.push(...b.sops);
