@@ -347,7 +347,8 @@ async function shardRows(): Promise<void> {
     const ncW = median(nc!.map((p) => p.wall));
     const rdW2 = median(rd2!.map((p) => p.wall));
     const rss = (ps: Proc[]) => `${median(ps.map((p) => p.rssMb)).toFixed(0)} MB RSS`;
-    row('shard read vs pyarrow open_file(memory_map), a byte per page of every image buffer; both map, neither checks; whole process', `${f2(ncW)} s, ${cpu(nc!)}, ${rss(nc!)}`, `pyarrow ${f2(paW)} s, ${cpu(pr!)}, ${rss(pr!)}`, paW / ncW, '≥ 1×', paW / ncW >= 1);
+    const how = nc!.every((p) => p.stdout.trim().endsWith('mapped')) ? '' : ' (koffi did not load: read with pread)';
+    row('shard read vs pyarrow open_file(memory_map), a byte per page of every image buffer; both map, neither checks; whole process', `${f2(ncW)} s, ${cpu(nc!)}, ${rss(nc!)}${how}`, `pyarrow ${f2(paW)} s, ${cpu(pr!)}, ${rss(pr!)}`, paW / ncW, '≥ 1×', paW / ncW >= 1);
     row('  … the reader\'s default: pread, and the CRC-32 of every batch (every byte read; pyarrow checks nothing)', `${f2(rdW2)} s, ${cpu(rd2!)}, ${rss(rd2!)}`, `pyarrow ${f2(paW)} s`, paW / rdW2, '–', 'info');
   }
 }

@@ -23,7 +23,7 @@ export class HashFirstSeen {
       return first ?? id;
     }
     const mask = this.ids.length - 1;
-    for (let s = lo & mask; ; s = (s + 1) & mask) {
+    for (let s = this.slot(hi, lo) & mask; ; s = (s + 1) & mask) {
       const v = this.ids[s]!;
       if (v === 0) {
         this.hi[s] = hi;
@@ -34,6 +34,17 @@ export class HashFirstSeen {
       }
       if (this.lo[s] === lo && this.hi[s] === hi) return v - 1;
     }
+  }
+
+  /**
+   * Both halves, mixed with a seed of this table's own (murmur3's finaliser): hashes read from a
+   * dataset someone sent (`etl verify`) could share their low bits on purpose and turn every insert
+   * into a walk along one run of slots.
+   */
+  private readonly seed = (Math.random() * 2 ** 32) >>> 0;
+
+  private slot(hi: number, lo: number): number {
+    return fmix32(lo ^ fmix32(hi ^ this.seed));
   }
 
   get size(): number {
@@ -48,7 +59,7 @@ export class HashFirstSeen {
     const mask = this.ids.length - 1;
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] === 0) continue;
-      let s = lo[i]! & mask;
+      let s = this.slot(hi[i]!, lo[i]!) & mask;
       while (this.ids[s] !== 0) s = (s + 1) & mask;
       this.hi[s] = hi[i]!;
       this.lo[s] = lo[i]!;
@@ -68,4 +79,10 @@ function hex8(s: string, at: number): number {
     v = v * 16 + d;
   }
   return v;
+}
+
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

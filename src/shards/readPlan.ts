@@ -39,9 +39,10 @@ export interface ReadPlan {
 }
 
 /**
- * `mmap`: map each shard, on its first batch, for this epoch alone (core/mmap.ts), so what one
- * iterator's consumer writes into a view never reaches another iterator, and pages are dropped as
- * batches are released.
+ * `mmap`: map each shard, on its first batch, for this iterator alone (core/mmap.ts; a map another
+ * iterator gave back, else a new one), so what one iterator's consumer writes into a view never
+ * reaches another iterator; pages are dropped as batches are released, and the maps given back at
+ * the end.
  */
 export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManifest, ro: ReadOptions, mmap: boolean): ReadPlan {
   const locate = batchLocator(shards.map((s) => s.blocks.length));
@@ -53,8 +54,12 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
   // reaches past its end (a cut shard is SHARDS_TRUNCATED, not SIGBUS).
   const maps: Array<Uint8Array | null | undefined> = shards.map(() => undefined);
   const mapOf = (s: number): Uint8Array | undefined => {
-    const fd = shards[s]!.handle.fd;
-    if (maps[s] === undefined) maps[s] = (mmap ? mapFile(fd, fs.fstatSync(fd).size) : undefined) ?? null;
+    if (maps[s] !== undefined) return maps[s] ?? undefined;
+    const shard = shards[s]!;
+    const size = fs.fstatSync(shard.handle.fd).size;
+    let map = mmap ? shard.freeMaps.pop() : undefined;
+    if (map && map.byteLength !== size) map = undefined; // the file changed size: a map of it as it is now
+    maps[s] = (map ?? (mmap ? mapFile(shard.handle.fd, size) : undefined)) ?? null;
     return maps[s] ?? undefined;
   };
   const mapped = mmap && canMap();
@@ -92,9 +97,12 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
       const held = keep === undefined ? undefined : blockAt(keep);
       maps.forEach((m, s) => {
         if (!m) return;
-        if (held?.s === s) dropPagesExcept(m, held.block.offset, held.block.offset + held.block.length);
-        else dropPages(m);
+        // The map of a batch the consumer still holds is not given back: no other iterator writes under it.
+        if (held?.s === s) return dropPagesExcept(m, held.block.offset, held.block.offset + held.block.length);
+        dropPages(m);
+        shards[s]!.freeMaps.push(m);
       });
+      maps.fill(undefined);
     },
   };
 }

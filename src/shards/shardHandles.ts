@@ -39,6 +39,12 @@ export interface OpenShard {
   blocks: Block[];
   /** Check each block's CRC-32 as it is read. */
   checkBlocks: boolean;
+  /**
+   * Memory maps of the file that finished iterators gave back, pages dropped (readPlan.ts): the next
+   * iterator takes one instead of mapping again, so maps stay at shards × iterators at once instead
+   * of piling up (vm.max_map_count) until the garbage collector frees them.
+   */
+  freeMaps: Uint8Array[];
 }
 
 interface IndexedShard {
@@ -74,7 +80,7 @@ export class ShardHandles {
     });
     try {
       if (this.checksums && withCrc) await checkShardFrame(handle, file, info, blocks, indexed.restCrc32!);
-      return { info, file, handle, blocks, checkBlocks: this.checksums && withCrc };
+      return { info, file, handle, blocks, checkBlocks: this.checksums && withCrc, freeMaps: [] };
     } catch (err) {
       await handle.close();
       throw err;

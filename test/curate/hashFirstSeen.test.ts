@@ -21,6 +21,13 @@ describe('HashFirstSeen', () => {
     expect(reference.size).toBeGreaterThan(25_000); // grew well past the initial 4,096 slots
   });
 
+  it('keeps apart hashes that share their low 32 bits (hashes from a dataset someone sent may, on purpose)', () => {
+    const t = new HashFirstSeen();
+    for (let i = 0; i < 5000; i++) expect(t.firstOrSet(`${i.toString(16).padStart(8, '0')}deadbeef`, i % 3)).toBe(i % 3);
+    for (let i = 0; i < 5000; i++) expect(t.firstOrSet(`${i.toString(16).padStart(8, '0')}deadbeef`, 9)).toBe(i % 3);
+    expect(t.size).toBe(5000);
+  });
+
   it('keeps hashes that differ in one bit apart (both halves of the 64 bits count)', () => {
     const t = new HashFirstSeen();
     expect(t.firstOrSet('0000000100000000', 1)).toBe(1);
