@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { InputError } from '../core/errors.ts';
 
 /**
@@ -11,6 +12,8 @@ import { InputError } from '../core/errors.ts';
 /** Buffers of a shard batch by column, in IPC order (schema.ts COLUMNS; checked by the reader at open). */
 const BUFFER = { image: 1, label: 3, dataset: [5, 6], series: [11, 12], sop: [14, 15], frame: 17 } as const;
 const BUFFERS = 21;
+/** Arrow stores little-endian; a typed-array view reads in the platform's order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const RECORD_BATCH = 3;
 
 export interface DecodedBatch {
@@ -61,16 +64,28 @@ export function decodeBatch(bytes: Uint8Array, metadataLength: number, pixels: n
     return [start, length];
   };
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const ints = ([start]: [number, number]) => Int32Array.from({ length: rows }, (_, i) => buf.readInt32LE(start + 4 * i));
+  // Fresh arrays (they outlive the read buffer): one native copy where the column lies 4-aligned.
+  const ints = ([start]: [number, number]): Int32Array =>
+    LITTLE_ENDIAN && (bytes.byteOffset + start) % 4 === 0
+      ? new Int32Array(bytes.buffer, bytes.byteOffset + start, rows).slice()
+      : Int32Array.from({ length: rows }, (_, i) => buf.readInt32LE(start + 4 * i));
   const strings = ([o, v]: readonly [number, number]): string[] => {
     const [offsets] = range(o, 4 * (rows + 1));
     const [values, length] = range(v, 0);
+    // IDs are ASCII: decode the column once and cut it (a row equal to the one before shares its string).
+    const ascii = isAscii(bytes.subarray(values, values + length));
+    const all = ascii ? buf.toString('latin1', values, values + length) : '';
     const out = new Array<string>(rows);
+    let ps = -1;
+    let pe = -1;
     for (let i = 0; i < rows; i++) {
       const s = buf.readInt32LE(offsets + 4 * i);
       const e = buf.readInt32LE(offsets + 4 * i + 4);
       if (s < 0 || e < s || e > length) throw corrupt(what, `string ${i} lies outside its buffer`);
-      out[i] = buf.toString('utf8', values + s, values + e);
+      if (ascii && i > 0 && e - s === pe - ps && all.startsWith(out[i - 1]!, s)) out[i] = out[i - 1]!;
+      else out[i] = ascii ? all.slice(s, e) : buf.toString('utf8', values + s, values + e);
+      ps = s;
+      pe = e;
     }
     return out;
   };

@@ -37,6 +37,24 @@ async function epoch(opts: { mmap: boolean; checksums?: boolean }, split: Split,
   return out;
 }
 
+describe('batch decoding', () => {
+  it('decodes an ID column that is not ASCII as UTF-8 beside ASCII ones, on both paths', async () => {
+    const d2 = tempDataDir();
+    await stageSeries(d2, [{ dataset: 'Zürich-Ärzte', label: 'CT', images: 7 }, { dataset: 'B', label: 'MR', images: 6 }], 16);
+    const mf = writeManifest(path.join(d2, 'm.json'), 'm', [{ name: 'Zürich-Ärzte', split: 'train' }, { name: 'B', split: 'train' }]);
+    await shardDataset({ name: 'u', batch: 13, manifest: mf, seed: 2 }, quietContext(d2));
+    for (const mmap of [false, ...(mapping ? [true] : [])]) {
+      const ds = await openDataset(d2, 'u', { mmap });
+      for await (const b of ds.batches('train', { shuffle: false })) {
+        expect([...b.datasets].sort()).toEqual([...Array(7).fill('Zürich-Ärzte'), ...Array(6).fill('B')].sort());
+        expect(new Set(b.sops).size).toBe(13);
+      }
+      await ds.close();
+    }
+    fs.rmSync(d2, { recursive: true, force: true });
+  });
+});
+
 describe.skipIf(!mapping)('shard reader, memory-mapped', () => {
   it('hands out the same batches as pread, with and without prefetch and the shuffle buffer', async () => {
     const modes: ReadOptions[] = [
