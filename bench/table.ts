@@ -331,6 +331,13 @@ async function shardRows(): Promise<void> {
   row('shard read, random batch order, warm, vs cat piped to wc -c, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s, ${cpu(rd!)}`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s, ${cpu(ct!)}`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
   const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
   row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
+  pyarrowRows(files, big, reader, readRun, cpu);
+  // The section's 3 GB of fixtures go now, not at exit: the next section starts on a clean disk.
+  for (const d of [big, small]) if (d) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** pyarrow against the reader on the same files (the shard rows' fixtures). */
+function pyarrowRows(files: string[], big: string, reader: string, readRun: () => Proc, cpu: (ps: Proc[]) => string): void {
   const pa = python('pyarrow');
   if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable by $MEDIMG_PYTHON, python3 or /usr/bin/python3 (no Debian package: MEDIMG_PYTHON=<a venv with pyarrow>)', null, '≥ 1×', null);
   else {
