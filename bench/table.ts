@@ -267,6 +267,8 @@ async function preprocessRows(): Promise<void> {
 }
 
 /** One `etl shard` process; `inside`: seconds from the command's start of work to its end (its summary's images/s), start-up excluded. */
+const cpu = (ps: Proc[]) => `${f2(median(ps.map((p) => p.cpu)))} CPU-s`;
+
 function shardRun(dataDir: string, name: string): Proc & { bytes: number; inside: number } {
   fs.rmSync(path.join(dataDir, 'datasets'), { recursive: true, force: true });
   const p = proc(node, [ETL, 'shard', '--data-dir', dataDir, '--name', name, '--manifest', path.join(dataDir, 'manifest.json'), '--seed', '1']);
@@ -307,7 +309,6 @@ async function shardRows(): Promise<void> {
   const [sh, rw, sm] = alternate(() => shardRun(big, 'b'), rawWrite, ...(small ? [() => shardRun(small!, 'b')] : []));
   const shW = median(sh!.map((p) => p.wall));
   const rwW = median(rw!.map((p) => p.wall));
-  const cpu = (ps: Proc[]) => `${f2(median(ps.map((p) => p.cpu)))} CPU-s`;
   row(`\`etl shard\` ${n} images 224² (${(bytes / 1e9).toFixed(2)} GB) vs raw write + fsync, whole process`, `${f2(shW)} s, ${cpu(sh!)}`, `dd ${f2(rwW)} s, ${cpu(rw!)}`, shW / rwW, '≤ 1.5 (× slower)', shW / rwW <= 1.5);
   const shS = median(sh!.map((p) => (p as ReturnType<typeof shardRun>).inside));
   row('  … steady state (the command\'s own time, start-up excluded)', `${f2(shS)} s`, `dd ${f2(rwW)} s`, shS / rwW, '≤ 1.5 (× slower)', shS / rwW <= 1.5);
@@ -320,7 +321,7 @@ async function shardRows(): Promise<void> {
   // Reading: one epoch of every split in random batch order, warm, vs cat of the same files.
   const files = shardFiles(big, 'b');
   const reader = path.join(root, 'bench/readEpoch.mjs');
-  const readRun = () => proc(node, [reader, big, 'b']);
+  const readRun = (...flags: string[]) => proc(node, [reader, big, 'b', ...flags]);
   // Through a pipe: `cat > /dev/null` may be served without copying a byte (splice to /dev/null).
   const catRun = () => proc('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} | wc -c > /dev/null`]);
   readRun();
@@ -331,13 +332,13 @@ async function shardRows(): Promise<void> {
   row('shard read, random batch order, warm, vs cat piped to wc -c, whole process', `${((bytes / rdW) / 1e6).toFixed(0)} MB/s, ${cpu(rd!)}`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s, ${cpu(ct!)}`, ctW / rdW, '≥ 0.8×', ctW / rdW >= 0.8);
   const rdS = median(rd!.map((p) => Number(p.stdout.trim().split(/\s+/)[1])));
   row('  … steady state (open → last batch)', `${((bytes / rdS) / 1e6).toFixed(0)} MB/s`, `cat piped to wc -c ${((bytes / ctW) / 1e6).toFixed(0)} MB/s`, ctW / rdS, '≥ 0.8×', ctW / rdS >= 0.8);
-  pyarrowRows(files, big, reader, readRun, cpu);
+  pyarrowRows(files, readRun);
   // The section's 3 GB of fixtures go now, not at exit: the next section starts on a clean disk.
   for (const d of [big, small]) if (d) fs.rmSync(d, { recursive: true, force: true });
 }
 
 /** pyarrow against the reader on the same files (the shard rows' fixtures). */
-function pyarrowRows(files: string[], big: string, reader: string, readRun: () => Proc, cpu: (ps: Proc[]) => string): void {
+function pyarrowRows(files: string[], readRun: (...flags: string[]) => Proc): void {
   const pa = python('pyarrow');
   if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable by $MEDIMG_PYTHON, python3 or /usr/bin/python3 (no Debian package: MEDIMG_PYTHON=<a venv with pyarrow>)', null, '≥ 1×', null);
   else {
@@ -346,10 +347,10 @@ function pyarrowRows(files: string[], big: string, reader: string, readRun: () =
     // default (pread, and a CRC-32 that reads every byte) is shown beside it, not judged.
     const PA = `import sys, pyarrow as pa\nfor f in sys.argv[1:]:\n    r = pa.ipc.open_file(pa.memory_map(f))\n    for i in range(r.num_record_batches):\n        b = r.get_batch(i)\n        s = sum(memoryview(b.column(0).buffers()[1])[::4096])\n`;
     const paRun = () => proc(pa, ['-c', PA, ...files]);
-    const noCrcRun = () => proc(node, [reader, big, 'b', '--mmap', '--no-checksums']);
+    const noCrcRun = () => readRun('--mmap', '--no-checksums');
     noCrcRun();
     paRun();
-    const [nc, pr, rd2] = alternate(noCrcRun, paRun, readRun);
+    const [nc, pr, rd2] = alternate(noCrcRun, paRun, () => readRun());
     const paW = median(pr!.map((p) => p.wall));
     const ncW = median(nc!.map((p) => p.wall));
     const rdW2 = median(rd2!.map((p) => p.wall));

@@ -29,10 +29,13 @@ const MADV_DONTNEED = 4;
 
 interface Mapper {
   map(fd: number, length: number): Uint8Array | undefined;
+  /** madvise over bytes [from, to) of a map, widened to whole pages. */
   advise(map: Uint8Array, from: number, to: number, advice: number): void;
   /** Whether the page at `at` (page-aligned) is in the page cache. */
   resident(map: Uint8Array, at: number): boolean;
   page: number;
+  /** The start of the page that holds byte `at`. */
+  pageStart(at: number): number;
 }
 
 let mapper: Mapper | null | undefined;
@@ -61,16 +64,15 @@ export function canMap(): boolean {
  * later access reads the page from the file.
  */
 export function dropPages(map: Uint8Array, from = 0, to = map.byteLength): void {
-  const m = loaded();
-  if (m) m.advise(map, Math.floor(from / m.page) * m.page, Math.ceil(to / m.page) * m.page, MADV_DONTNEED);
+  loaded()?.advise(map, from, to, MADV_DONTNEED);
 }
 
 /** `dropPages` for the whole map except the pages of bytes [keepFrom, keepTo). */
 export function dropPagesExcept(map: Uint8Array, keepFrom: number, keepTo: number): void {
   const m = loaded();
   if (!m) return;
-  m.advise(map, 0, Math.floor(keepFrom / m.page) * m.page, MADV_DONTNEED);
-  m.advise(map, Math.ceil(keepTo / m.page) * m.page, map.byteLength, MADV_DONTNEED);
+  m.advise(map, 0, m.pageStart(keepFrom), MADV_DONTNEED);
+  m.advise(map, m.pageStart(keepTo + m.page - 1), map.byteLength, MADV_DONTNEED);
 }
 
 /**
@@ -81,9 +83,7 @@ export function dropPagesExcept(map: Uint8Array, keepFrom: number, keepTo: numbe
  */
 export function willNeed(map: Uint8Array, from: number, to: number): void {
   const m = loaded();
-  if (!m || to <= from) return;
-  const start = Math.floor(from / m.page) * m.page;
-  if (!m.resident(map, Math.floor((from + to) / 2 / m.page) * m.page)) m.advise(map, start, to, MADV_WILLNEED);
+  if (m && to > from && !m.resident(map, m.pageStart((from + to) / 2))) m.advise(map, from, to, MADV_WILLNEED);
 }
 
 interface Koffi {
@@ -107,8 +107,10 @@ function loadMapper(): Mapper | null {
     const vec = new Uint8Array(1);
     const maps = new WeakMap<ArrayBuffer, { ptr: unknown; length: number }>();
     const unmap = new FinalizationRegistry<{ ptr: unknown; length: number }>((m) => void munmap(m.ptr, m.length));
+    const pageStart = (at: number) => Math.floor(at / page) * page;
     return {
       page,
+      pageStart,
       map(fd, length) {
         const ptr = mmap(null, length, PROT_READ_WRITE, MAP_PRIVATE, fd, 0);
         if (ptr === null || koffi.address(ptr) === MAP_FAILED) return undefined;
@@ -131,8 +133,8 @@ function loadMapper(): Mapper | null {
       },
       advise(map, from, to, advice) {
         const m = maps.get(map.buffer as ArrayBuffer);
-        const start = map.byteOffset + from; // maps from mapFile start on a page
-        const end = Math.min(m?.length ?? 0, map.byteOffset + to);
+        const start = pageStart(map.byteOffset + from); // maps from mapFile start on a page
+        const end = Math.min(m?.length ?? 0, pageStart(map.byteOffset + to + page - 1));
         if (m && end > start) madvise(koffi.address(m.ptr) + BigInt(start), end - start, advice);
       },
     };

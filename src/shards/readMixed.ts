@@ -4,9 +4,9 @@ import type { Decoded, ReadPlan } from './readPlan.ts';
 
 /**
  * Row mixing (`shuffleBuffer k`): the order's positions in groups of k; a whole group is read (the
- * next group prefetched into a second set of buffers, or hinted to the kernel when mapped), then emitted as batches of the stored sizes
- * whose rows are a seeded permutation of the group's rows (a contract; docs/interop.md). These
- * batches are copies, assembled in one reused output buffer.
+ * next group prefetched into a second set of buffers, or hinted to the kernel when mapped), then
+ * emitted as batches of the stored sizes whose rows are a seeded permutation of the group's rows (a
+ * contract; docs/interop.md). These batches are copies, assembled in one reused output buffer.
  */
 export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): AsyncGenerator<Batch> {
   const L = plan.order.length;

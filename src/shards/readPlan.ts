@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import { WHOLE } from '../core/partition.ts';
 import type { Split } from '../core/types.ts';
 import { decodeBatch, type DecodedBatch } from './batchMessage.ts';
 import type { Batch, ReadOptions } from './batchSource.ts';
 import { batchLocator, epochOrder } from './epochOrder.ts';
 import type { ShardManifest } from './manifest.ts';
-import { canMap, dropPages, dropPagesExcept, mapFile, willNeed } from '../core/mmap.ts';
-import { readBlock, type OpenShard } from './shardHandles.ts';
+import { canMap, dropPages, dropPagesExcept, willNeed } from '../core/mmap.ts';
+import { giveBackMap, readBlock, takeMap, type OpenShard } from './shardHandles.ts';
 
 /** One epoch's reading plan: its order, where each position lies, and how to read one into a buffer. */
 
@@ -50,16 +49,10 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
     seed: ro.seed ?? 0, epoch: ro.epoch ?? 0, shuffle: ro.shuffle ?? true, split, partition: ro.partition ?? WHOLE,
   });
   const pixels = manifest.image.height * manifest.image.width;
-  // undefined: not mapped yet; null: read with pread. Mapped at the size the file has now: no view
-  // reaches past its end (a cut shard is SHARDS_TRUNCATED, not SIGBUS).
+  // undefined: not mapped yet; null: read with pread.
   const maps: Array<Uint8Array | null | undefined> = shards.map(() => undefined);
   const mapOf = (s: number): Uint8Array | undefined => {
-    if (maps[s] !== undefined) return maps[s] ?? undefined;
-    const shard = shards[s]!;
-    const size = fs.fstatSync(shard.handle.fd).size;
-    let map = mmap ? shard.freeMaps.pop() : undefined;
-    if (map && map.byteLength !== size) map = undefined; // the file changed size: a map of it as it is now
-    maps[s] = (map ?? (mmap ? mapFile(shard.handle.fd, size) : undefined)) ?? null;
+    if (maps[s] === undefined) maps[s] = (mmap ? takeMap(shards[s]!) : undefined) ?? null;
     return maps[s] ?? undefined;
   };
   const mapped = mmap && canMap();
@@ -98,9 +91,8 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
       maps.forEach((m, s) => {
         if (!m) return;
         // The map of a batch the consumer still holds is not given back: no other iterator writes under it.
-        if (held?.s === s) return dropPagesExcept(m, held.block.offset, held.block.offset + held.block.length);
-        dropPages(m);
-        shards[s]!.freeMaps.push(m);
+        if (held?.s === s) dropPagesExcept(m, held.block.offset, held.block.offset + held.block.length);
+        else giveBackMap(shards[s]!, m);
       });
       maps.fill(undefined);
     },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
 import { sha256File, sha256Hex } from '../core/hash.ts';
+import { dropPages, mapFile } from '../core/mmap.ts';
 import type { BatchIndexFile } from './batchIndex.ts';
 import { readFully, restCrc32, truncated } from './crc.ts';
 import { IntegrityError } from './integrity.ts';
@@ -40,8 +41,8 @@ export interface OpenShard {
   /** Check each block's CRC-32 as it is read. */
   checkBlocks: boolean;
   /**
-   * Memory maps of the file that finished iterators gave back, pages dropped (readPlan.ts): the next
-   * iterator takes one instead of mapping again, so maps stay at shards × iterators at once instead
+   * Memory maps of the file that finished iterators gave back, pages dropped (takeMap, giveBackMap):
+   * the next iterator takes one instead of mapping again, so maps stay at shards × iterators at once instead
    * of piling up (vm.max_map_count) until the garbage collector frees them.
    */
   freeMaps: Uint8Array[];
@@ -139,6 +140,23 @@ async function checkShardFrame(handle: fsp.FileHandle, file: string, info: Shard
   if ((await restCrc32(handle, size, blocks, file)) !== want) {
     throw integrity(file, info, 'CHECKSUM', `${info.file} does not match the CRC-32 of its schema and footer in batch-index.json (corrupted)`);
   }
+}
+
+/**
+ * A memory map of the shard's file for one iterator: one an earlier iterator gave back, else a new
+ * one; at the size the file has now, so no view reaches past its end (a cut shard is
+ * SHARDS_TRUNCATED, not SIGBUS). Undefined where the file cannot be mapped (read with pread).
+ */
+export function takeMap(shard: OpenShard): Uint8Array | undefined {
+  const size = fs.fstatSync(shard.handle.fd).size;
+  const free = shard.freeMaps.pop();
+  return free && free.byteLength === size ? free : mapFile(shard.handle.fd, size);
+}
+
+/** A map from `takeMap` whose iterator is done: its pages dropped, kept for the next iterator. */
+export function giveBackMap(shard: OpenShard, map: Uint8Array): void {
+  dropPages(map);
+  shard.freeMaps.push(map);
 }
 
 /**
