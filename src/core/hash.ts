@@ -9,6 +9,15 @@ export function sha256Hex(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * SHA-256's first 8 bytes as two unsigned 32-bit numbers (big-endian), with no Buffer: a digest
+ * Buffer is a malloc of its own, and at millions of rows those churn the native heap.
+ */
+export function sha256Top64(data: string): [number, number] {
+  const hex = crypto.hash('sha256', data, 'hex');
+  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16)];
+}
+
 export function sha256Bytes(data: string | Uint8Array): Buffer {
   return crypto.createHash('sha256').update(data).digest();
 }
