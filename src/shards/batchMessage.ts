@@ -4,7 +4,7 @@ import { InputError } from '../core/errors.ts';
 /**
  * One stored batch, decoded straight from the bytes read for it (its encapsulated RecordBatch
  * message and body): the image column is a view into those bytes (no copy), labels and frames are
- * small typed arrays, the ID columns strings. The message is a flatbuffer (Arrow's Message.fbs /
+ * small typed arrays, the ID columns strings decoded on first use (see IdColumns). The message is a flatbuffer (Arrow's Message.fbs /
  * Schema.fbs); reading the few fields the reader needs by hand keeps apache-arrow, whose import
  * alone costs a training process ~0.4 s of start-up on the project's machine, off the read path.
  */
@@ -20,10 +20,74 @@ export interface DecodedBatch {
   rows: number;
   images: Uint8Array;
   labels: Int32Array;
+  /** ID columns: accessors that decode on first use (IdColumns). */
   datasets: string[];
   series: string[];
   sops: string[];
   frames: Int32Array;
+}
+
+type IdName = 'datasets' | 'series' | 'sops';
+const ID_BUFFERS: Record<IdName, readonly [number, number]> = { datasets: BUFFER.dataset, series: BUFFER.series, sops: BUFFER.sop };
+
+/**
+ * A batch's ID columns (dataset, series, SOP UID), decoded to strings when first read: a training
+ * loop reads images and labels only, and the strings were a third of the reader's own time per
+ * batch. Their bytes (offsets and values, ~15 KB a batch) are copied at decode time, so they
+ * outlive the read buffer's reuse and the map's dropped pages.
+ */
+export class IdColumns {
+  private readonly decoded: Partial<Record<IdName, string[]>> = {};
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly rows: number,
+    /** [offsets, values, values' length] of each column, positions in `bytes`. */
+    private readonly at: Record<IdName, readonly [number, number, number]>,
+    private readonly what: string,
+  ) {}
+
+  get(name: IdName): string[] {
+    return (this.decoded[name] ??= this.strings(...this.at[name]));
+  }
+
+  set(name: IdName, value: string[]): void {
+    this.decoded[name] = value;
+  }
+
+  /** Give `target` the three columns as enumerable accessors over these (a spread copies the strings). */
+  attach<T extends object>(target: T): T & Pick<DecodedBatch, IdName> {
+    const descriptor = (name: IdName): PropertyDescriptor => ({
+      enumerable: true, configurable: true, get: () => this.get(name), set: (v: string[]) => this.set(name, v),
+    });
+    return Object.defineProperties(target, { datasets: descriptor('datasets'), series: descriptor('series'), sops: descriptor('sops') }) as T & Pick<DecodedBatch, IdName>;
+  }
+
+  private strings(offsets: number, values: number, length: number): string[] {
+    const { bytes: buf, rows } = this;
+    // IDs are ASCII: decode the column once and cut it (a row equal to the one before shares its string).
+    const ascii = isAscii(buf.subarray(values, values + length));
+    const all = ascii ? buf.toString('latin1', values, values + length) : '';
+    const out = new Array<string>(rows);
+    let ps = -1;
+    let pe = -1;
+    for (let i = 0; i < rows; i++) {
+      const s = buf.readInt32LE(offsets + 4 * i);
+      const e = buf.readInt32LE(offsets + 4 * i + 4);
+      if (s < 0 || e < s || e > length) throw corrupt(this.what, `string ${i} lies outside its buffer`);
+      if (ascii && i > 0 && e - s === pe - ps && all.startsWith(out[i - 1]!, s)) out[i] = out[i - 1]!;
+      else out[i] = ascii ? all.slice(s, e) : buf.toString('utf8', values + s, values + e);
+      ps = s;
+      pe = e;
+    }
+    return out;
+  }
+}
+
+/** `to` with `from`'s ID columns as they are: still undecoded where `from`'s are. */
+export function carryIds<T extends object>(from: DecodedBatch, to: T): T & Pick<DecodedBatch, IdName> {
+  for (const name of Object.keys(ID_BUFFERS)) Object.defineProperty(to, name, Object.getOwnPropertyDescriptor(from, name)!);
+  return to as T & Pick<DecodedBatch, IdName>;
 }
 
 function corrupt(what: string, why: string): InputError {
@@ -69,34 +133,28 @@ export function decodeBatch(bytes: Uint8Array, metadataLength: number, pixels: n
     LITTLE_ENDIAN && (bytes.byteOffset + start) % 4 === 0
       ? new Int32Array(bytes.buffer, bytes.byteOffset + start, rows).slice()
       : Int32Array.from({ length: rows }, (_, i) => buf.readInt32LE(start + 4 * i));
-  const strings = ([o, v]: readonly [number, number]): string[] => {
+  // The ID columns' buffers, located and checked now; their bytes copied in one piece for IdColumns.
+  const at = {} as Record<IdName, [number, number, number]>;
+  let from = bytes.byteLength;
+  let to = 0;
+  for (const name of Object.keys(ID_BUFFERS) as IdName[]) {
+    const [o, v] = ID_BUFFERS[name];
     const [offsets] = range(o, 4 * (rows + 1));
     const [values, length] = range(v, 0);
-    // IDs are ASCII: decode the column once and cut it (a row equal to the one before shares its string).
-    const ascii = isAscii(bytes.subarray(values, values + length));
-    const all = ascii ? buf.toString('latin1', values, values + length) : '';
-    const out = new Array<string>(rows);
-    let ps = -1;
-    let pe = -1;
-    for (let i = 0; i < rows; i++) {
-      const s = buf.readInt32LE(offsets + 4 * i);
-      const e = buf.readInt32LE(offsets + 4 * i + 4);
-      if (s < 0 || e < s || e > length) throw corrupt(what, `string ${i} lies outside its buffer`);
-      if (ascii && i > 0 && e - s === pe - ps && all.startsWith(out[i - 1]!, s)) out[i] = out[i - 1]!;
-      else out[i] = ascii ? all.slice(s, e) : buf.toString('utf8', values + s, values + e);
-      ps = s;
-      pe = e;
-    }
-    return out;
-  };
+    at[name] = [offsets, values, length];
+    from = Math.min(from, offsets, values);
+    to = Math.max(to, offsets + 4 * (rows + 1), values + length);
+  }
+  for (const r of Object.values(at)) {
+    r[0] -= from;
+    r[1] -= from;
+  }
+  const idBytes = Buffer.from(bytes.slice(from, to).buffer);
   const [image] = range(BUFFER.image, rows * pixels);
-  return {
+  return new IdColumns(idBytes, rows, at, what).attach({
     rows,
     images: bytes.subarray(image, image + rows * pixels),
     labels: ints(range(BUFFER.label, 4 * rows)),
-    datasets: strings(BUFFER.dataset),
-    series: strings(BUFFER.series),
-    sops: strings(BUFFER.sop),
     frames: ints(range(BUFFER.frame, 4 * rows)),
-  };
+  });
 }

@@ -15,6 +15,7 @@ export interface Batch {
   height: number;
   width: number;
   labels: Int32Array;
+  /** The ID columns; the shard reader decodes them when first read (own enumerable accessors: a spread copies them). */
   datasets: string[];
   series: string[];
   sops: string[];

@@ -1,6 +1,6 @@
 import { WHOLE } from '../core/partition.ts';
 import type { Split } from '../core/types.ts';
-import { decodeBatch, type DecodedBatch } from './batchMessage.ts';
+import { carryIds, decodeBatch, type DecodedBatch } from './batchMessage.ts';
 import type { Batch, ReadOptions } from './batchSource.ts';
 import { batchLocator, epochOrder } from './epochOrder.ts';
 import type { ShardManifest } from './manifest.ts';
@@ -80,7 +80,7 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
       const into = map || slot.byteLength >= block.length ? slot : new Uint8Array(block.length);
       const bytes = await readBlock(shard, b, into, map);
       const d = decodeBatch(bytes, block.metadataLength, pixels, `${shard.info.file} batch ${b}`);
-      return { ...d, shard: shard.info.index, batchIndex: b };
+      return Object.assign(d, { shard: shard.info.index, batchIndex: b }); // not a spread: that would decode the ID columns
     },
     release(pos) {
       const { s, block } = blockAt(pos);
@@ -99,11 +99,10 @@ export function readPlan(split: Split, shards: OpenShard[], manifest: ShardManif
   };
 }
 
-/** A Batch of the stored rows as they are (images: a view into the read buffer). */
+/** A Batch of the stored rows as they are (images: a view into the read buffer; ID columns decoded on first use). */
 export function asBatch(d: Decoded, cursor: number, m: ShardManifest): Batch {
-  return {
+  return carryIds(d, {
     images: d.images, size: d.rows, height: m.image.height, width: m.image.width,
-    labels: d.labels, datasets: d.datasets, series: d.series, sops: d.sops, frames: d.frames,
-    shard: d.shard, batchIndex: d.batchIndex, cursor,
-  };
+    labels: d.labels, frames: d.frames, shard: d.shard, batchIndex: d.batchIndex, cursor,
+  });
 }

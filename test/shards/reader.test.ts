@@ -85,6 +85,24 @@ describe('shard reader', () => {
     expect(noShuffle.sops).toEqual(allSops.train);
   });
 
+  it('decodes a batch’s ID columns when first read, and they stay the batch’s own after the reader has reused its buffer or dropped its pages', async () => {
+    const eager = await epoch('train', { seed: 6, epoch: 2, prefetch: 1 });
+    for (const mmap of [false, true]) {
+      const handle = await openDataset(dir, 'rd', { mmap });
+      const kept: Batch[] = [];
+      for await (const b of handle.batches('train', { seed: 6, epoch: 2, prefetch: 1 })) kept.push(b); // IDs untouched while reading
+      await handle.close();
+      expect(kept.flatMap((b) => b.sops)).toEqual(eager.sops);
+      expect(kept.flatMap((b) => b.datasets)).toEqual(eager.batches.flatMap((b) => b.datasets));
+      expect(new Set(kept.flatMap((b) => b.series)).size).toBeGreaterThan(1);
+      // A spread copies them; an assignment replaces them.
+      const copy = { ...kept[0]! };
+      expect(Object.getOwnPropertyDescriptor(copy, 'sops')?.value).toEqual(eager.batches[0]!.sops);
+      kept[0]!.sops = ['replaced'];
+      expect(kept[0]!.sops).toEqual(['replaced']);
+    }
+  });
+
   it('resumes mid-epoch exactly from the cursor (with and without a shuffle buffer)', async () => {
     for (const shuffleBuffer of [0, 4]) {
       const full = await epoch('train', { seed: 9, epoch: 3, shuffleBuffer });
