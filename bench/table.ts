@@ -37,6 +37,7 @@ process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const f2 = (x: number) => x.toFixed(2);
+const f3 = (x: number) => x.toFixed(3);
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(0)}`;
 
 interface Proc {
@@ -47,21 +48,27 @@ interface Proc {
   stderr: string;
 }
 
-/** One whole process under /usr/bin/time. */
+/** One whole process under /usr/bin/time (CPU, peak RSS); wall from our clock (time's is in 10 ms steps). */
 function proc(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
   const out = path.join(tmp, 'time.txt');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', out, cmd, ...argv], {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', out, cmd, ...argv], {
     cwd: opts.cwd ?? root, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20,
   });
+  const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-600)}`);
-  const [e, u, s, m] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall: e!, cpu: u! + s!, rssMb: m! / 1024, stdout: r.stdout, stderr: r.stderr };
+  const [u, s, m] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall, cpu: u! + s!, rssMb: m! / 1024, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Run each thunk RUNS times, interleaved (A B A B…); returns the results per thunk. */
 function alternate<T>(...fns: Array<() => T>): T[][] {
+  return alternateN(RUNS, ...fns);
+}
+
+function alternateN<T>(runs: number, ...fns: Array<() => T>): T[][] {
   const out: T[][] = fns.map(() => []);
-  for (let r = 0; r < RUNS; r++) fns.forEach((f, i) => out[i]!.push(f()));
+  for (let r = 0; r < runs; r++) fns.forEach((f, i) => out[i]!.push(f()));
   return out;
 }
 
@@ -350,14 +357,15 @@ function pyarrowRows(files: string[], readRun: (...flags: string[]) => Proc): vo
     const noCrcRun = () => readRun('--mmap', '--no-checksums');
     noCrcRun();
     paRun();
-    const [nc, pr, rd2] = alternate(noCrcRun, paRun, () => readRun());
+    // Sub-second processes: more runs than --runs (at least 9) for a steadier median.
+    const [nc, pr, rd2] = alternateN(Math.max(RUNS, 9), noCrcRun, paRun, () => readRun());
     const paW = median(pr!.map((p) => p.wall));
     const ncW = median(nc!.map((p) => p.wall));
     const rdW2 = median(rd2!.map((p) => p.wall));
     const rss = (ps: Proc[]) => `${median(ps.map((p) => p.rssMb)).toFixed(0)} MB RSS`;
     const how = nc!.every((p) => p.stdout.trim().endsWith('mapped')) ? '' : ' (koffi did not load: read with pread)';
-    row('shard read vs pyarrow open_file(memory_map), a byte per page of every image buffer; both map, neither checks; whole process', `${f2(ncW)} s, ${cpu(nc!)}, ${rss(nc!)}${how}`, `pyarrow ${f2(paW)} s, ${cpu(pr!)}, ${rss(pr!)}`, paW / ncW, '≥ 1×', paW / ncW >= 1);
-    row('  … the reader\'s default: pread, and the CRC-32 of every batch (every byte read; pyarrow checks nothing)', `${f2(rdW2)} s, ${cpu(rd2!)}, ${rss(rd2!)}`, `pyarrow ${f2(paW)} s`, paW / rdW2, '–', 'info');
+    row('shard read vs pyarrow open_file(memory_map), a byte per page of every image buffer; both map, neither checks; whole process', `${f3(ncW)} s, ${cpu(nc!)}, ${rss(nc!)}${how}`, `pyarrow ${f3(paW)} s, ${cpu(pr!)}, ${rss(pr!)}`, paW / ncW, '≥ 1×', paW / ncW >= 1);
+    row('  … the reader\'s default: pread, and the CRC-32 of every batch (every byte read; pyarrow checks nothing)', `${f3(rdW2)} s, ${cpu(rd2!)}, ${rss(rd2!)}`, `pyarrow ${f3(paW)} s`, paW / rdW2, '–', 'info');
   }
 }
 
