@@ -29,12 +29,14 @@ export interface DecodedBatch {
 
 type IdName = 'datasets' | 'series' | 'sops';
 const ID_BUFFERS: Record<IdName, readonly [number, number]> = { datasets: BUFFER.dataset, series: BUFFER.series, sops: BUFFER.sop };
+const ID_NAMES = Object.keys(ID_BUFFERS) as IdName[];
 
 /**
- * A batch's ID columns (dataset, series, SOP UID), decoded to strings when first read: a training
- * loop reads images and labels only, and the strings were a third of the reader's own time per
- * batch. Their bytes (offsets and values, ~15 KB a batch) are copied at decode time, so they
- * outlive the read buffer's reuse and the map's dropped pages.
+ * A batch's ID columns (dataset, series, SOP UID), decoded to strings when first read: the training
+ * step reads images and labels only, and the strings were a third of the reader's own time per
+ * batch. Their bytes (offsets and values, ~15 KB a batch) are copied and their offsets checked at
+ * decode time (a damaged batch fails in the reader, as before), so they outlive the read buffer's
+ * reuse and the map's dropped pages.
  */
 export class IdColumns {
   private readonly decoded: Partial<Record<IdName, string[]>> = {};
@@ -42,9 +44,8 @@ export class IdColumns {
   constructor(
     private readonly bytes: Buffer,
     private readonly rows: number,
-    /** [offsets, values, values' length] of each column, positions in `bytes`. */
-    private readonly at: Record<IdName, readonly [number, number, number]>,
-    private readonly what: string,
+    /** [offsets, values] of each column, positions in `bytes`. */
+    private readonly at: Record<IdName, readonly [number, number]>,
   ) {}
 
   get(name: IdName): string[] {
@@ -55,26 +56,29 @@ export class IdColumns {
     this.decoded[name] = value;
   }
 
-  /** Give `target` the three columns as enumerable accessors over these (a spread copies the strings). */
+  /**
+   * Give `target` the three columns as enumerable accessors over these: a spread copies the strings,
+   * an assignment replaces a column (for every object these columns are attached to). The accessor
+   * functions are shared, so batch objects keep one shape (V8 turns an object whose accessors
+   * differ from its siblings' into a slow dictionary).
+   */
   attach<T extends object>(target: T): T & Pick<DecodedBatch, IdName> {
-    const descriptor = (name: IdName): PropertyDescriptor => ({
-      enumerable: true, configurable: true, get: () => this.get(name), set: (v: string[]) => this.set(name, v),
-    });
-    return Object.defineProperties(target, { datasets: descriptor('datasets'), series: descriptor('series'), sops: descriptor('sops') }) as T & Pick<DecodedBatch, IdName>;
+    Object.defineProperty(target, COLUMNS_OF, { value: this });
+    return Object.defineProperties(target, ACCESSORS) as T & Pick<DecodedBatch, IdName>;
   }
 
-  private strings(offsets: number, values: number, length: number): string[] {
+  private strings(offsets: number, values: number): string[] {
     const { bytes: buf, rows } = this;
+    const end = buf.readInt32LE(offsets + 4 * rows);
     // IDs are ASCII: decode the column once and cut it (a row equal to the one before shares its string).
-    const ascii = isAscii(buf.subarray(values, values + length));
-    const all = ascii ? buf.toString('latin1', values, values + length) : '';
+    const ascii = isAscii(buf.subarray(values, values + end));
+    const all = ascii ? buf.toString('latin1', values, values + end) : '';
     const out = new Array<string>(rows);
     let ps = -1;
     let pe = -1;
     for (let i = 0; i < rows; i++) {
       const s = buf.readInt32LE(offsets + 4 * i);
       const e = buf.readInt32LE(offsets + 4 * i + 4);
-      if (s < 0 || e < s || e > length) throw corrupt(this.what, `string ${i} lies outside its buffer`);
       if (ascii && i > 0 && e - s === pe - ps && all.startsWith(out[i - 1]!, s)) out[i] = out[i - 1]!;
       else out[i] = ascii ? all.slice(s, e) : buf.toString('utf8', values + s, values + e);
       ps = s;
@@ -84,10 +88,22 @@ export class IdColumns {
   }
 }
 
-/** `to` with `from`'s ID columns as they are: still undecoded where `from`'s are. */
+const COLUMNS_OF = Symbol('IdColumns');
+type Carrier = { [COLUMNS_OF]: IdColumns };
+const ACCESSORS = Object.fromEntries(ID_NAMES.map((name): [IdName, PropertyDescriptor] => [name, {
+  enumerable: true,
+  configurable: true,
+  get(this: Carrier) {
+    return this[COLUMNS_OF].get(name);
+  },
+  set(this: Carrier, v: string[]) {
+    this[COLUMNS_OF].set(name, v);
+  },
+}]));
+
+/** `to` with `from`'s ID columns (the same IdColumns: still undecoded where `from`'s are). */
 export function carryIds<T extends object>(from: DecodedBatch, to: T): T & Pick<DecodedBatch, IdName> {
-  for (const name of Object.keys(ID_BUFFERS)) Object.defineProperty(to, name, Object.getOwnPropertyDescriptor(from, name)!);
-  return to as T & Pick<DecodedBatch, IdName>;
+  return (from as unknown as Carrier)[COLUMNS_OF].attach(to);
 }
 
 function corrupt(what: string, why: string): InputError {
@@ -133,25 +149,31 @@ export function decodeBatch(bytes: Uint8Array, metadataLength: number, pixels: n
     LITTLE_ENDIAN && (bytes.byteOffset + start) % 4 === 0
       ? new Int32Array(bytes.buffer, bytes.byteOffset + start, rows).slice()
       : Int32Array.from({ length: rows }, (_, i) => buf.readInt32LE(start + 4 * i));
-  // The ID columns' buffers, located and checked now; their bytes copied in one piece for IdColumns.
-  const at = {} as Record<IdName, [number, number, number]>;
+  // The ID columns' buffers, located and their offsets checked now; their bytes copied in one piece for IdColumns.
+  const at = {} as Record<IdName, [number, number]>;
   let from = bytes.byteLength;
   let to = 0;
-  for (const name of Object.keys(ID_BUFFERS) as IdName[]) {
+  for (const name of ID_NAMES) {
     const [o, v] = ID_BUFFERS[name];
     const [offsets] = range(o, 4 * (rows + 1));
     const [values, length] = range(v, 0);
-    at[name] = [offsets, values, length];
-    from = Math.min(from, offsets, values);
-    to = Math.max(to, offsets + 4 * (rows + 1), values + length);
+    for (let i = 0, prev = 0; i <= rows; i++) {
+      const x = buf.readInt32LE(offsets + 4 * i);
+      if (x < prev || x > length) throw corrupt(what, `${name} offset ${i} lies outside its buffer`);
+      prev = x;
+    }
+    const start = length > 0 ? values : offsets; // an empty values buffer may lie anywhere: nothing to copy
+    at[name] = [offsets, start];
+    from = Math.min(from, offsets, start);
+    to = Math.max(to, offsets + 4 * (rows + 1), start + length);
   }
   for (const r of Object.values(at)) {
     r[0] -= from;
     r[1] -= from;
   }
-  const idBytes = Buffer.from(bytes.slice(from, to).buffer);
+  const idBytes = Buffer.from(bytes.subarray(from, to)); // a copy
   const [image] = range(BUFFER.image, rows * pixels);
-  return new IdColumns(idBytes, rows, at, what).attach({
+  return new IdColumns(idBytes, rows, at).attach({
     rows,
     images: bytes.subarray(image, image + rows * pixels),
     labels: ints(range(BUFFER.label, 4 * rows)),

@@ -11,8 +11,8 @@ import { SplitRows, type RowMeta } from './splitRows.ts';
  */
 
 /**
- * Bytes per row of metadata (key, IDs, pixel hash, image location) held in memory: 144 measured
- * (splitRows.ts), up to ~1.8× that just after the arrays double.
+ * Bytes per row of metadata (key, IDs, pixel hash, image location) counted against the budget: 144
+ * measured (splitRows.ts); a table's arrays double as it grows, so it may briefly hold ~2× that.
  */
 export const ROW_BYTES = 256;
 

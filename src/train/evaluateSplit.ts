@@ -35,7 +35,7 @@ export async function evaluateSplit(
   const datasets: string[] = [];
   const confs: number[] = [];
   const numClasses = source.classNames.length;
-  for await (const b of hostBatches(source, split, { seed: 0, epoch: 0, shuffle: false, startCursor: 0, skipChunks: 0, batch })) {
+  for await (const b of hostBatches(source, split, { seed: 0, epoch: 0, shuffle: false, startCursor: 0, skipChunks: 0, batch, datasets: collect })) {
     if (signal?.aborted) break;
     const [lossT, predT, confT] = tf.tidy(() => {
       const x = imagesToInput(b.images, b.size, transform);

@@ -13,6 +13,7 @@ export function chunksOf(size: number, batch: number): Array<[number, number]> {
 export interface HostBatch {
   images: Uint8Array;
   labels: Int32Array;
+  /** The rows' datasets where asked for (`datasets: true`; evaluation), else empty: decoding them costs the reader. */
   datasets: string[];
   size: number;
   cursor: number;
@@ -24,14 +25,14 @@ export interface AugmentAt {
   seed: number;
 }
 
-function copyBatch(b: Batch, rows: [number, number], pixels: number, augment?: AugmentAt & { epoch: number }): HostBatch {
+function copyBatch(b: Batch, rows: [number, number], pixels: number, datasets: boolean, augment?: AugmentAt & { epoch: number }): HostBatch {
   const [s, e] = rows;
   const images = b.images.slice(s * pixels, e * pixels);
   if (augment) augmentBatch(images, e - s, b.width, augment.spec, { seed: augment.seed, epoch: augment.epoch, shard: b.shard, batchIndex: b.batchIndex, firstRow: s });
   return {
     images,
     labels: b.labels.slice(s, e),
-    datasets: b.datasets.slice(s, e),
+    datasets: datasets ? b.datasets.slice(s, e) : [],
     size: e - s,
     cursor: b.cursor,
   };
@@ -44,7 +45,7 @@ function copyBatch(b: Batch, rows: [number, number], pixels: number, augment?: A
 export async function* hostBatches(
   source: BatchSource,
   split: Split,
-  opts: { seed: number; epoch: number; shuffle: boolean; startCursor: number; skipChunks: number; batch: number; augment?: AugmentAt },
+  opts: { seed: number; epoch: number; shuffle: boolean; startCursor: number; skipChunks: number; batch: number; augment?: AugmentAt; datasets?: boolean },
 ): AsyncGenerator<HostBatch & { chunk: number; chunks: number; last: boolean }> {
   const pixels = source.height * source.width;
   const it = source
@@ -59,7 +60,7 @@ export async function* hostBatches(
       if (r.done) break;
       const parts = chunksOf(r.value.size, opts.batch);
       const aug = opts.augment ? { ...opts.augment, epoch: opts.epoch } : undefined;
-      const copies = parts.map((rows) => copyBatch(r.value, rows, pixels, aug));
+      const copies = parts.map((rows) => copyBatch(r.value, rows, pixels, opts.datasets ?? false, aug));
       pending = it.next();
       for (let c = skip; c < copies.length; c++) yield { ...copies[c]!, chunk: c, chunks: copies.length, last: c === copies.length - 1 };
       skip = 0;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableFromIPC } from 'apache-arrow';
 import { canMap } from '../../src/core/mmap.ts';
 import { shardDataset } from '../../src/shards/build.ts';
 import { openDataset, type ReadOptions } from '../../src/shards/reader.ts';
@@ -49,6 +50,33 @@ describe('batch decoding', () => {
         expect([...b.datasets].sort()).toEqual([...Array(7).fill('Zürich-Ärzte'), ...Array(6).fill('B')].sort());
         expect(new Set(b.sops).size).toBe(13);
       }
+      await ds.close();
+    }
+    fs.rmSync(d2, { recursive: true, force: true });
+  });
+});
+
+describe('batch decoding, damaged', () => {
+  it('refuses a batch whose SOP offsets run past their buffer as it reads it (SHARDS_CORRUPT naming the batch), on both paths, checksums off', async () => {
+    const d2 = tempDataDir();
+    await stageSeries(d2, [{ dataset: 'A', label: 'CT', images: 9 }], 16);
+    const mf = writeManifest(path.join(d2, 'm.json'), 'm', [{ name: 'A', split: 'train' }]);
+    const r = await shardDataset({ name: 'bad', batch: 9, manifest: mf, seed: 2 }, quietContext(d2));
+    const file = path.join(r.dir, r.manifest.shards[0]!.file);
+    const bytes = fs.readFileSync(file);
+    // The sop column's offsets, found by value: 0, then the running sum of the batch's SOP UIDs' lengths.
+    const sops = tableFromIPC(bytes).batches[0]!.getChild('sop')!.toArray() as string[];
+    const offsets = Int32Array.from([0, ...sops.map((_, i) => Buffer.byteLength(sops.slice(0, i + 1).join('')))]);
+    const at = bytes.indexOf(Buffer.from(offsets.buffer));
+    expect(at).toBeGreaterThan(0);
+    bytes.writeInt32LE(1 << 30, at + 4 * sops.length);
+    fs.writeFileSync(file, bytes);
+    for (const mmap of [false, ...(mapping ? [true] : [])]) {
+      const ds = await openDataset(d2, 'bad', { mmap, checksums: false });
+      const read = async () => {
+        for await (const b of ds.batches('train', { shuffle: false })) void b.images; // the IDs untouched
+      };
+      await expect(read()).rejects.toMatchObject({ code: 'SHARDS_CORRUPT', message: expect.stringMatching(/batch 0: sops offset 9 lies outside its buffer/) });
       await ds.close();
     }
     fs.rmSync(d2, { recursive: true, force: true });
