@@ -4,9 +4,10 @@ import { InputError } from '../core/errors.ts';
 /**
  * One stored batch, decoded straight from the bytes read for it (its encapsulated RecordBatch
  * message and body): the image column is a view into those bytes (no copy), labels and frames are
- * small typed arrays, the ID columns strings decoded on first use (see IdColumns). The message is a flatbuffer (Arrow's Message.fbs /
- * Schema.fbs); reading the few fields the reader needs by hand keeps apache-arrow, whose import
- * alone costs a training process ~0.4 s of start-up on the project's machine, off the read path.
+ * small typed arrays, the ID columns strings decoded on first use (IdColumns). The message is a
+ * flatbuffer (Arrow's Message.fbs / Schema.fbs); reading the few fields the reader needs by hand
+ * keeps apache-arrow, whose import alone costs a training process ~0.4 s of start-up on the
+ * project's machine, off the read path.
  */
 
 /** Buffers of a shard batch by column, in IPC order (schema.ts COLUMNS; checked by the reader at open). */
