@@ -2,8 +2,8 @@
  * IDC fetch throughput beside the TCIA figure, on the same emulated WAN link (50 ms first-byte
  * latency, 1 Gbit/s shared) and the same synthetic series: `etl tcia serve --s3` runs both
  * stand-ins in a separate process with every answer built before timing (bench/fetchWorld.ts),
- * and the clients alternate A B A B (TCIA, then IDC at each --concurrency; median of --runs, default 3)
- * so load hits all alike, then curl (`--parallel --parallel-max <default IDC concurrency>`) GETs
+ * and the clients alternate, the order flipping every run (TCIA, then IDC at each --concurrency;
+ * median of --runs, default 3) so load hits all alike, then curl (`--parallel --parallel-max <default IDC concurrency>`) GETs
  * objects of the same bucket, as many bytes as our first run fetched: what a lean native client gets
  * from this link and machine for many small objects. Prints MB/s and the fraction of the link; no assertions. The sweep over
  * --concurrency is how DEFAULT_IDC_CONCURRENCY was chosen. Done-criterion: IDC at default settings
@@ -58,7 +58,8 @@ try {
   const clients: Array<[Source, number]> = [['tcia', DEFAULT_CONCURRENCY], ...levels.map((c): ['idc', number] => ['idc', c])];
   if (base) clients.push(['base tcia', base.DEFAULT_CONCURRENCY], ['base idc', base.DEFAULT_IDC_CONCURRENCY]);
   for (let i = 0; i < runs; i++) {
-    for (const [source, c] of clients) {
+    // The order flips every run: in one process, the clients that ran second were favoured (an A/A run: 1 point of the link).
+    for (const [source, c] of i % 2 === 0 ? clients : [...clients].reverse()) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `medimg-bench-${source.replace(' ', '-')}-`));
       const who = source.startsWith('base') ? base! : { fetchTcia, fetchIdc, ctx: quietCtx };
       const ctx = who.ctx(dataDir);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ONE table of issue #12's metrics, each a ratio of the subject against its
- * baseline measured in this run: runs alternate A B A B (or A B C A B C), every figure is the
- * median of --runs (≥ 3), whole processes (`/usr/bin/time`: wall, CPU, peak RSS) and, where the
+ * baseline measured in this run: runs alternate, the order flipping every round (A B, B A, …),
+ * every figure is the median of --runs (≥ 3), whole processes (`/usr/bin/time`: wall, CPU, peak RSS) and, where the
  * issue asks, steady state too. Inputs are realistic: 512² int16 CT slices with ±20 HU noise
  * (ZIPs compress ~2:1, not 57:1) and incompressible 224² images for shards. The load average is
  * printed before and after: on a shared machine read the ratios, not the times.
@@ -61,14 +61,16 @@ function proc(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.Pr
   return { wall, cpu: u! + s!, rssMb: m! / 1024, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Run each thunk RUNS times, interleaved (A B A B…); returns the results per thunk. */
+/** Run each thunk RUNS times, interleaved (A B, B A, A B…); returns the results per thunk. */
 function alternate<T>(...fns: Array<() => T>): T[][] {
   return alternateN(RUNS, ...fns);
 }
 
+/** The order flips every round, so no side always runs first (or right after the other). */
 function alternateN<T>(runs: number, ...fns: Array<() => T>): T[][] {
   const out: T[][] = fns.map(() => []);
-  for (let r = 0; r < runs; r++) fns.forEach((f, i) => out[i]!.push(f()));
+  const order = fns.map((_, i) => i);
+  for (let r = 0; r < runs; r++) for (const i of r % 2 === 0 ? order : [...order].reverse()) out[i]!.push(fns[i]!());
   return out;
 }
 
@@ -205,8 +207,8 @@ async function preprocessRows(): Promise<void> {
     if (count !== n) throw new Error(`python read ${count} of ${n} slices in ${secs} s`);
     return p;
   };
-  // One round = the five runs below, rounds repeated RUNS times (A B C D E A B C D E…): whole
-  // processes and steady states of both sides see the same load.
+  // One round = the five runs below, rounds repeated RUNS times, the order flipping every round
+  // (A B C D E, E D C B A, …): whole processes and steady states of both sides see the same load.
   spawnSync('sync'); // the fixture's ZIPs on disk before the first timed run, not written back during it
   const steady = steadyPreprocess(dataDir);
   const one: Proc[] = [];
@@ -215,13 +217,14 @@ async function preprocessRows(): Promise<void> {
   const steady1: Array<{ seconds: number; cpu: number }> = [];
   const steady2: Array<{ seconds: number; cpu: number }> = [];
   try {
-    for (let r = 0; r < RUNS; r++) {
-      one.push(ours(1)());
-      two.push(ours(2)());
-      pyr?.push(pyRun());
-      steady1.push(await steady.run(1));
-      steady2.push(await steady.run(2));
-    }
+    const round: Array<() => Promise<void> | void> = [
+      () => void one.push(ours(1)()),
+      () => void two.push(ours(2)()),
+      () => void pyr?.push(pyRun()),
+      async () => void steady1.push(await steady.run(1)),
+      async () => void steady2.push(await steady.run(2)),
+    ];
+    for (let r = 0; r < RUNS; r++) for (const run of r % 2 === 0 ? round : [...round].reverse()) await run();
   } finally {
     steady.close();
   }
