@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: ONE table of issue #12's metrics, each a ratio of the subject against its
  * baseline measured in this run: runs alternate, the order flipping every round (A B, B A, …),
- * every figure is the median of --runs (≥ 3), whole processes (`/usr/bin/time`: wall, CPU, peak RSS) and, where the
- * issue asks, steady state too. Inputs are realistic: 512² int16 CT slices with ±20 HU noise
+ * every figure is the median of --runs (≥ 3), whole processes (`/usr/bin/time`: CPU, peak RSS;
+ * wall from our clock) and, where the issue asks, steady state too. Inputs are realistic: 512² int16 CT slices with ±20 HU noise
  * (ZIPs compress ~2:1, not 57:1) and incompressible 224² images for shards. The load average is
  * printed before and after: on a shared machine read the ratios, not the times.
  *
