@@ -9,15 +9,6 @@ export function sha256Hex(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * SHA-256's first 8 bytes as two unsigned 32-bit numbers (big-endian), with no Buffer: a digest
- * Buffer is a malloc of its own, and at millions of rows those churn the native heap.
- */
-export function sha256Top64(data: string): [number, number] {
-  const hex = crypto.hash('sha256', data, 'hex');
-  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16)];
-}
-
 export function sha256Bytes(data: string | Uint8Array): Buffer {
   return crypto.createHash('sha256').update(data).digest();
 }
@@ -27,9 +18,19 @@ export function md5Bytes(data: string | Uint8Array): Buffer {
   return crypto.createHash('md5').update(data).digest();
 }
 
+/**
+ * SHA-256's first 8 bytes as two unsigned 32-bit numbers (big-endian), with no Buffer: a digest
+ * Buffer is a malloc of its own, and at millions of rows those churn the native heap.
+ */
+export function sha256Top64(data: string): [number, number] {
+  const hex = crypto.hash('sha256', data, 'hex');
+  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16)];
+}
+
 /** First 8 bytes of SHA-256 as an unsigned 64-bit integer: same value in Node and Python hashlib. */
 export function hash64(text: string): bigint {
-  return crypto.createHash('sha256').update(text).digest().readBigUInt64BE(0);
+  const [hi, lo] = sha256Top64(text);
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32) from a 32-bit seed. */
@@ -46,7 +47,7 @@ export function seededRandom(seed: number): () => number {
 
 /** A 32-bit seed derived from several parts (e.g. seed, epoch, a name). */
 export function deriveSeed(...parts: Array<string | number>): number {
-  return crypto.createHash('sha256').update(parts.join('\u0000')).digest().readUInt32BE(0);
+  return sha256Top64(parts.join('\u0000'))[0];
 }
 
 /** Fisher–Yates shuffle in place with a seeded generator. */

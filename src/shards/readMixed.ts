@@ -11,21 +11,21 @@ import type { Decoded, ReadPlan } from './readPlan.ts';
 export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): AsyncGenerator<Batch> {
   const L = plan.order.length;
   const groups = Math.ceil(L / k);
+  /** The order's positions of group g. */
+  const positions = (g: number) => Array.from({ length: Math.max(0, Math.min(L, (g + 1) * k) - g * k) }, (_, i) => g * k + i);
   const sets = [0, 1].map(() => Array.from({ length: k }, () => new Uint8Array(plan.slotBytes)));
   const out = new Uint8Array(plan.manifest.batchSize * plan.pixels);
   const readGroup = (g: number): Promise<Decoded[]> | undefined => {
     if (g >= groups) return undefined;
     const set = sets[g % 2]!;
-    const ps: Promise<Decoded>[] = [];
-    for (let p = g * k, i = 0; p < Math.min(L, (g + 1) * k); p++, i++) ps.push(plan.readInto(set[i]!, p));
-    const all = Promise.all(ps);
+    const all = Promise.all(positions(g).map((p, i) => plan.readInto(set[i]!, p)));
     all.catch(() => undefined);
     return all;
   };
   // Mapped shards: the kernel reads the next group in the background; it is checked and decoded at its turn.
   const prefetchGroup = (g: number): Promise<Decoded[]> | undefined => {
     if (!plan.mapped) return readGroup(g);
-    for (let p = g * k; p < Math.min(L, (g + 1) * k); p++) plan.hint(p);
+    for (const p of positions(g)) plan.hint(p);
     return undefined;
   };
   const firstGroup = Math.floor(plan.startCursor / k);
@@ -42,7 +42,7 @@ export async function* readMixed(plan: ReadPlan, k: number, ro: ReadOptions): As
         if (pos >= plan.startCursor) yield mixedBatch(plan, decoded, perm.slice(offset, offset + d.rows), out, d, pos + 1);
         offset += d.rows;
       }
-      for (let p = g * k; p < Math.min(L, (g + 1) * k); p++) plan.release(p);
+      for (const p of positions(g)) plan.release(p);
     }
   } finally {
     if (pending) await pending.catch(() => undefined);
