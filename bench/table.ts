@@ -92,6 +92,26 @@ function row(metric: string, subject: string, baseline: string, ratio: number | 
 const ETL = path.join(root, 'bin/etl.js');
 const node = process.execPath;
 
+/**
+ * Some environments (this machine's among them) set NODE_EXTRA_CA_CERTS, a CA bundle for a TLS
+ * proxy: node then starts OpenSSL and parses the bundle at every start, before any script runs (bare
+ * `node -e 0` on the dev machine: 62 ms with its 144 certificates, 44 ms with an empty file, 25 ms
+ * without the variable). No process of this bench opens a TLS connection (the
+ * stand-ins speak plain HTTP), so every child runs without it, on both sides of every row (Python,
+ * curl and dd never read it); the header prints what it costs, and the pyarrow row, the shortest
+ * process judged, shows its ratio with it as well.
+ */
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+delete process.env.NODE_EXTRA_CA_CERTS;
+const withExtraCa = (): NodeJS.ProcessEnv => ({ ...process.env, NODE_EXTRA_CA_CERTS: EXTRA_CA });
+
+function extraCaCost(): void {
+  if (!EXTRA_CA) return;
+  const [without, withIt] = alternateN(Math.max(RUNS, 9), () => proc(node, ['-e', '0']), () => proc(node, ['-e', '0'], { env: withExtraCa() }));
+  const [a, b] = [median(without!.map((p) => p.wall)), median(withIt!.map((p) => p.wall))];
+  console.log(`NODE_EXTRA_CA_CERTS is set here (${EXTRA_CA}): node's children run without it; bare node starts in ${f3(a)} s without it, ${f3(b)} s with it (+${((b - a) * 1000).toFixed(0)} ms a process)`);
+}
+
 function ensureDist(): void {
   const r = spawnSync(node, ['--input-type=module', '-e', "const { entry } = await import('./bin/entry.js'); console.log(await entry('cli/etl'))"], { cwd: root, encoding: 'utf8' });
   if (!r.stdout.includes('/dist/')) {
@@ -331,7 +351,7 @@ async function shardRows(): Promise<void> {
   // Reading: one epoch of every split in random batch order, warm, vs cat of the same files.
   const files = shardFiles(big, 'b');
   const reader = path.join(root, 'bench/readEpoch.mjs');
-  const readRun = (...flags: string[]) => proc(node, [reader, big, 'b', ...flags]);
+  const readRun = (flags: string[] = [], env?: NodeJS.ProcessEnv) => proc(node, [reader, big, 'b', ...flags], { env });
   // Through a pipe: `cat > /dev/null` may be served without copying a byte (splice to /dev/null).
   const catRun = () => proc('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} | wc -c > /dev/null`]);
   readRun();
@@ -348,7 +368,7 @@ async function shardRows(): Promise<void> {
 }
 
 /** pyarrow against the reader on the same files (the shard rows' fixtures). */
-function pyarrowRows(files: string[], readRun: (...flags: string[]) => Proc): void {
+function pyarrowRows(files: string[], readRun: (flags?: string[], env?: NodeJS.ProcessEnv) => Proc): void {
   const pa = python('pyarrow');
   if (!pa) row('shard read vs pyarrow open_file(memory_map)', '–', 'pyarrow not importable by $MEDIMG_PYTHON, python3 or /usr/bin/python3 (no Debian package: MEDIMG_PYTHON=<a venv with pyarrow>)', null, '≥ 1×', null);
   else {
@@ -357,17 +377,22 @@ function pyarrowRows(files: string[], readRun: (...flags: string[]) => Proc): vo
     // default (pread, and a CRC-32 that reads every byte) is shown beside it, not judged.
     const PA = `import sys, pyarrow as pa\nfor f in sys.argv[1:]:\n    r = pa.ipc.open_file(pa.memory_map(f))\n    for i in range(r.num_record_batches):\n        b = r.get_batch(i)\n        s = sum(memoryview(b.column(0).buffers()[1])[::4096])\n`;
     const paRun = () => proc(pa, ['-c', PA, ...files]);
-    const noCrcRun = () => readRun('--mmap', '--no-checksums');
+    const noCrcRun = () => readRun(['--mmap', '--no-checksums']);
     noCrcRun();
     paRun();
     // Sub-second processes: more runs than --runs (at least 9) for a steadier median.
-    const [nc, pr, rd2] = alternateN(Math.max(RUNS, 9), noCrcRun, paRun, () => readRun());
+    const caRun = EXTRA_CA ? [() => readRun(['--mmap', '--no-checksums'], withExtraCa())] : [];
+    const [nc, pr, rd2, ca] = alternateN(Math.max(RUNS, 9), noCrcRun, paRun, () => readRun(), ...caRun);
     const paW = median(pr!.map((p) => p.wall));
     const ncW = median(nc!.map((p) => p.wall));
     const rdW2 = median(rd2!.map((p) => p.wall));
     const rss = (ps: Proc[]) => `${median(ps.map((p) => p.rssMb)).toFixed(0)} MB RSS`;
     const how = nc!.every((p) => p.stdout.trim().endsWith('mapped')) ? '' : ' (koffi did not load: read with pread)';
     row('shard read vs pyarrow open_file(memory_map), a byte per page of every image buffer; both map, neither checks; whole process', `${f3(ncW)} s, ${cpu(nc!)}, ${rss(nc!)}${how}`, `pyarrow ${f3(paW)} s, ${cpu(pr!)}, ${rss(pr!)}`, paW / ncW, '≥ 1×', paW / ncW >= 1);
+    if (ca) {
+      const caW = median(ca.map((p) => p.wall));
+      row('  … the same, with NODE_EXTRA_CA_CERTS as this machine sets it (node parses the bundle at start)', `${f3(caW)} s, ${cpu(ca)}`, `pyarrow ${f3(paW)} s`, paW / caW, '–', 'info');
+    }
     row('  … the reader\'s default: pread, and the CRC-32 of every batch (every byte read; pyarrow checks nothing)', `${f3(rdW2)} s, ${cpu(rd2!)}, ${rss(rd2!)}`, `pyarrow ${f3(paW)} s`, paW / rdW2, '–', 'info');
   }
 }
@@ -401,6 +426,7 @@ function fetchRows(): void {
 
 console.log(`bench/table.ts: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, node ${process.version}, ${RUNS} runs per figure (median), load at start ${load()}`);
 ensureDist();
+extraCaCost();
 // A section that fails leaves a row saying so; the table is printed whatever happens.
 const sections: Array<[string, () => unknown]> = [['startup', startup], ['preprocess', preprocessRows], ['shard', shardRows], ['fetch', fetchRows]];
 for (const [name, run] of sections) {
