@@ -98,7 +98,7 @@ const node = process.execPath;
  * `node -e 0` on the dev machine: 62 ms with its 144 certificates, 44 ms with an empty file, 25 ms
  * without the variable). No process of this bench opens a TLS connection (the
  * stand-ins speak plain HTTP), so every child runs without it, on both sides of every row (Python,
- * curl and dd never read it); the header prints what it costs, and the pyarrow row, the shortest
+ * curl and dd never read it: against them it helps node alone); the header prints what it costs, and the pyarrow row, the shortest
  * process judged, shows its ratio with it as well.
  */
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;

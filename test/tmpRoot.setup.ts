@@ -16,8 +16,26 @@ export default function setup(): () => void {
   // Set before the pool forks its workers, which inherit it; os.tmpdir() reads TMPDIR on each call.
   process.env.TMPDIR = root;
   process.env.MEDIMG_TEST_TMP = root;
+  const remove = () => {
+    if (process.env.MEDIMG_KEEP_TEST_TMP || !fs.existsSync(root)) return;
+    try {
+      fs.rmSync(root, { recursive: true, force: true });
+    } catch (err) {
+      console.error(`could not remove the tests' temporary directory ${root}: ${(err as Error).message}`);
+    }
+  };
+  // Ctrl-C or a kill: the teardown does not run. Where vitest handles the signal it calls
+  // process.exit, and its own exit handler calls it again, which ends the process at once: this
+  // handler goes first. Where nothing else handles the signal, node would die at once: remove, then exit.
+  process.prependOnceListener('exit', remove);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      remove();
+      if (process.listenerCount(signal) === 0) process.exit(code);
+    });
+  }
   return () => {
     if (process.env.MEDIMG_KEEP_TEST_TMP) console.log(`test files kept in ${root}`);
-    else fs.rmSync(root, { recursive: true, force: true });
+    remove();
   };
 }

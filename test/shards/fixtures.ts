@@ -21,15 +21,9 @@ export interface SeriesSpec {
   copyPixelsFrom?: string;
 }
 
-const made: string[] = [];
-process.on('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh data directory, removed when the test process exits. */
+/** A fresh data directory, under the test run's temporary directory (removed when the run ends: tmpRoot.setup.ts). */
 export function tempDataDir(prefix = 'medimg-shards-'): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
   return d;
 }
 
