@@ -96,10 +96,10 @@ const node = process.execPath;
  * Some environments (this machine's among them) set NODE_EXTRA_CA_CERTS, a CA bundle for a TLS
  * proxy: node then starts OpenSSL and parses the bundle at every start, before any script runs (bare
  * `node -e 0` on the dev machine: 62 ms with its 144 certificates, 44 ms with an empty file, 25 ms
- * without the variable). No process of this bench opens a TLS connection (the
- * stand-ins speak plain HTTP), so every child runs without it, on both sides of every row (Python,
- * curl and dd never read it: against them it helps node alone); the header prints what it costs, and the pyarrow row, the shortest
- * process judged, shows its ratio with it as well.
+ * without the variable). No process of this bench opens a TLS connection (the stand-ins speak plain
+ * HTTP), so every child runs without it, on both sides of every row (Python, curl and dd never read
+ * it: against them it helps node alone); the header prints what it costs, and the pyarrow row, the
+ * shortest process judged, shows its ratio with it as well.
  */
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
 delete process.env.NODE_EXTRA_CA_CERTS;
