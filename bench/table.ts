@@ -70,8 +70,13 @@ function alternate<T>(...fns: Array<() => T>): T[][] {
 function alternateN<T>(runs: number, ...fns: Array<() => T>): T[][] {
   const out: T[][] = fns.map(() => []);
   const order = fns.map((_, i) => i);
-  for (let r = 0; r < runs; r++) for (const i of r % 2 === 0 ? order : [...order].reverse()) out[i]!.push(fns[i]!());
+  for (let r = 0; r < runs; r++) for (const i of inRoundOrder(r, order)) out[i]!.push(fns[i]!());
   return out;
+}
+
+/** Round r's order of `xs`: as given in even rounds, reversed in odd ones. */
+function inRoundOrder<T>(r: number, xs: T[]): T[] {
+  return r % 2 === 0 ? xs : [...xs].reverse();
 }
 
 interface Row {
@@ -244,7 +249,7 @@ async function preprocessRows(): Promise<void> {
       async () => void steady1.push(await steady.run(1)),
       async () => void steady2.push(await steady.run(2)),
     ];
-    for (let r = 0; r < RUNS; r++) for (const run of r % 2 === 0 ? round : [...round].reverse()) await run();
+    for (let r = 0; r < RUNS; r++) for (const run of inRoundOrder(r, round)) await run();
   } finally {
     steady.close();
   }

@@ -17,7 +17,7 @@ export default function setup(): () => void {
   process.env.TMPDIR = root;
   process.env.MEDIMG_TEST_TMP = root;
   const remove = () => {
-    if (process.env.MEDIMG_KEEP_TEST_TMP || !fs.existsSync(root)) return;
+    if (process.env.MEDIMG_KEEP_TEST_TMP) return;
     try {
       fs.rmSync(root, { recursive: true, force: true });
     } catch (err) {
